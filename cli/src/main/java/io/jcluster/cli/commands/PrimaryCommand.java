@@ -1,0 +1,25 @@
+package io.jcluster.cli.commands;
+
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigLoader;
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.control.Json;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** The detached primary that {@code start} launches (hidden): reads the start spec from the run directory. */
+@Command(name = "__primary", hidden = true, description = "Run an app's primary (used by start).")
+final class PrimaryCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "<app>")
+    String app;
+
+    @Override
+    public Integer call() throws Exception {
+        Home home = Home.fromEnvironment();
+        StartSpec spec = Json.MAPPER.readValue(home.specFile(app).toFile(), StartSpec.class);
+        AppConfig config = ConfigLoader.load(spec);
+        return PrimaryRun.run(home, config, System.out);
+    }
+}

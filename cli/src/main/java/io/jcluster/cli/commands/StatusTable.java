@@ -1,0 +1,63 @@
+package io.jcluster.cli.commands;
+
+import io.jcluster.cli.primary.AppStatus;
+import io.jcluster.cli.primary.ExitRecord;
+import io.jcluster.cli.primary.WorkerStatus;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code ls} table: one row per worker, then the reasons of apps that are not online. */
+final class StatusTable {
+    private static final String[] HEADER = {"APP", "STATE", "PORT", "SLOT", "PID", "WORKER", "GEN", "UPTIME", "RESTARTS", "LAST EXIT"};
+
+    private StatusTable() {}
+
+    static void print(PrintWriter out, List<AppStatus> apps) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (AppStatus app : apps) {
+            for (WorkerStatus w : app.workers()) {
+                ExitRecord e = w.lastExit();
+                rows.add(new String[] {app.name(), app.state(), Integer.toString(app.port()), Integer.toString(w.slot()),
+                        w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(), Long.toString(w.generation()),
+                        w.pid() == 0 ? "-" : duration(w.uptimeMillis()), Integer.toString(w.restarts()),
+                        e == null ? "-" : e.describe()});
+            }
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) widths[i] = Math.max(widths[i], r[i].length());
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(r[i]);
+                if (i < r.length - 1) line.append(" ".repeat(widths[i] - r[i].length() + 2));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        for (AppStatus app : apps) {
+            if (app.reason() == null) continue;
+            out.println();
+            out.println(app.name() + ": " + app.state() + ": " + app.reason());
+            for (WorkerStatus w : app.workers()) {
+                if (!"errored".equals(w.state()) || w.lastExit() == null) continue;
+                if (w.lastExit().lastLines().isEmpty()) continue;
+                out.println("  last output of slot " + w.slot() + ":");
+                for (String l : w.lastExit().lastLines()) out.println("    | " + l);
+                break;
+            }
+        }
+        out.flush();
+    }
+
+    /** 45s, 12m, 3h, 2d: the largest unit that fits. */
+    static String duration(long ms) {
+        long s = ms / 1000;
+        if (s < 60) return s + "s";
+        if (s < 3600) return s / 60 + "m" + (s % 60 == 0 ? "" : s % 60 + "s");
+        if (s < 86400) return s / 3600 + "h" + (s % 3600 / 60 == 0 ? "" : s % 3600 / 60 + "m");
+        return s / 86400 + "d" + (s % 86400 / 3600 == 0 ? "" : s % 86400 / 3600 + "h");
+    }
+}

@@ -1,0 +1,88 @@
+package io.jcluster.cli.commands;
+
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.control.AppNotRunningException;
+import io.jcluster.cli.control.Apps;
+import io.jcluster.cli.control.ControlClient;
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.ControlRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jcluster stop}: drains and stops an app's workers, then its primary. */
+@Command(name = "stop", aliases = {"delete"}, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Stop apps gracefully: each worker drains, then gets SIGTERM, then SIGKILL after the stop timeout.",
+                "The app's run directory is removed; its logs stay."})
+final class Stop implements Callable<Integer> {
+    private static final long PRIMARY_EXIT_TIMEOUT_S = 120;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "<name|all>", description = "The apps to stop, or all.")
+    List<String> names;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Home home = Home.fromEnvironment();
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> targets = names.contains("all") ? Apps.names(home) : names;
+        if (targets.isEmpty()) {
+            out.println("no apps running");
+            out.flush();
+            return 0;
+        }
+        int code = 0;
+        for (String app : targets) {
+            try {
+                stop(home, app);
+                out.println("stopped " + app);
+                out.flush();
+            } catch (AppNotRunningException e) {
+                if (names.contains("all")) continue;
+                List<String> running = Apps.names(home);
+                spec.commandLine().getErr().println("jcluster: " + e.getMessage()
+                        + (running.isEmpty() ? "" : " (running: " + String.join(", ", running) + ")"));
+                code = ExitException.FAILURE;
+            } catch (IOException | TimeoutException e) {
+                spec.commandLine().getErr().println("jcluster: could not stop " + app + ": " + e.getMessage());
+                code = ExitException.FAILURE;
+            }
+        }
+        spec.commandLine().getErr().flush();
+        return code;
+    }
+
+    private static void stop(Home home, String app) throws IOException, InterruptedException, TimeoutException {
+        Optional<ProcessHandle> primary = Apps.primaryPid(home, app).flatMap(ProcessHandle::of);
+        try (ControlClient client = Apps.connect(home, app)) {
+            ControlReply reply = client.call(new ControlRequest(ControlRequest.STOP));
+            if (!reply.ok()) throw new IOException(reply.error());
+        } catch (AppNotRunningException e) {
+            throw e;
+        } catch (IOException e) {
+            // the primary may close the socket as it exits: its exit below is what counts
+            if (primary.isEmpty()) throw e;
+        }
+        if (primary.isPresent()) {
+            try {
+                primary.get().onExit().get(PRIMARY_EXIT_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException(e.getCause());
+            } catch (TimeoutException e) {
+                throw new TimeoutException("the primary (pid " + primary.get().pid() + ") did not exit within "
+                        + PRIMARY_EXIT_TIMEOUT_S + "s; see " + home.primaryLog(app));
+            }
+        }
+        Apps.removeRunDir(home, app);
+    }
+}

@@ -1,0 +1,39 @@
+package io.jcluster.cli.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The configuration in force for one app: the file and the flags merged, defaults filled in,
+ * paths made absolute, and everything checked.
+ */
+public record AppConfig(
+        String name,
+        Path jar,
+        Path configFile,
+        Path workDir,
+        int instances,
+        int port,
+        String host,
+        Listen listen,
+        List<String> jvmArgs,
+        List<String> args,
+        Map<String, String> env,
+        Path java,
+        RestartPolicy restart,
+        ReloadPolicy reload,
+        HealthPolicy health) {
+
+    public AppConfig {
+        jvmArgs = List.copyOf(jvmArgs);
+        args = List.copyOf(args);
+        env = Map.copyOf(env);
+    }
+
+    /** The same config with another worker count. */
+    public AppConfig withInstances(int n) {
+        return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
+                restart, reload, health);
+    }
+}

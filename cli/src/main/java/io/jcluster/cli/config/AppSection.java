@@ -1,0 +1,28 @@
+package io.jcluster.cli.config;
+
+import java.util.List;
+import java.util.Map;
+
+/** The {@code [app]} table: what to run and where. */
+public record AppSection(
+        String name,
+        String jar,
+        Instances instances,
+        Integer port,
+        String host,
+        Listen listen,
+        List<String> jvmArgs,
+        List<String> args,
+        Map<String, String> env,
+        String cwd,
+        String java) {
+
+    public AppSection {
+        if (instances == null) instances = Instances.AUTO;
+        if (host == null) host = "0.0.0.0";
+        if (listen == null) listen = Listen.HANDOFF;
+        jvmArgs = jvmArgs == null ? List.of() : List.copyOf(jvmArgs);
+        args = args == null ? List.of() : List.copyOf(args);
+        env = env == null ? Map.of() : Map.copyOf(env);
+    }
+}

@@ -1,0 +1,36 @@
+package io.jcluster.cli.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as people write them in config files and flags: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
+public final class Durations {
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private Durations() {}
+
+    /** Parses {@code text}; throws IllegalArgumentException with a message fit for a person. */
+    public static Duration parse(String text) {
+        Matcher m = FORMAT.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (write it like 500ms, 5s, 2m or 1h)");
+        }
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+            case "ms": return Duration.ofMillis(n);
+            case "s": return Duration.ofSeconds(n);
+            case "m": return Duration.ofMinutes(n);
+            default: return Duration.ofHours(n);
+        }
+    }
+
+    /** The shortest exact way to write {@code d} back. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
+        if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
+        if (ms % 1000 == 0 && ms > 0) return ms / 1000 + "s";
+        return ms + "ms";
+    }
+}

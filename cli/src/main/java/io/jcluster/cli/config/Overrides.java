@@ -1,0 +1,18 @@
+package io.jcluster.cli.config;
+
+import java.util.List;
+
+/** What command-line flags say; each non-null field replaces the config file's value. */
+public record Overrides(
+        String name,
+        String jar,
+        Instances instances,
+        Integer port,
+        Listen listen,
+        List<String> jvmArgs,
+        List<String> args) {
+
+    public static Overrides none() {
+        return new Overrides(null, null, null, null, null, null, null);
+    }
+}

@@ -1,0 +1,156 @@
+package io.jcluster.cli.control;
+
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.primary.Peers;
+import io.jcluster.cli.primary.Primary;
+import io.jcluster.cli.primary.PrimaryLog;
+import io.jcluster.cli.primary.StartFailure;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.string.StringDecoder;
+import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The primary's {@code control.sock}: JSON-line requests from the CLI of the same user (the peer's
+ * uid is checked; the socket is 0600 in a 0700 directory). Bad requests get an error reply; bad
+ * connections are closed with a logged reason; the app is never affected.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final int MAX_LINE = 64 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final Path path;
+
+    private ControlServer(EventLoopGroup group, Channel server, Path path) {
+        this.group = group;
+        this.server = server;
+        this.path = path;
+    }
+
+    /** Serves {@code primary} on its app's control socket. */
+    public static ControlServer open(Home home, Primary primary) throws IOException {
+        Path path = home.controlSocket(primary.config().name());
+        Files.deleteIfExists(path);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("control", true), EpollIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
+                    @Override
+                    protected void initChannel(DomainSocketChannel ch) {
+                        ch.pipeline().addLast(new LineBasedFrameDecoder(MAX_LINE),
+                                new StringDecoder(CharsetUtil.UTF_8),
+                                new RequestHandler(primary, primary.log()));
+                    }
+                });
+        try {
+            Channel server = b.bind(new DomainSocketAddress(path.toFile())).sync().channel();
+            Files.setPosixFilePermissions(path, Home.OWNER_RW);
+            return new ControlServer(group, server, path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully();
+            throw new IOException("interrupted while binding " + path, e);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully();
+            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // the run directory is removed as a whole afterwards
+        }
+    }
+
+    private static final class RequestHandler extends SimpleChannelInboundHandler<String> {
+        private final Primary primary;
+        private final PrimaryLog log;
+
+        RequestHandler(Primary primary, PrimaryLog log) {
+            this.primary = primary;
+            this.log = log;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            String refusal = Peers.refusal(ctx.channel());
+            if (refusal != null) {
+                log.info("control.sock: refused a connection: %s", refusal);
+                ctx.close();
+                return;
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, String line) {
+            if (line.isBlank()) return;
+            ControlRequest request;
+            try {
+                request = Json.MAPPER.readValue(line, ControlRequest.class);
+            } catch (IOException e) {
+                reply(ctx, ControlReply.failed("not a control request (expected a JSON line like {\"command\":\"ls\"})", null));
+                return;
+            }
+            String command = request.command() == null ? "" : request.command();
+            CompletableFuture<ControlReply> answer = switch (command) {
+                case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
+                case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
+                case ControlRequest.STOP -> primary.stop().thenCompose(v -> CompletableFuture.completedFuture(
+                        new ControlReply(true, null, null, null)));
+                default -> CompletableFuture.completedFuture(ControlReply.failed("unknown command '" + command + "'", null));
+            };
+            answer.whenComplete((reply, error) -> {
+                if (error != null) reply = failure(error);
+                reply(ctx, reply);
+            });
+        }
+
+        private static ControlReply failure(Throwable error) {
+            Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (e instanceof StartFailure f) return ControlReply.failed(f.getMessage(), f.lastLines());
+            return ControlReply.failed(String.valueOf(e.getMessage()), List.of());
+        }
+
+        private static void reply(ChannelHandlerContext ctx, ControlReply reply) {
+            try {
+                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(reply)).writeByte('\n'));
+            } catch (IOException e) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            String why = cause instanceof TooLongFrameException ? "request line over " + MAX_LINE + " bytes" : String.valueOf(cause);
+            log.info("control.sock: closed a connection: %s", why);
+            ctx.close();
+        }
+    }
+}

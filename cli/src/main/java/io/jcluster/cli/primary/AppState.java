@@ -1,0 +1,20 @@
+package io.jcluster.cli.primary;
+
+import java.util.Locale;
+
+/** The state of a whole app as {@code ls} shows it. */
+public enum AppState {
+    /** Not every worker has been ready yet since start. */
+    STARTING,
+    /** Every slot has a ready worker. */
+    ONLINE,
+    /** Some slot is restarting, backing off or errored. */
+    DEGRADED,
+    /** Every slot hit the crash-loop guard: nothing is restarted until {@code restart}. */
+    ERRORED,
+    STOPPING;
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

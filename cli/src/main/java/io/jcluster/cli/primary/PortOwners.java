@@ -1,0 +1,104 @@
+package io.jcluster.cli.primary;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who listens on a TCP port, read from {@code /proc/net/tcp{,6}} and {@code /proc/<pid>/fd}.
+ * Used for readiness of apps that link nothing and to name the process that holds a port.
+ */
+public final class PortOwners {
+    private static final String LISTEN = "0A";
+
+    private PortOwners() {}
+
+    /** True when a plain (non-reuseport) bind of {@code host:port} would succeed right now. */
+    public static boolean isFree(String host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Socket inodes listening on {@code port}, any address, IPv4 or IPv6. */
+    static Set<Long> listeningInodes(int port) {
+        Set<Long> inodes = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(table));
+            } catch (IOException e) {
+                continue;
+            }
+            for (int i = 1; i < lines.size(); i++) {
+                String[] f = lines.get(i).trim().split("\\s+");
+                if (f.length < 10 || !LISTEN.equals(f[3])) continue;
+                String local = f[1];
+                int colon = local.lastIndexOf(':');
+                if (colon < 0 || Integer.parseInt(local.substring(colon + 1), 16) != port) continue;
+                inodes.add(Long.parseLong(f[9]));
+            }
+        }
+        return inodes;
+    }
+
+    /** Socket inodes among the open fds of {@code pid} (empty if it is gone or not ours to read). */
+    static Set<Long> socketInodes(long pid) {
+        Set<Long> inodes = new HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+                    }
+                } catch (IOException | NumberFormatException ignored) {
+                    // the fd closed while we looked
+                }
+            }
+        } catch (IOException ignored) {
+            // the process is gone
+        }
+        return inodes;
+    }
+
+    /** True when process {@code pid} holds a socket listening on {@code port}. */
+    static boolean listens(long pid, int port) {
+        Set<Long> listening = listeningInodes(port);
+        if (listening.isEmpty()) return false;
+        for (long inode : socketInodes(pid)) {
+            if (listening.contains(inode)) return true;
+        }
+        return false;
+    }
+
+    /** A process holding a listener on {@code port}, when one can be found (needs the right to read its fds). */
+    public static Optional<ProcessHandle> ownerOf(int port) {
+        Set<Long> listening = listeningInodes(port);
+        if (listening.isEmpty()) return Optional.empty();
+        return ProcessHandle.allProcesses()
+                .filter(p -> socketInodes(p.pid()).stream().anyMatch(listening::contains))
+                .findFirst();
+    }
+
+    /** "pid 1234 (java -jar other.jar)", or "another process" when it cannot be seen. */
+    public static String describeOwner(int port) {
+        return ownerOf(port).map(p -> "pid " + p.pid() + p.info().commandLine().map(c -> " (" + abbreviate(c) + ")").orElse(""))
+                .orElse("another process");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

@@ -1,0 +1,20 @@
+package io.jcluster.cli.primary;
+
+import java.io.PrintStream;
+import java.time.Instant;
+
+/** The primary's own event log: one timestamped line per event, to its log file (or the terminal in the foreground). */
+public final class PrimaryLog {
+    private final PrintStream out;
+    private final String app;
+
+    public PrimaryLog(PrintStream out, String app) {
+        this.out = out;
+        this.app = app;
+    }
+
+    public void info(String format, Object... args) {
+        out.println(Instant.now() + " [" + app + "] " + String.format(format, args));
+        out.flush();
+    }
+}

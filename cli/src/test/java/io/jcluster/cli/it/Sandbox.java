@@ -1,0 +1,171 @@
+package io.jcluster.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * One isolated jcluster for a black-box test: a temporary {@code JCLUSTER_HOME}, the packaged
+ * {@code bin/jcluster}, free ports, and a sweep at the end that stops, then kills by pid, every
+ * process that belongs to this home. {@link #leftovers()} is also how tests assert that nothing is left.
+ */
+final class Sandbox implements AutoCloseable {
+    static final Path DIST = Path.of(System.getProperty("jcluster.dist", "target/jcluster"));
+    static final Path HELLO_JAR = Path.of(System.getProperty("jcluster.helloJar", "../examples/hello-netty/target/hello-netty.jar"));
+    static final Path FAKE_JAR = Path.of(System.getProperty("jcluster.fakeJar", "target/jcluster-cli-0.1.0-SNAPSHOT-fake-app.jar"));
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path home;
+    final Path dir;
+
+    Sandbox() throws IOException {
+        dir = Files.createTempDirectory("jcluster-it-");
+        home = dir.resolve("home");
+    }
+
+    /** The result of one CLI run. */
+    record Result(int code, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    /** Runs {@code jcluster args...} in {@link #dir} and waits for it (at most 3 minutes). */
+    Result cli(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(DIST.resolve("bin/jcluster").toAbsolutePath().toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().put("JCLUSTER_HOME", home.toString());
+        pb.environment().put("NO_COLOR", "1");
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("jcluster " + String.join(" ", args) + " did not finish within 3 minutes");
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** {@code ls --json} of one app. */
+    JsonNode app(String name) throws IOException, InterruptedException {
+        Result r = cli("ls", "--json", name);
+        assertTrue(r.code() == 0, "ls failed: " + r.all());
+        JsonNode apps = JSON.readTree(r.out());
+        return apps.get(0);
+    }
+
+    JsonNode worker(String app, int slot) throws IOException, InterruptedException {
+        return app(app).get("workers").get(slot);
+    }
+
+    Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One HTTP GET on a new connection; returns the body. */
+    static String get(int port, Duration timeout) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (!response.startsWith("HTTP/1.1 200")) throw new IOException("not a 200: " + response);
+            return response.substring(response.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out after " + timeout.toSeconds() + "s waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Live processes that belong to this sandbox: their environment names its home. */
+    List<ProcessHandle> leftovers() {
+        String marker = home.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> environ(p.pid()).contains(marker))
+                .toList();
+    }
+
+    private static String environ(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Stops every app of this home, kills what is left by pid, deletes the directory. */
+    @Override
+    public void close() throws Exception {
+        try {
+            if (Files.isDirectory(home.resolve("run"))) cli("stop", "all");
+        } finally {
+            for (ProcessHandle p : leftovers()) p.destroyForcibly();
+            for (ProcessHandle p : leftovers()) p.onExit().get(10, TimeUnit.SECONDS);
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The environment a test prints when it fails: the primary's log. */
+    String primaryLog(String app) {
+        try {
+            return Files.readString(home.resolve("logs").resolve(app).resolve("primary.log"));
+        } catch (IOException e) {
+            return "(no primary log)";
+        }
+    }
+
+    static Map<String, String> fields(String body) {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String part : body.trim().split("\\s+")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) m.put(part.substring(0, eq), part.substring(eq + 1));
+        }
+        return m;
+    }
+}

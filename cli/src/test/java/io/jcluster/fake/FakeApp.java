@@ -1,0 +1,77 @@
+package io.jcluster.fake;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Fake worker apps for the black-box tests, started as real JVMs under jcluster. They link
+ * nothing from jcluster: the mode is the first argument.
+ * <ul>
+ *   <li>{@code crash-on-start}: prints a line and throws from main (exit code 1);</li>
+ *   <li>{@code self-http}: binds JCLUSTER_PORT itself with SO_REUSEPORT and answers every HTTP
+ *       request with {@code fake slot=<n> pid=<pid>}, so readiness comes from the port;</li>
+ *   <li>{@code never-ready}: runs and never listens.</li>
+ * </ul>
+ */
+public final class FakeApp {
+    private FakeApp() {}
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "self-http";
+        switch (mode) {
+            case "crash-on-start" -> {
+                System.out.println("fake: starting slot " + System.getenv("JCLUSTER_SLOT") + " and about to fail");
+                throw new IllegalStateException("fake: boom on start");
+            }
+            case "self-http" -> serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+            case "never-ready" -> {
+                System.out.println("fake: running, never listening");
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            default -> {
+                System.err.println("fake: unknown mode " + mode);
+                System.exit(64);
+            }
+        }
+    }
+
+    private static void serve(int port) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        server.bind(new InetSocketAddress(port), 1024);
+        String body = "fake slot=" + System.getenv("JCLUSTER_SLOT") + " pid=" + ProcessHandle.current().pid() + "\n";
+        System.out.println("fake: listening on " + port);
+        while (true) {
+            SocketChannel ch = server.accept();
+            Thread t = new Thread(() -> answer(ch, body));
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void answer(SocketChannel ch, String body) {
+        try (ch; InputStream in = Channels.newInputStream(ch); OutputStream out = Channels.newOutputStream(ch)) {
+            // read the request head, then answer once and close
+            int state = 0;
+            int b;
+            while (state < 4 && (b = in.read()) >= 0) {
+                state = (b == '\r' || b == '\n') ? state + 1 : 0;
+            }
+            byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + payload.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+        } catch (IOException ignored) {
+            // the client went away
+        }
+    }
+}
