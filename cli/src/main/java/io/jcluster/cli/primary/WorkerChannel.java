@@ -51,7 +51,7 @@ final class WorkerChannel implements AutoCloseable {
                     @Override
                     protected void initChannel(DomainSocketChannel ch) {
                         ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(Wire.MAX_FRAME, 0, 4, 0, 4),
+                                new LengthFieldBasedFrameDecoder(Wire.MAX_FRAME + 4, 0, 4, 0, 4),
                                 new FrameHandler(events, log));
                     }
                 });

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Core measurements on this machine (issue: jcluster core):
+#   - kill -9 of a worker -> its replacement answering on its slot (median and max of N runs)
+#   - jcluster start -i 2 -> both workers ready
+#   - the primary's RSS when idle
+# Usage: bench/core.sh [runs]   (default 10). Uses a temporary JCLUSTER_HOME and a free port on
+# loopback; stops everything it started, by pid, on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-10}
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+[ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
+  || mvn -B -q package -DskipTests
+JC=$PWD/cli/target/jcluster/bin/jcluster
+JAR=$PWD/examples/hello-netty/target/hello-netty.jar
+export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() {
+  "$JC" stop all >/dev/null 2>&1 || true
+  for p in $(grep -l "$JCLUSTER_HOME" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$JCLUSTER_HOME"
+}
+trap cleanup EXIT
+now_ms() { date +%s%3N; }
+worker_pid() { "$JC" ls --json bench | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['workers'][$1]['pid'])"; }
+
+t0=$(now_ms)
+"$JC" start "$JAR" -i 2 -p "$PORT" --name bench >/dev/null
+t1=$(now_ms)
+start_ms=$((t1 - t0))
+
+samples=()
+for i in $(seq 1 "$RUNS"); do
+  old=$(worker_pid 0)
+  k=$(now_ms)
+  kill -9 "$old"
+  # Connections that hash to slot 0 wait in the primary's socket until the replacement serves them.
+  while :; do
+    body=$(curl -s --max-time 30 "http://127.0.0.1:$PORT/" || true)
+    case $body in
+      *"slot=0 pid="*) pid=${body#*slot=0 pid=}; pid=${pid%% *}; [ "$pid" != "$old" ] && break ;;
+    esac
+  done
+  samples+=($(( $(now_ms) - k )))
+  sleep 1  # let the new worker settle so runs do not overlap
+done
+sorted=$(printf '%s\n' "${samples[@]}" | sort -n)
+median=$(echo "$sorted" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}')
+max=$(echo "$sorted" | tail -1)
+
+sleep 5
+primary=$(cat "$JCLUSTER_HOME/run/bench/primary.pid")
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/"$primary"/status)
+
+cat <<OUT
+jcluster core benchmark ($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1))
+start -i 2 to both workers ready: ${start_ms} ms
+kill -9 to replacement answering on slot 0, ${RUNS} runs: median ${median} ms, max ${max} ms (all: ${samples[*]})
+primary RSS when idle: $((rss_kb / 1024)) MiB (${rss_kb} kB)
+OUT
