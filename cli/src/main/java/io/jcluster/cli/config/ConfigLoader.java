@@ -24,7 +24,10 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +73,13 @@ public final class ConfigLoader {
             throw new ConfigException(file, TomlLines.lineOf(text, List.of("app")), "app.jar",
                     "no jar to run: give one on the command line (jcluster start app.jar) or set jar in [app]");
         }
-        Path jar = (jarFromFlag ? cwd : base).resolve(app.jar()).toAbsolutePath().normalize();
+        Path jar;
+        try {
+            jar = (jarFromFlag ? cwd : base).resolve(app.jar()).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            if (jarFromFlag) throw new ConfigException(null, 0, null, "not a usable path: " + e.getMessage());
+            throw errorAt(file, text, "app.jar", "not a usable path: " + e.getMessage());
+        }
         if (!Files.isRegularFile(jar)) {
             if (jarFromFlag) {
                 throw new ConfigException(null, 0, null, app.jar() + ": no such jar (looked for " + jar + ")");
@@ -87,16 +96,80 @@ public final class ConfigLoader {
         if (port < 1 || port > 65535) {
             throw errorAt(file, text, "app.port", port + " is not a TCP port (1 to 65535)");
         }
-        Path workDir = app.cwd() == null ? base : base.resolve(app.cwd()).toAbsolutePath().normalize();
+        checkHost(file, text, app.host());
+        Path workDir = app.cwd() == null ? base : path(file, text, "app.cwd", base, app.cwd());
         if (!Files.isDirectory(workDir)) {
             throw errorAt(file, text, "app.cwd", "no such directory: " + workDir);
         }
-        Path java = app.java() == null ? currentJava() : base.resolve(app.java()).toAbsolutePath().normalize();
-        if (!Files.isExecutable(java)) {
+        Path java = app.java() == null ? currentJava() : path(file, text, "app.java", base, app.java());
+        if (!Files.isRegularFile(java) || !Files.isExecutable(java)) {
             throw errorAt(file, text, "app.java", "not an executable java: " + java);
         }
+        checkStrings(file, text, "app.jvm_args", app.jvmArgs());
+        checkStrings(file, text, "app.args", app.args());
+        checkEnv(file, text, app.env());
+        checkPolicies(file, text, raw);
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health());
+    }
+
+    /** {@code value} resolved against {@code base}, or an error about {@code key} when it is no path at all. */
+    private static Path path(Path file, String text, String key, Path base, String value) throws ConfigException {
+        try {
+            return base.resolve(value).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw errorAt(file, text, key, "not a usable path: " + e.getMessage());
+        }
+    }
+
+    /** The listeners bind {@code host}: it must be an address of this machine's kind, or a name that resolves. */
+    private static void checkHost(Path file, String text, String host) throws ConfigException {
+        if (host.isBlank() || host.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw errorAt(file, text, "app.host", "'" + host + "' is not an address to listen on (e.g. 0.0.0.0 or 127.0.0.1)");
+        }
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException | SecurityException e) {
+            throw errorAt(file, text, "app.host", "'" + host + "' is not an address to listen on: it does not resolve");
+        }
+    }
+
+    /** Arguments and environment reach execve: a NUL would cut them short. */
+    private static void checkStrings(Path file, String text, String key, List<String> values) throws ConfigException {
+        for (String v : values) {
+            if (v.indexOf('\0') >= 0) throw errorAt(file, text, key, "a value contains a NUL character");
+        }
+    }
+
+    private static void checkEnv(Path file, String text, Map<String, String> env) throws ConfigException {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String k = e.getKey();
+            if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
+                throw errorAt(file, text, "app.env." + k, "not an environment variable name (it must not be empty or contain '=')");
+            }
+            if (e.getValue().indexOf('\0') >= 0) {
+                throw errorAt(file, text, "app.env." + k, "the value contains a NUL character");
+            }
+        }
+    }
+
+    /** Values that bind but that no supervisor could work with. */
+    private static void checkPolicies(Path file, String text, ConfigFile raw) throws ConfigException {
+        RestartPolicy r = raw.restart();
+        double m = r.backoffMultiplier();
+        if (!Double.isFinite(m) || m < 1) {
+            throw errorAt(file, text, "restart.backoff_multiplier", m + " is not a multiplier (a number from 1, e.g. 2.0)");
+        }
+        if (r.maxFailures() < 1) {
+            throw errorAt(file, text, "restart.max_failures", r.maxFailures() + " is not a count (at least 1)");
+        }
+        positive(file, text, "restart.failure_window", r.failureWindow());
+        positive(file, text, "reload.ready_timeout", raw.reload().readyTimeout());
+        positive(file, text, "health.heartbeat_interval", raw.health().heartbeatInterval());
+    }
+
+    private static void positive(Path file, String text, String key, Duration d) throws ConfigException {
+        if (d.isZero()) throw errorAt(file, text, key, "must be longer than 0");
     }
 
     /** An error about {@code key} of {@code config}'s file, with the key's line when it has one. */
@@ -210,6 +283,14 @@ public final class ConfigLoader {
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
 
+    /** The value under the parser, in words for an error message. */
+    private static String token(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_ARRAY) return "an array";
+        if (t == JsonToken.START_OBJECT) return "a table";
+        return p.getText();
+    }
+
     private static ObjectMapper binder() {
         SimpleModule module = new SimpleModule("jcluster-config");
         module.addDeserializer(Duration.class, new JsonDeserializer<>() {
@@ -217,7 +298,7 @@ public final class ConfigLoader {
             public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                 if (p.currentToken() != JsonToken.VALUE_STRING) {
                     throw InvalidFormatException.from(p, "expected a duration like \"500ms\", \"5s\" or \"2m\", got "
-                            + p.getText(), p.getText(), Duration.class);
+                            + token(p), p.getText(), Duration.class);
                 }
                 try {
                     return Durations.parse(p.getText());
@@ -237,7 +318,7 @@ public final class ConfigLoader {
                         throw InvalidFormatException.from(p, e.getMessage(), p.getText(), Instances.class);
                     }
                 }
-                throw InvalidFormatException.from(p, "expected auto or a number from 1 to 1024, got " + p.getText(),
+                throw InvalidFormatException.from(p, "expected auto or a number from 1 to 1024, got " + token(p),
                         p.getText(), Instances.class);
             }
         });

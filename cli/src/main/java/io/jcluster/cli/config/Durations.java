@@ -8,6 +8,9 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
+    /** The longest duration jcluster accepts: longer ones are mistakes, and would overflow timers. */
+    public static final Duration MAX = Duration.ofDays(30);
+
     private Durations() {}
 
     /** Parses {@code text}; throws IllegalArgumentException with a message fit for a person. */
@@ -16,13 +19,22 @@ public final class Durations {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (write it like 500ms, 5s, 2m or 1h)");
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms": return Duration.ofMillis(n);
-            case "s": return Duration.ofSeconds(n);
-            case "m": return Duration.ofMinutes(n);
-            default: return Duration.ofHours(n);
+        Duration d;
+        try {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            d = null;
         }
+        if (d == null || d.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long (at most 30 days, 720h)");
+        }
+        return d;
     }
 
     /** The shortest exact way to write {@code d} back. */

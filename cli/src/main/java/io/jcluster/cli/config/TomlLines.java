@@ -15,6 +15,7 @@ final class TomlLines {
         List<String> table = List.of();
         int tableLine = 0;
         int best = 0;
+        int dotted = 0;
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = stripComment(lines[i]).trim();
@@ -22,7 +23,7 @@ final class TomlLines {
             if (line.startsWith("[")) {
                 String inner = line.replaceAll("^\\[+|]+$", "");
                 table = keyParts(inner);
-                if (table.equals(path)) tableLine = i + 1;
+                if (tableLine == 0 && startsWith(table, path)) tableLine = i + 1;
                 continue;
             }
             int eq = indexOfEquals(line);
@@ -30,9 +31,15 @@ final class TomlLines {
             List<String> full = new ArrayList<>(table);
             full.addAll(keyParts(line.substring(0, eq)));
             if (full.equals(path)) return i + 1;
+            // a dotted key (a.b = 1) defines the table a: its first line is where a is
+            if (dotted == 0 && full.size() > path.size() && startsWith(full, path)) dotted = i + 1;
             if (path.size() > full.size() && path.subList(0, full.size()).equals(full)) best = i + 1;
         }
-        return best > 0 ? best : tableLine;
+        return best > 0 ? best : tableLine > 0 ? tableLine : dotted;
+    }
+
+    private static boolean startsWith(List<String> list, List<String> prefix) {
+        return list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix);
     }
 
     private static List<String> keyParts(String key) {
