@@ -7,6 +7,7 @@ import io.jcluster.cli.primary.PrimaryLog;
 import io.jcluster.cli.primary.StartFailure;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -36,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ControlServer implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
+    /** A connection that has not sent a whole request line by then is closed: nothing legitimate is that slow. */
+    static final long FIRST_REQUEST_TIMEOUT_MS = 10_000;
 
     private final EventLoopGroup group;
     private final Channel server;
@@ -58,7 +61,8 @@ public final class ControlServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<DomainSocketChannel>() {
                     @Override
                     protected void initChannel(DomainSocketChannel ch) {
-                        ch.pipeline().addLast(new LineBasedFrameDecoder(MAX_LINE),
+                        // fail fast: a line past the limit closes the connection at once, not at its newline
+                        ch.pipeline().addLast(new LineBasedFrameDecoder(MAX_LINE, true, true),
                                 new StringDecoder(CharsetUtil.UTF_8),
                                 new RequestHandler(primary, primary.log()));
                     }
@@ -91,6 +95,7 @@ public final class ControlServer implements AutoCloseable {
     private static final class RequestHandler extends SimpleChannelInboundHandler<String> {
         private final Primary primary;
         private final PrimaryLog log;
+        private boolean requested;
 
         RequestHandler(Primary primary, PrimaryLog log) {
             this.primary = primary;
@@ -105,31 +110,58 @@ public final class ControlServer implements AutoCloseable {
                 ctx.close();
                 return;
             }
+            ctx.executor().schedule(() -> {
+                if (!requested && ctx.channel().isActive()) {
+                    log.info("control.sock: closed a connection: no request line within %d ms", FIRST_REQUEST_TIMEOUT_MS);
+                    ctx.close();
+                }
+            }, FIRST_REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String line) {
             if (line.isBlank()) return;
+            requested = true;
             ControlRequest request;
             try {
-                request = Json.MAPPER.readValue(line, ControlRequest.class);
-            } catch (IOException e) {
-                reply(ctx, ControlReply.failed("not a control request (expected a JSON line like {\"command\":\"ls\"})", null));
+                request = ControlRequest.parse(line);
+            } catch (BadRequestException e) {
+                refuse(ctx, e.getMessage(), "not a control request (expected a JSON line like {\"command\":\"ls\"})");
                 return;
             }
-            String command = request.command() == null ? "" : request.command();
+            String command = request.command();
             CompletableFuture<ControlReply> answer = switch (command) {
                 case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
                 case ControlRequest.STOP -> primary.stop().thenCompose(v -> CompletableFuture.completedFuture(
                         new ControlReply(true, null, null, null)));
-                default -> CompletableFuture.completedFuture(ControlReply.failed("unknown command '" + command + "'", null));
+                default -> null;
             };
+            if (answer == null) {
+                refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command) + "'");
+                return;
+            }
             answer.whenComplete((reply, error) -> {
                 if (error != null) reply = failure(error);
                 reply(ctx, reply);
             });
+        }
+
+        /** Answers a bad request with an error, logs why and closes the connection: the client is confused or hostile. */
+        private void refuse(ChannelHandlerContext ctx, String why, String answer) {
+            log.info("control.sock: closed a connection: %s", why);
+            try {
+                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(ControlReply.failed(answer, null)))
+                        .writeByte('\n')).addListener(ChannelFutureListener.CLOSE);
+            } catch (IOException e) {
+                ctx.close();
+            }
+        }
+
+        private static String abbreviate(String s) {
+            String cut = s.length() > 60 ? s.substring(0, 57) + "..." : s;
+            return cut.replaceAll("\\p{Cntrl}", "?");
         }
 
         private static ControlReply failure(Throwable error) {
@@ -149,6 +181,7 @@ public final class ControlServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             String why = cause instanceof TooLongFrameException ? "request line over " + MAX_LINE + " bytes" : String.valueOf(cause);
+            requested = true;
             log.info("control.sock: closed a connection: %s", why);
             ctx.close();
         }

@@ -14,12 +14,14 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
+import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.bootstrap.ServerBootstrap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import io.jcluster.cli.config.Home;
 
 /**
@@ -33,6 +35,9 @@ final class WorkerChannel implements AutoCloseable {
         void onMessage(Channel ch, long peerPid, WireMessage message);
         void onClosed(Channel ch);
     }
+
+    /** A connection whose first frame has not arrived by then is closed: agents send hello at once. */
+    static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
 
     private final Channel server;
     private final Path path;
@@ -87,6 +92,7 @@ final class WorkerChannel implements AutoCloseable {
         private final Events events;
         private final PrimaryLog log;
         private long peerPid;
+        private boolean framed;
 
         FrameHandler(Events events, PrimaryLog log) {
             this.events = events;
@@ -103,11 +109,19 @@ final class WorkerChannel implements AutoCloseable {
             }
             PeerCredentials c = Peers.of(ctx.channel());
             peerPid = c == null ? 0 : c.pid();
+            ctx.executor().schedule(() -> {
+                if (!framed && ctx.channel().isActive()) {
+                    log.info("workers.sock: closed a connection from pid %d: no whole frame within %d ms", peerPid,
+                            FIRST_FRAME_TIMEOUT_MS);
+                    ctx.close();
+                }
+            }, FIRST_FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            framed = true;
             WireMessage message;
             try {
                 message = Wire.decodePayload(ByteBufUtil.getBytes(frame));
@@ -126,7 +140,9 @@ final class WorkerChannel implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            String why = cause instanceof TooLongFrameException ? "frame over " + Wire.MAX_FRAME + " bytes" : String.valueOf(cause);
+            String why = cause instanceof TooLongFrameException ? "frame over " + Wire.MAX_FRAME + " bytes"
+                    : cause instanceof CorruptedFrameException ? "bad frame: " + cause.getMessage() : String.valueOf(cause);
+            framed = true;
             log.info("workers.sock: closed a connection from pid %d: %s", peerPid, why);
             ctx.close();
         }
