@@ -3,6 +3,9 @@ package io.jcluster.cli;
 import io.jcluster.cli.commands.ExitException;
 import io.jcluster.cli.commands.JClusterCommand;
 import io.jcluster.cli.config.ConfigException;
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.Json;
 import picocli.CommandLine;
 
 /** {@code jcluster}: the command line entry point. */
@@ -10,8 +13,21 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        Thread warmUp = new Thread(Main::warmUpJson, "json-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         int code = commandLine().execute(args);
         System.exit(code);
+    }
+
+    /**
+     * Builds Jackson's (de)serializers for the control protocol on another core while picocli reads
+     * the command model: most commands talk to a primary, and both take tens of milliseconds in a
+     * fresh JVM. Nothing depends on it finishing.
+     */
+    private static void warmUpJson() {
+        Json.MAPPER.writerFor(ControlRequest.class);
+        Json.MAPPER.readerFor(ControlReply.class);
     }
 
     /**
