@@ -7,6 +7,8 @@ import java.util.Map;
 /**
  * The configuration in force for one app: the file and the flags merged, defaults filled in,
  * paths made absolute, and everything checked.
+ *
+ * @param cds whether workers start from a class-data archive of the app's jar, made by the first worker
  */
 public record AppConfig(
         String name,
@@ -23,7 +25,8 @@ public record AppConfig(
         Path java,
         RestartPolicy restart,
         ReloadPolicy reload,
-        HealthPolicy health) {
+        HealthPolicy health,
+        boolean cds) {
 
     public AppConfig {
         jvmArgs = List.copyOf(jvmArgs);
@@ -34,6 +37,6 @@ public record AppConfig(
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
-                restart, reload, health);
+                restart, reload, health, cds);
     }
 }

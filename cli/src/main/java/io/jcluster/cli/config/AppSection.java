@@ -15,7 +15,8 @@ public record AppSection(
         List<String> args,
         Map<String, String> env,
         String cwd,
-        String java) {
+        String java,
+        Boolean cds) {
 
     public AppSection {
         if (instances == null) instances = Instances.AUTO;
@@ -24,5 +25,6 @@ public record AppSection(
         jvmArgs = jvmArgs == null ? List.of() : List.copyOf(jvmArgs);
         args = args == null ? List.of() : List.copyOf(args);
         env = env == null ? Map.of() : Map.copyOf(env);
+        if (cds == null) cds = false;
     }
 }

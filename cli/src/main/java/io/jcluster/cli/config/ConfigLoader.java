@@ -65,7 +65,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file, 0, null, e.getMessage());
         }
-        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null) : raw.app();
+        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null, null) : raw.app();
         Path base = file != null ? file.getParent() : cwd;
         boolean jarFromFlag = spec.overrides().jar() != null;
 
@@ -110,7 +110,7 @@ public final class ConfigLoader {
         checkEnv(file, text, app.env());
         checkPolicies(file, text, raw);
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health());
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), app.cds());
     }
 
     /** {@code value} resolved against {@code base}, or an error about {@code key} when it is no path at all. */

@@ -34,6 +34,8 @@ public record Home(Path root) {
     public Path specFile(String app) { return runDir(app).resolve("start.json"); }
     public Path primaryLog(String app) { return logDir(app).resolve("primary.log"); }
     public Path workerLog(String app, int slot) { return logDir(app).resolve(slot + ".log"); }
+    /** Class-data archives of {@code app}'s jar ({@code [app] cds}); they outlive the run directory. */
+    public Path cdsDir(String app) { return root.resolve("cache").resolve("cds").resolve(app); }
 
     /** Creates the run and log directories of {@code app}, owner-only. */
     public void prepare(String app) throws IOException {

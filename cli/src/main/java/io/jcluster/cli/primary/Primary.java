@@ -54,6 +54,8 @@ public final class Primary implements AutoCloseable {
     private final Path agentJar;
     private final ScheduledExecutorService supervisor;
     private final EventLoopGroup io;
+    /** The app's class-data archive, when {@code [app] cds} is on. */
+    private final AppCds cds;
     private final List<Slot> slots = new ArrayList<>();
     private final Set<Worker> workers = new LinkedHashSet<>();
     private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
@@ -71,6 +73,9 @@ public final class Primary implements AutoCloseable {
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
+        String noCds = config.cds() ? AppCds.refusal(config) : null;
+        if (noCds != null) log.info("cds: %s", noCds);
+        this.cds = config.cds() && noCds == null ? new AppCds(home.cdsDir(config.name()), config, agentJar, log) : null;
     }
 
     /**
@@ -177,6 +182,8 @@ public final class Primary implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(config.java().toString());
         command.addAll(config.jvmArgs());
+        List<String> cdsArgs = cds == null ? List.of() : cds.jvmArgs();
+        command.addAll(cdsArgs);
         command.add("-javaagent:" + agentJar);
         command.add("-jar");
         command.add(config.jar().toString());
@@ -209,6 +216,7 @@ public final class Primary implements AutoCloseable {
             return;
         }
         Worker w = new Worker(slot.index(), generation, process);
+        if (cds != null) cds.spawned(w.pid(), cdsArgs);
         workers.add(w);
         slot.worker(w);
         note(logFile, "worker started: slot=" + slot.index() + " gen=" + generation + " pid=" + w.pid());
@@ -251,6 +259,7 @@ public final class Primary implements AutoCloseable {
 
     private void exited(Worker w) {
         int code = w.process().exitValue();
+        if (cds != null) cds.exited(w.pid(), code);
         boolean wasReady = w.readyAt() != null;
         w.state(WorkerState.EXITED);
         w.cancelPendingKill();

@@ -62,7 +62,7 @@ class StartErrorsTest {
     void unknownKeyNamesFileLineAndKey() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
-        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes args, cwd, env, host, instances, "
+        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes args, cds, cwd, env, host, instances, "
                 + "jar, java, jvm_args, listen, name, port\n", err.toString());
         assertNothingStarted();
     }

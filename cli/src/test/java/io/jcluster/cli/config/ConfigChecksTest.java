@@ -71,7 +71,7 @@ class ConfigChecksTest {
 
     @Test
     void anUnknownDottedKeyHasItsLine() throws IOException {
-        assertEquals(":4: app.port_: unknown key; [app] takes args, cwd, env, host, instances, jar, java, jvm_args, listen, name, port",
+        assertEquals(":4: app.port_: unknown key; [app] takes args, cds, cwd, env, host, instances, jar, java, jvm_args, listen, name, port",
                 error("\nport_.x = 1\n"));
     }
 }

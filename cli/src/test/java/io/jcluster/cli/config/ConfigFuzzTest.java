@@ -66,6 +66,7 @@ class ConfigFuzzTest {
                 args = ["serve", "--fast"]
                 cwd = "work"
                 java = "%s"
+                cds = false
                 [app.env]
                 GREETING = "hi"
                 MODE = "test"

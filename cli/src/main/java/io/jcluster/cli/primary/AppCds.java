@@ -1,0 +1,162 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.AppConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A class-data archive per app jar ({@code [app] cds = true}): workers start faster because the
+ * JVM maps the app's classes, already parsed and verified, instead of loading them from the jar.
+ *
+ * <p>While there is no archive, one worker at a time runs with {@code -XX:ArchiveClassesAtExit}:
+ * the JVM writes the classes it loaded when it exits (a stop, a reload, SIGTERM; not SIGKILL), and
+ * the archive is published when that worker has exited on its own. Every later worker, of this
+ * primary or of a later start, runs with {@code -XX:SharedArchiveFile}. The file name is a hash of
+ * everything the JVM checks the archive against (the jar's path, size and time, the java and its
+ * runtime image, the JVM arguments, the agent jar), so a new jar or another java simply makes a new
+ * archive; a stale one would only be ignored by the JVM. Archives live in
+ * {@code $JCLUSTER_HOME/cache/cds/<app>/}, one per app: a new one replaces the others.
+ *
+ * <p>Apps whose {@code jvm_args} add agents of their own get no archive: such agents may transform
+ * classes, and an archive would keep their output (see {@link #refusal(AppConfig)}).
+ *
+ * <p>Confined to the primary's supervisor thread.
+ */
+final class AppCds {
+    /** Dumping attempts per primary: a dump that keeps failing is not retried forever. */
+    private static final int MAX_ATTEMPTS = 3;
+    /** Archive warnings (classes it skips) would fill every worker's log; errors still show. */
+    private static final List<String> QUIET = List.of("-Xlog:cds=error", "-Xlog:cds+dynamic=error");
+
+    private final Path dir;
+    private final Path archive;
+    private final Path partial;
+    private final PrimaryLog log;
+    private long dumperPid;
+    private int attempts;
+
+    AppCds(Path dir, AppConfig config, Path agentJar, PrimaryLog log) {
+        this.dir = dir;
+        this.archive = dir.resolve(key(config, agentJar) + ".jsa");
+        this.partial = dir.resolve(archive.getFileName() + ".partial");
+        this.log = log;
+    }
+
+    /** Why {@code config} cannot have an archive, or null when it can. */
+    static String refusal(AppConfig config) {
+        for (String a : config.jvmArgs()) {
+            if (a.startsWith("-javaagent:") || a.startsWith("-agentlib:") || a.startsWith("-agentpath:")) {
+                return "jvm_args load an agent (" + a.split("[:=]", 2)[0] + "), whose class transformations an archive"
+                        + " would keep; cds stays off";
+            }
+            if (a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-Xshare:off")) {
+                return "jvm_args already choose class sharing (" + a + "); cds stays off";
+            }
+        }
+        return null;
+    }
+
+    Path archive() {
+        return archive;
+    }
+
+    /** The JVM arguments for the next worker: use the archive, make it, or nothing while another worker makes it. */
+    List<String> jvmArgs() {
+        List<String> args = new ArrayList<>();
+        if (Files.isRegularFile(archive)) {
+            args.add("-XX:SharedArchiveFile=" + archive);
+        } else if (dumperPid == 0 && attempts < MAX_ATTEMPTS) {
+            // jcluster's own agent transforms no class, so what the worker loads is the app as it is
+            args.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
+                    "-XX:ArchiveClassesAtExit=" + partial));
+        } else {
+            return args;
+        }
+        args.addAll(QUIET);
+        return args;
+    }
+
+    /** A worker started with {@code args} (from {@link #jvmArgs()}) as {@code pid}. */
+    void spawned(long pid, List<String> args) {
+        if (args.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))) {
+            dumperPid = pid;
+            attempts++;
+            try {
+                Files.createDirectories(dir);
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                log.info("cds: cannot prepare %s: %s", dir, e.getMessage());
+            }
+            log.info("cds: worker pid %d writes the class-data archive of this jar when it exits (%s)", pid, archive);
+        }
+    }
+
+    /** A worker exited with {@code code}: if it was making the archive and exited on its own, publish it. */
+    void exited(long pid, int code) {
+        if (pid != dumperPid) return;
+        dumperPid = 0;
+        try {
+            boolean complete = code != 128 + 9 && Files.isRegularFile(partial) && Files.size(partial) > 0;
+            if (!complete) {
+                Files.deleteIfExists(partial);
+                log.info("cds: worker pid %d exited (code %d) without a complete class-data archive; the next worker tries again",
+                        pid, code);
+                return;
+            }
+            Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            log.info("cds: class-data archive ready (%d KiB): later workers start from it", Files.size(archive) / 1024);
+            removeOthers();
+        } catch (IOException e) {
+            log.info("cds: cannot publish the class-data archive %s: %s", archive, e.getMessage());
+        }
+    }
+
+    private void removeOthers() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.jsa")) {
+            for (Path f : files) {
+                if (!f.equals(archive)) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** A hash of what the JVM validates an archive against. */
+    static String key(AppConfig config, Path agentJar) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            List<String> parts = new ArrayList<>();
+            parts.add(fileStamp(config.jar()));
+            Path java = config.java();
+            try {
+                java = java.toRealPath();
+            } catch (IOException ignored) {
+                // the path as given
+            }
+            parts.add(java.toString());
+            Path home = java.getParent() == null ? null : java.getParent().getParent();
+            if (home != null) parts.add(fileStamp(home.resolve("lib/modules")));
+            parts.addAll(config.jvmArgs());
+            parts.add(fileStamp(agentJar));
+            for (String p : parts) sha.update((p + "\n").getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String fileStamp(Path p) {
+        try {
+            return p.toAbsolutePath() + " " + Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return p.toAbsolutePath() + " missing";
+        }
+    }
+}

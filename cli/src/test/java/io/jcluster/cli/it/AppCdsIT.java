@@ -1,0 +1,87 @@
+package io.jcluster.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code [app] cds = true}: the first worker writes a class-data archive of the app when it exits
+ * gracefully; the next start's workers, and their replacements after a crash, run from it.
+ */
+@Timeout(240)
+class AppCdsIT {
+    private static final String APP = "shared";
+
+    @Test
+    void theFirstRunMakesTheArchiveAndLaterWorkersUseIt() throws Exception {
+        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            sandbox.write("jcluster.toml", """
+                    [app]
+                    name = "%s"
+                    jar = "%s"
+                    instances = 1
+                    port = %d
+                    cds = true
+                    """.formatted(APP, Sandbox.HELLO_JAR.toAbsolutePath(), port));
+            Path cache = sandbox.home.resolve("cache/cds").resolve(APP);
+
+            Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(APP));
+            long dumper = sandbox.worker(APP, 0).get("pid").asLong();
+            assertTrue(cmdline(dumper).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cache)), cmdline(dumper)::toString);
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot=0"));
+            assertEquals(0, sandbox.cli("stop", APP).code());
+            assertTrue(sandbox.primaryLog(APP).contains("cds: class-data archive ready"), sandbox.primaryLog(APP));
+            List<Path> archives = archives(cache);
+            assertEquals(1, archives.size(), archives::toString);
+
+            Sandbox.Result second = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, second.code(), () -> second.all() + sandbox.primaryLog(APP));
+            long worker = sandbox.worker(APP, 0).get("pid").asLong();
+            assertTrue(cmdline(worker).contains("-XX:SharedArchiveFile=" + archives.get(0)), cmdline(worker)::toString);
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot=0"));
+
+            // a crashed worker's replacement starts from the archive too
+            ProcessHandle.of(worker).orElseThrow().destroyForcibly();
+            Sandbox.await("slot 0 to be replaced", Duration.ofSeconds(60), () -> {
+                try {
+                    JsonNode w = sandbox.worker(APP, 0);
+                    return "ready".equals(w.get("state").asText()) && w.get("pid").asLong() != worker;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            long replacement = sandbox.worker(APP, 0).get("pid").asLong();
+            assertTrue(cmdline(replacement).contains("-XX:SharedArchiveFile=" + archives.get(0)), cmdline(replacement)::toString);
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("pid=" + replacement));
+            String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(APP).resolve("0.log"));
+            assertFalse(workerLog.contains("[warning][cds]"), workerLog);
+            assertEquals(0, sandbox.cli("stop", APP).code());
+            assertEquals(archives, archives(cache), "the archive stays for the next start");
+        }
+    }
+
+    private static List<Path> archives(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jsa")).sorted().toList();
+        }
+    }
+
+    private static List<String> cmdline(long pid) throws Exception {
+        String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+        return List.of(raw.split("\0"));
+    }
+}
