@@ -53,6 +53,25 @@ public final class PortOwners {
         return inodes;
     }
 
+    /** The accept queue length of the listening socket with {@code inode} (-1 when not found). */
+    static int acceptQueue(long inode) {
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(table));
+            } catch (IOException e) {
+                continue;
+            }
+            for (int i = 1; i < lines.size(); i++) {
+                String[] f = lines.get(i).trim().split("\\s+");
+                if (f.length < 10 || !LISTEN.equals(f[3]) || Long.parseLong(f[9]) != inode) continue;
+                String queues = f[4];
+                return Integer.parseInt(queues.substring(queues.indexOf(':') + 1), 16);
+            }
+        }
+        return -1;
+    }
+
     /** Socket inodes among the open fds of {@code pid} (empty if it is gone or not ours to read). */
     static Set<Long> socketInodes(long pid) {
         Set<Long> inodes = new HashSet<>();
