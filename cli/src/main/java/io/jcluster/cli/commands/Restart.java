@@ -1,0 +1,42 @@
+package io.jcluster.cli.commands;
+
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.control.ControlRequest;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jcluster restart}: fast, not graceful; clears errored. */
+@Command(name = "restart", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Restart workers now: SIGTERM to each and a new worker on the same socket at once.",
+                "Not graceful (use reload for that); clears the crash-loop guard of errored slots."})
+final class Restart implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "<name|all>", description = "The apps to restart, or all.")
+    List<String> names;
+
+    @Option(names = "--slot", paramLabel = "<N>", description = "Only this slot's worker.")
+    Integer slot;
+
+    @Override
+    public Integer call() {
+        Home home = Home.fromEnvironment();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int code = 0;
+        for (String app : AppCommand.targets(home, names)) {
+            int c = AppCommand.send(home, app, new ControlRequest(ControlRequest.RESTART, slot, null, null), out, err);
+            if (c == 0) out.println(app + ": restarted" + (slot == null ? "" : " slot " + slot));
+            out.flush();
+            code = Math.max(code, c);
+        }
+        return code;
+    }
+}
