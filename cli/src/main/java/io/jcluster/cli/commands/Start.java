@@ -111,7 +111,8 @@ final class Start implements Callable<Integer> {
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
         command.addAll(List.of(ConfigLoader.currentJava().toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xms16m", "-Xmx128m", "-Xss512k", "-XX:MaxMetaspaceSize=96m",
+                "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
+                "-Dio.netty.allocator.type=unpooled",
                 "-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
         Process primary = new ProcessBuilder(command)
                 .redirectErrorStream(true)
