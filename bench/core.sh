@@ -7,6 +7,7 @@
 # loopback; stops everything it started, by pid, on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS=${1:-10}
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 [ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
@@ -14,10 +15,9 @@ command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq cur
 JC=$PWD/cli/target/jcluster/bin/jcluster
 JAR=$PWD/examples/hello-netty/target/hello-netty.jar
 export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cleanup() {
-  "$JC" stop all >/dev/null 2>&1 || true
-  for p in $(grep -l "$JCLUSTER_HOME" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do kill -9 "$p" 2>/dev/null || true; done
+  stop_everything
   rm -rf "$JCLUSTER_HOME"
 }
 trap cleanup EXIT

@@ -9,6 +9,7 @@
 # Usage: bench/reload.sh [seconds]   (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${1:-30}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
@@ -19,13 +20,11 @@ export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
 MIGRATE_FILE=/proc/sys/net/ipv4/tcp_migrate_req
 ORIGINAL_MIGRATE=$(cat $MIGRATE_FILE 2>/dev/null || echo "")
 cleanup() {
-  "$JC" stop all >/dev/null 2>&1 || true
-  for p in $(grep -l "$JCLUSTER_HOME" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do kill -9 "$p" 2>/dev/null || true; done
+  stop_everything
   [ -n "$ORIGINAL_MIGRATE" ] && echo "$ORIGINAL_MIGRATE" > $MIGRATE_FILE || true
   rm -rf "$JCLUSTER_HOME"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 run() { # name listen migrate
   local name=$1 listen=$2 migrate=$3 port out reloads=0 failed=0
