@@ -10,13 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 DURATION=${1:-180}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-[ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
-  || mvn -B -q package -DskipTests
-JC=$PWD/cli/target/jcluster/bin/jcluster
-JAR=$PWD/examples/hello-netty/target/hello-netty.jar
-export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-chaos.XXXXXX)
-PORT=$(free_port)
+bench_setup
 WRK_PID=
 cleanup() {
   [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true

@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 RUNS=${1:-10}
-command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-[ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
-  || mvn -B -q package -DskipTests
-JC=$PWD/cli/target/jcluster/bin/jcluster
-JAR=$PWD/examples/hello-netty/target/hello-netty.jar
-export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
-PORT=$(free_port)
+bench_setup
 cleanup() {
   stop_everything
   rm -rf "$JCLUSTER_HOME"

@@ -11,12 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 DURATION=${1:-30}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-[ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
-  || mvn -B -q package -DskipTests
-JC=$PWD/cli/target/jcluster/bin/jcluster
-JAR=$PWD/examples/hello-netty/target/hello-netty.jar
-export JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
+bench_setup
 MIGRATE_FILE=/proc/sys/net/ipv4/tcp_migrate_req
 ORIGINAL_MIGRATE=$(cat $MIGRATE_FILE 2>/dev/null || echo "")
 cleanup() {

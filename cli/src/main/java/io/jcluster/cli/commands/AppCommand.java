@@ -20,6 +20,22 @@ final class AppCommand {
     }
 
     /**
+     * Sends {@code request} to every app {@code names} stands for, printing "{@code <app>: <done>}"
+     * after each success; returns the worst exit code.
+     */
+    static int sendToEach(List<String> names, ControlRequest request, String done, PrintWriter out, PrintWriter err) {
+        Home home = Home.fromEnvironment();
+        int code = 0;
+        for (String app : targets(home, names)) {
+            int c = send(home, app, request, out, err);
+            if (c == 0) out.println(app + ": " + done);
+            out.flush();
+            code = Math.max(code, c);
+        }
+        return code;
+    }
+
+    /**
      * Sends {@code request} to {@code app}, printing progress lines to {@code out}; returns the
      * exit code (0, or the failed reply's code) and prints failures to {@code err}.
      */

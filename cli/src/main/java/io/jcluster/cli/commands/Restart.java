@@ -1,8 +1,6 @@
 package io.jcluster.cli.commands;
 
-import io.jcluster.cli.config.Home;
 import io.jcluster.cli.control.ControlRequest;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,16 +25,7 @@ final class Restart implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Home home = Home.fromEnvironment();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        int code = 0;
-        for (String app : AppCommand.targets(home, names)) {
-            int c = AppCommand.send(home, app, new ControlRequest(ControlRequest.RESTART, slot, null, null), out, err);
-            if (c == 0) out.println(app + ": restarted" + (slot == null ? "" : " slot " + slot));
-            out.flush();
-            code = Math.max(code, c);
-        }
-        return code;
+        return AppCommand.sendToEach(names, new ControlRequest(ControlRequest.RESTART, slot, null, null), "restarted" + (slot == null ? "" : " slot " + slot),
+                spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }
