@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code crash-on-start}: prints a line and throws from main (exit code 1);</li>
  *   <li>{@code self-http}: binds JCLUSTER_PORT itself with SO_REUSEPORT and answers every HTTP
  *       request with {@code fake slot=<n> pid=<pid>}, so readiness comes from the port;</li>
+ *   <li>{@code grow}: like {@code self-http}, and its heap grows by 8 MiB every 200 ms;</li>
  *   <li>{@code never-ready}: runs and never listens.</li>
  * </ul>
  */
@@ -31,6 +32,24 @@ public final class FakeApp {
                 throw new IllegalStateException("fake: boom on start");
             }
             case "self-http" -> serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+            case "grow" -> {
+                // Listens like self-http, and keeps 8 MiB more of live heap every 200 ms.
+                Thread server = new Thread(() -> {
+                    try {
+                        serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                server.start();
+                java.util.List<byte[]> hoard = new java.util.ArrayList<>();
+                while (true) {
+                    byte[] chunk = new byte[8 << 20];
+                    java.util.Arrays.fill(chunk, (byte) 1);
+                    hoard.add(chunk);
+                    Thread.sleep(200);
+                }
+            }
             case "never-ready" -> {
                 System.out.println("fake: running, never listening");
                 Thread.sleep(Long.MAX_VALUE);

@@ -2,6 +2,7 @@ package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlServer;
 import io.jcluster.cli.primary.Primary;
@@ -20,13 +21,13 @@ final class PrimaryRun {
     private PrimaryRun() {}
 
     /** Returns the process exit code: 0 after a graceful stop, 2 when the port is taken, 1 on other failures. */
-    static int run(Home home, AppConfig config, PrintStream log) {
+    static int run(Home home, StartSpec spec, AppConfig config, PrintStream log) {
         String app = config.name();
         Primary primary;
         try {
             home.prepare(app);
             Files.writeString(home.pidFile(app), ProcessHandle.current().pid() + "\n");
-            primary = Primary.open(home, config, log);
+            primary = Primary.open(home, spec, config, log);
         } catch (PortInUseException e) {
             log.println("jcluster: " + e.getMessage());
             Apps.removeRunDir(home, app);

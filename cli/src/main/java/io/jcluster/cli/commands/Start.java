@@ -14,6 +14,7 @@ import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
+import io.jcluster.cli.primary.Kernel;
 import io.jcluster.cli.primary.LogTail;
 import io.jcluster.cli.primary.PortOwners;
 import java.io.File;
@@ -86,6 +87,9 @@ final class Start implements Callable<Integer> {
             if (Apps.primaryAlive(home, app)) throw new ExitException(ExitException.FAILURE, e.getMessage());
             // not running: Apps.connect removed any stale run directory
         }
+        if (config.listen() == Listen.SELF && !Kernel.migrateEnabled()) {
+            spec.commandLine().getErr().println("jcluster: note: listen=self: " + Kernel.migrateAdvice());
+        }
         if (!PortOwners.isFree(config.host(), config.port())) {
             throw ConfigLoader.errorAt(config, "app.port", "port " + config.port() + " is already in use by "
                     + PortOwners.describeOwner(config.port()) + ": stop it or choose another port");
@@ -94,7 +98,7 @@ final class Start implements Callable<Integer> {
         Json.MAPPER.writeValue(home.specFile(app).toFile(), startSpec);
 
         if (foreground) {
-            return PrimaryRun.run(home, config, System.err);
+            return PrimaryRun.run(home, startSpec, config, System.err);
         }
         return startDetached(home, config);
     }
@@ -107,7 +111,8 @@ final class Start implements Callable<Integer> {
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
         command.addAll(List.of(ConfigLoader.currentJava().toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xms16m", "-Xmx128m", "-Xss512k", "-XX:MaxMetaspaceSize=96m",
+                "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
+                "-Dio.netty.allocator.type=unpooled",
                 "-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
         Process primary = new ProcessBuilder(command)
                 .redirectErrorStream(true)

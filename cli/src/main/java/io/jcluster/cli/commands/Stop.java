@@ -53,6 +53,9 @@ final class Stop implements Callable<Integer> {
                 spec.commandLine().getErr().println("jcluster: " + e.getMessage()
                         + (running.isEmpty() ? "" : " (running: " + String.join(", ", running) + ")"));
                 code = ExitException.FAILURE;
+            } catch (ExitException e) {
+                spec.commandLine().getErr().println("jcluster: " + e.getMessage());
+                code = Math.max(code, e.code());
             } catch (IOException | TimeoutException e) {
                 spec.commandLine().getErr().println("jcluster: could not stop " + app + ": " + e.getMessage());
                 code = ExitException.FAILURE;
@@ -64,15 +67,16 @@ final class Stop implements Callable<Integer> {
 
     private static void stop(Home home, String app) throws IOException, InterruptedException, TimeoutException {
         Optional<ProcessHandle> primary = Apps.primaryPid(home, app).flatMap(ProcessHandle::of);
+        ControlReply reply = null;
         try (ControlClient client = Apps.connect(home, app)) {
-            ControlReply reply = client.call(new ControlRequest(ControlRequest.STOP));
-            if (!reply.ok()) throw new IOException(reply.error());
+            reply = client.call(new ControlRequest(ControlRequest.STOP));
         } catch (AppNotRunningException e) {
             throw e;
         } catch (IOException e) {
             // the primary may close the socket as it exits: its exit below is what counts
             if (primary.isEmpty()) throw e;
         }
+        if (reply != null && !reply.ok()) throw new ExitException(reply.exitCode(), app + ": " + reply.error());
         if (primary.isPresent()) {
             try {
                 primary.get().onExit().get(PRIMARY_EXIT_TIMEOUT_S, TimeUnit.SECONDS);

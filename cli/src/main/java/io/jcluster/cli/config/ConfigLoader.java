@@ -260,7 +260,8 @@ public final class ConfigLoader {
     }
 
     private static boolean isCustom(MismatchedInputException e) {
-        return e.getTargetType() == Instances.class || e.getTargetType() == Duration.class;
+        Class<?> t = e.getTargetType();
+        return t == Instances.class || t == Duration.class || t == Readiness.class || t == MemorySize.class;
     }
 
     private static String known(Collection<Object> ids) {
@@ -291,22 +292,28 @@ public final class ConfigLoader {
         return p.getText();
     }
 
-    private static ObjectMapper binder() {
-        SimpleModule module = new SimpleModule("jcluster-config");
-        module.addDeserializer(Duration.class, new JsonDeserializer<>() {
+    /** Binds {@code type} from a TOML string with {@code parse}, whose IllegalArgumentException message is the error. */
+    private static <T> void textual(SimpleModule module, Class<T> type, java.util.function.Function<String, T> parse, String expected) {
+        module.addDeserializer(type, new JsonDeserializer<T>() {
             @Override
-            public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                 if (p.currentToken() != JsonToken.VALUE_STRING) {
-                    throw InvalidFormatException.from(p, "expected a duration like \"500ms\", \"5s\" or \"2m\", got "
-                            + token(p), p.getText(), Duration.class);
+                    throw InvalidFormatException.from(p, "expected " + expected + ", got " + token(p), p.getText(), type);
                 }
                 try {
-                    return Durations.parse(p.getText());
+                    return parse.apply(p.getText());
                 } catch (IllegalArgumentException e) {
-                    throw InvalidFormatException.from(p, e.getMessage(), p.getText(), Duration.class);
+                    throw InvalidFormatException.from(p, e.getMessage(), p.getText(), type);
                 }
             }
         });
+    }
+
+    private static ObjectMapper binder() {
+        SimpleModule module = new SimpleModule("jcluster-config");
+        textual(module, Duration.class, Durations::parse, "a duration like \"500ms\", \"5s\" or \"2m\"");
+        textual(module, Readiness.class, Readiness::parse, "auto, call, port or \"http:/path\"");
+        textual(module, MemorySize.class, MemorySize::parse, "a size like \"512m\" or \"1g\"");
         module.addDeserializer(Instances.class, new JsonDeserializer<>() {
             @Override
             public Instances deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {

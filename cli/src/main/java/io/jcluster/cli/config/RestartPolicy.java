@@ -5,14 +5,16 @@ import java.time.Duration;
 /**
  * The {@code [restart]} table: exponential backoff between restarts of a slot, and the crash-loop
  * guard that stops restarting a slot after {@code maxFailures} failed runs within {@code failureWindow}.
- * A run counts as failed when the worker exits (or misses its ready timeout) before it has been up
- * for {@code stableAfter}; a stable run resets the backoff.
+ * A start counts as failed when the worker exits (or misses its ready timeout) before it is ready,
+ * or less than {@code minUptime} after; a worker ready for {@code stableAfter} is stable: its crash is
+ * restarted at once and resets the backoff.
  */
 public record RestartPolicy(
         Duration backoffInitial,
         Duration backoffMax,
         Double backoffMultiplier,
         Duration stableAfter,
+        Duration minUptime,
         Integer maxFailures,
         Duration failureWindow) {
 
@@ -21,12 +23,13 @@ public record RestartPolicy(
         if (backoffMax == null) backoffMax = Duration.ofSeconds(15);
         if (backoffMultiplier == null) backoffMultiplier = 2.0;
         if (stableAfter == null) stableAfter = Duration.ofSeconds(30);
+        if (minUptime == null) minUptime = Duration.ofSeconds(1);
         if (maxFailures == null) maxFailures = 5;
         if (failureWindow == null) failureWindow = Duration.ofMinutes(1);
     }
 
     public static RestartPolicy defaults() {
-        return new RestartPolicy(null, null, null, null, null, null);
+        return new RestartPolicy(null, null, null, null, null, null, null);
     }
 
     /** The delay before the next start after {@code consecutiveFailures} failures in a row (1 = the first). */

@@ -40,12 +40,21 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends {@code request} and waits for its reply. */
     public ControlReply call(ControlRequest request) throws IOException {
+        return call(request, p -> { });
+    }
+
+    /** Sends {@code request}, passes each progress line to {@code progress}, and returns the final reply. */
+    public ControlReply call(ControlRequest request, java.util.function.Consumer<String> progress) throws IOException {
         byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.wrap(line);
         while (buf.hasRemaining()) channel.write(buf);
-        String reply = in.readLine();
-        if (reply == null) throw new IOException("the primary closed the connection without answering");
-        return Json.MAPPER.readValue(reply, ControlReply.class);
+        while (true) {
+            String reply = in.readLine();
+            if (reply == null) throw new IOException("the primary closed the connection without answering");
+            ControlReply r = Json.MAPPER.readValue(reply, ControlReply.class);
+            if (r.progress() == null) return r;
+            progress.accept(r.progress());
+        }
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.jcluster.cli.config.Home;
 import io.jcluster.cli.primary.Peers;
 import io.jcluster.cli.primary.Primary;
 import io.jcluster.cli.primary.PrimaryLog;
-import io.jcluster.cli.primary.StartFailure;
+import io.jcluster.cli.primary.ChangeFailed;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The primary's {@code control.sock}: JSON-line requests from the CLI of the same user (the peer's
@@ -131,15 +132,19 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             String command = request.command();
+            Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
             CompletableFuture<ControlReply> answer = switch (command) {
                 case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
-                case ControlRequest.STOP -> primary.stop().thenCompose(v -> CompletableFuture.completedFuture(
-                        new ControlReply(true, null, null, null)));
+                case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null, null, null));
+                case ControlRequest.RELOAD -> primary.reload(progress).thenApply(ControlReply::ok);
+                case ControlRequest.RESTART -> primary.restart(request.slot()).thenApply(ControlReply::ok);
+                case ControlRequest.SCALE -> scale(request, progress);
                 default -> null;
             };
             if (answer == null) {
-                refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command) + "'");
+                refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command)
+                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale)");
                 return;
             }
             answer.whenComplete((reply, error) -> {
@@ -148,11 +153,20 @@ public final class ControlServer implements AutoCloseable {
             });
         }
 
+        private CompletableFuture<ControlReply> scale(ControlRequest request, Consumer<String> progress) {
+            if (request.instances() != null) return primary.scale(request.instances(), progress).thenApply(ControlReply::ok);
+            if (request.delta() == null) {
+                return CompletableFuture.completedFuture(ControlReply.failed("scale needs instances or delta", null, 2));
+            }
+            return primary.status().thenCompose(s -> primary.scale(s.workers().size() + request.delta(), progress))
+                    .thenApply(ControlReply::ok);
+        }
+
         /** Answers a bad request with an error, logs why and closes the connection: the client is confused or hostile. */
         private void refuse(ChannelHandlerContext ctx, String why, String answer) {
             log.info("control.sock: closed a connection: %s", why);
             try {
-                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(ControlReply.failed(answer, null)))
+                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(ControlReply.failed(answer, null, 2)))
                         .writeByte('\n')).addListener(ChannelFutureListener.CLOSE);
             } catch (IOException e) {
                 ctx.close();
@@ -166,7 +180,7 @@ public final class ControlServer implements AutoCloseable {
 
         private static ControlReply failure(Throwable error) {
             Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (e instanceof StartFailure f) return ControlReply.failed(f.getMessage(), f.lastLines());
+            if (e instanceof ChangeFailed f) return ControlReply.failed(f.getMessage(), f.lastLines(), f.exitCode());
             return ControlReply.failed(String.valueOf(e.getMessage()), List.of());
         }
 

@@ -38,16 +38,17 @@ final class AppCds {
     private static final List<String> QUIET = List.of("-Xlog:cds=error", "-Xlog:cds+dynamic=error");
 
     private final Path dir;
-    private final Path archive;
-    private final Path partial;
+    private final Path agentJar;
     private final PrimaryLog log;
+    /** The worker making an archive, 0 when none, and the archive it makes. */
     private long dumperPid;
+    private Path dumping;
     private int attempts;
+    private String lastRefusal;
 
-    AppCds(Path dir, AppConfig config, Path agentJar, PrimaryLog log) {
+    AppCds(Path dir, Path agentJar, PrimaryLog log) {
         this.dir = dir;
-        this.archive = dir.resolve(key(config, agentJar) + ".jsa");
-        this.partial = dir.resolve(archive.getFileName() + ".partial");
+        this.agentJar = agentJar;
         this.log = log;
     }
 
@@ -65,19 +66,31 @@ final class AppCds {
         return null;
     }
 
-    Path archive() {
-        return archive;
+    /** Where the archive for workers of {@code config} is (or will be). */
+    Path archive(AppConfig config) {
+        return dir.resolve(key(config, agentJar) + ".jsa");
     }
 
-    /** The JVM arguments for the next worker: use the archive, make it, or nothing while another worker makes it. */
-    List<String> jvmArgs() {
+    /**
+     * The JVM arguments for the next worker of {@code config} (a reload may bring a new jar): use
+     * its archive, make it, or nothing while another worker makes one or when cds is off.
+     */
+    List<String> jvmArgs(AppConfig config) {
         List<String> args = new ArrayList<>();
+        if (!config.cds()) return args;
+        String refusal = refusal(config);
+        if (refusal != null) {
+            if (!refusal.equals(lastRefusal)) log.info("cds: %s", refusal);
+            lastRefusal = refusal;
+            return args;
+        }
+        Path archive = archive(config);
         if (Files.isRegularFile(archive)) {
             args.add("-XX:SharedArchiveFile=" + archive);
         } else if (dumperPid == 0 && attempts < MAX_ATTEMPTS) {
             // jcluster's own agent transforms no class, so what the worker loads is the app as it is
             args.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
-                    "-XX:ArchiveClassesAtExit=" + partial));
+                    "-XX:ArchiveClassesAtExit=" + partial(archive)));
         } else {
             return args;
         }
@@ -85,9 +98,13 @@ final class AppCds {
         return args;
     }
 
-    /** A worker started with {@code args} (from {@link #jvmArgs()}) as {@code pid}. */
+    /** A worker started with {@code args} (from {@link #jvmArgs}) as {@code pid}. */
     void spawned(long pid, List<String> args) {
-        if (args.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))) {
+        for (String a : args) {
+            if (!a.startsWith("-XX:ArchiveClassesAtExit=")) continue;
+            Path partial = Path.of(a.substring("-XX:ArchiveClassesAtExit=".length()));
+            String name = partial.getFileName().toString();
+            dumping = partial.resolveSibling(name.substring(0, name.length() - ".partial".length()));
             dumperPid = pid;
             attempts++;
             try {
@@ -96,14 +113,20 @@ final class AppCds {
             } catch (IOException e) {
                 log.info("cds: cannot prepare %s: %s", dir, e.getMessage());
             }
-            log.info("cds: worker pid %d writes the class-data archive of this jar when it exits (%s)", pid, archive);
+            log.info("cds: worker pid %d writes the class-data archive of this jar when it exits (%s)", pid, dumping);
         }
+    }
+
+    private static Path partial(Path archive) {
+        return archive.resolveSibling(archive.getFileName() + ".partial");
     }
 
     /** A worker exited with {@code code}: if it was making the archive and exited on its own, publish it. */
     void exited(long pid, int code) {
         if (pid != dumperPid) return;
         dumperPid = 0;
+        Path archive = dumping;
+        Path partial = partial(archive);
         try {
             boolean complete = code != 128 + 9 && Files.isRegularFile(partial) && Files.size(partial) > 0;
             if (!complete) {
@@ -114,13 +137,13 @@ final class AppCds {
             }
             Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             log.info("cds: class-data archive ready (%d KiB): later workers start from it", Files.size(archive) / 1024);
-            removeOthers();
+            removeOthers(archive);
         } catch (IOException e) {
             log.info("cds: cannot publish the class-data archive %s: %s", archive, e.getMessage());
         }
     }
 
-    private void removeOthers() throws IOException {
+    private void removeOthers(Path archive) throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.jsa")) {
             for (Path f : files) {
                 if (!f.equals(archive)) Files.deleteIfExists(f);

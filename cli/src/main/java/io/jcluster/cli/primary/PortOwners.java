@@ -31,9 +31,12 @@ public final class PortOwners {
         }
     }
 
-    /** Socket inodes listening on {@code port}, any address, IPv4 or IPv6. */
-    static Set<Long> listeningInodes(int port) {
-        Set<Long> inodes = new HashSet<>();
+    /** One listening socket as /proc/net/tcp{,6} shows it. */
+    private record ListenRow(int port, long inode, int acceptQueue) {}
+
+    /** Every listening TCP socket of this network namespace, IPv4 and IPv6. */
+    private static List<ListenRow> listenRows() {
+        List<ListenRow> rows = new java.util.ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             List<String> lines;
             try {
@@ -45,12 +48,29 @@ public final class PortOwners {
                 String[] f = lines.get(i).trim().split("\\s+");
                 if (f.length < 10 || !LISTEN.equals(f[3])) continue;
                 String local = f[1];
-                int colon = local.lastIndexOf(':');
-                if (colon < 0 || Integer.parseInt(local.substring(colon + 1), 16) != port) continue;
-                inodes.add(Long.parseLong(f[9]));
+                String queues = f[4];
+                rows.add(new ListenRow(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16),
+                        Long.parseLong(f[9]), Integer.parseInt(queues.substring(queues.indexOf(':') + 1), 16)));
             }
         }
+        return rows;
+    }
+
+    /** Socket inodes listening on {@code port}, any address, IPv4 or IPv6. */
+    static Set<Long> listeningInodes(int port) {
+        Set<Long> inodes = new HashSet<>();
+        for (ListenRow row : listenRows()) {
+            if (row.port() == port) inodes.add(row.inode());
+        }
         return inodes;
+    }
+
+    /** The accept queue length of the listening socket with {@code inode} (-1 when not found). */
+    static int acceptQueue(long inode) {
+        for (ListenRow row : listenRows()) {
+            if (row.inode() == inode) return row.acceptQueue();
+        }
+        return -1;
     }
 
     /** Socket inodes among the open fds of {@code pid} (empty if it is gone or not ours to read). */

@@ -1,9 +1,13 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigException;
+import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.config.Sizes;
+import io.jcluster.cli.config.StartSpec;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -15,6 +19,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -26,74 +31,85 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The primary of one app: owns the slots' listening sockets, spawns and supervises the worker
- * JVMs, and answers questions about them.
+ * JVMs, replaces them on reload, scale and restart, and answers questions about them.
  *
  * <p>Threading: every piece of state is confined to one supervisor thread. Public methods post
- * their work to it and return futures; process exits and worker messages are posted to it too.
+ * their work to it and return futures; process exits, worker messages and health checks are
+ * posted to it too. Changes (reload, scale, restart) run one at a time.
  */
 public final class Primary implements AutoCloseable {
     private static final Duration READY_POLL = Duration.ofMillis(50);
+    private static final Duration HEALTH_TICK = Duration.ofMillis(250);
+    private static final Duration DUMP_GRACE = Duration.ofMillis(500);
+    private static final Duration QUEUE_SETTLE = Duration.ofMillis(200);
     private static final int LAST_LINES = 20;
     /** Starts the lines the primary itself writes into a worker's log. */
     private static final String NOTE_PREFIX = "[jcluster ";
 
     private final Home home;
-    private final AppConfig config;
+    private final StartSpec spec;
     private final PrimaryLog log;
     private final Path agentJar;
     private final ScheduledExecutorService supervisor;
+    private final ExecutorService probes;
     private final EventLoopGroup io;
-    /** The app's class-data archive, when {@code [app] cds} is on. */
+    /** The app's class-data archives, for configs with {@code [app] cds} on. */
     private final AppCds cds;
     private final List<Slot> slots = new ArrayList<>();
     private final Set<Worker> workers = new LinkedHashSet<>();
     private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Instant startedAt = Instant.now();
+    private final Steering steering = new Steering();
+    private volatile AppConfig config;
     private WorkerChannel workerChannel;
     private long generation = 1;
     private boolean everOnline;
     private boolean stopping;
+    private boolean steeringWarned;
+    /** The change under way (reload, scale, restart), in words, or null. */
+    private String change;
 
-    private Primary(Home home, AppConfig config, PrintStream logOut) {
+    private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut) {
         this.home = home;
+        this.spec = spec;
         this.config = config;
         this.log = new PrimaryLog(logOut, config.name());
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
+        this.probes = Executors.newCachedThreadPool(new DefaultThreadFactory("ready-probe", true));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
-        String noCds = config.cds() ? AppCds.refusal(config) : null;
-        if (noCds != null) log.info("cds: %s", noCds);
-        this.cds = config.cds() && noCds == null ? new AppCds(home.cdsDir(config.name()), config, agentJar, log) : null;
+        this.cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
     }
 
     /**
      * Binds the app's port (one SO_REUSEPORT socket per slot in handoff mode) and
      * {@code workers.sock}. Starts nothing yet: see {@link #start()}.
      *
+     * @param spec what {@code start} was asked, so that a reload reads the same config file again
      * @throws PortInUseException when a process outside this app holds the port
      */
-    public static Primary open(Home home, AppConfig config, PrintStream logOut) throws IOException {
+    public static Primary open(Home home, StartSpec spec, AppConfig config, PrintStream logOut) throws IOException {
         if (!PortOwners.isFree(config.host(), config.port())) {
             throw new PortInUseException(config.host(), config.port());
         }
-        Primary p = new Primary(home, config, logOut);
+        Primary p = new Primary(home, spec, config, logOut);
         try {
-            for (int i = 0; i < config.instances(); i++) {
-                SlotSocket socket = config.listen() == Listen.HANDOFF ? SlotSocket.open(config.host(), config.port()) : null;
-                p.slots.add(new Slot(i, socket));
-            }
+            for (int i = 0; i < config.instances(); i++) p.slots.add(p.newSlot(i, config));
             p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), p.new Events(), p.log);
         } catch (IOException | RuntimeException e) {
             p.close();
@@ -110,17 +126,17 @@ public final class Primary implements AutoCloseable {
         return log;
     }
 
-    /** Spawns a worker on every slot. */
+    /** Spawns a worker on every slot and starts the health checks. */
     public void start() {
         supervisor.execute(() -> {
             log.info("starting %d worker(s) of %s on port %d (listen=%s, pid %d)", config.instances(),
                     config.jar().getFileName(), config.port(), config.listen().id(), ProcessHandle.current().pid());
             if (config.listen() == Listen.SELF) {
-                log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; reloads are zero-drop only"
-                        + " with net.ipv4.tcp_migrate_req=1", config.port());
+                log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; %s", config.port(), Kernel.migrateAdvice());
             }
             for (Slot slot : slots) spawn(slot);
         });
+        supervisor.scheduleWithFixedDelay(this::checkHealth, HEALTH_TICK.toMillis(), HEALTH_TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The app as it is now. */
@@ -129,7 +145,7 @@ public final class Primary implements AutoCloseable {
     }
 
     /**
-     * Completes when every slot has a ready worker; fails with a {@link StartFailure} as soon as a
+     * Completes when every slot has a ready worker; fails with a {@link ChangeFailed} as soon as a
      * slot hits the crash-loop guard.
      */
     public CompletableFuture<AppStatus> awaitReady() {
@@ -142,14 +158,30 @@ public final class Primary implements AutoCloseable {
     }
 
     /**
+     * A stop asked for over the control socket: refused while a change runs (a signal still stops
+     * the app through {@link #stop()}).
+     */
+    public CompletableFuture<Void> requestStop() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        supervisor.execute(() -> {
+            if (change != null) {
+                f.completeExceptionally(new ChangeFailed(refusal("stop"), List.of()));
+                return;
+            }
+            stop().whenComplete((v, e) -> f.complete(null));
+        });
+        return f;
+    }
+
+    /**
      * Stops the app gracefully: each worker drains, then gets SIGTERM, then SIGKILL after the stop
-     * timeout. Completes when every worker has exited.
+     * timeout. Completes when every worker has exited. A change under way is abandoned.
      */
     public CompletableFuture<Void> stop() {
         supervisor.execute(() -> {
             if (stopping) return;
             stopping = true;
-            log.info("stopping %d worker(s)", workers.size());
+            log.info("stopping %d worker(s)%s", workers.size(), change == null ? "" : " (abandoning the " + change + ")");
             for (Slot slot : slots) slot.cancelPendingStart();
             for (Worker w : List.copyOf(workers)) retire(w, "stop");
             settleWaiters();
@@ -163,6 +195,120 @@ public final class Primary implements AutoCloseable {
         return stopped;
     }
 
+    /**
+     * Rolling reload: reads the config file again, then replaces slot after slot. On each slot a
+     * new worker starts on the same socket and becomes ready before the old one drains, so ready
+     * workers never number fewer than the slots. If a new worker fails, the slots already moved
+     * go back to the previous generation and the future fails with the reason.
+     *
+     * @param progress told of each step, on the supervisor thread
+     */
+    public CompletableFuture<AppStatus> reload(Consumer<String> progress) {
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        supervisor.execute(() -> {
+            if (change != null || stopping) {
+                result.completeExceptionally(new ChangeFailed(refusal("reload"), List.of()));
+                return;
+            }
+            AppConfig next;
+            try {
+                next = ConfigLoader.load(spec).withInstances(slots.size());
+            } catch (ConfigException e) {
+                result.completeExceptionally(new ChangeFailed("the config does not load, nothing was changed: "
+                        + e.getMessage(), List.of(), 2));
+                return;
+            }
+            String fixed = fixedKeysChanged(next);
+            if (fixed != null) {
+                result.completeExceptionally(new ChangeFailed(fixed + "; nothing was changed", List.of(), 2));
+                return;
+            }
+            change = "reload to generation " + (generation + 1);
+            if (next.listen() == Listen.SELF) progress.accept("listen=self: " + Kernel.migrateAdvice());
+            RollingReload run = new RollingReload(config, generation, next, generation + 1, progress, result);
+            log.info("reload: generation %d → %d, %d slot(s)", run.fromGeneration, run.toGeneration, slots.size());
+            replaceNext(run, 0);
+        });
+        return result;
+    }
+
+    /**
+     * Fast restart, not graceful: SIGTERM to the slot's worker (all slots when {@code slot} is null)
+     * and a new worker on the same socket at once. Clears the crash-loop guard.
+     */
+    public CompletableFuture<AppStatus> restart(Integer slotIndex) {
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        supervisor.execute(() -> {
+            if (change != null || stopping) {
+                result.completeExceptionally(new ChangeFailed(refusal("restart"), List.of()));
+                return;
+            }
+            if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
+                result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
+                        + (slots.size() - 1) + ")", List.of(), 2));
+                return;
+            }
+            List<Slot> targets = slotIndex == null ? List.copyOf(slots) : List.of(slots.get(slotIndex));
+            log.info("restart of %s", slotIndex == null ? "every slot" : "slot " + slotIndex);
+            List<CompletableFuture<Worker>> readies = new ArrayList<>();
+            for (Slot slot : targets) {
+                slot.clearErrors();
+                slot.cancelPendingStart();
+                Worker old = slot.worker();
+                if (old != null && old.alive()) {
+                    old.retire();
+                    old.killedBecause("restarted");
+                    terminate(old);
+                }
+                slot.worker(null);
+                Worker w = spawn(slot);
+                if (w != null) readies.add(w.ready());
+            }
+            steer();
+            change = "restart";
+            CompletableFuture.allOf(readies.toArray(CompletableFuture[]::new)).whenCompleteAsync((v, e) -> {
+                change = null;
+                if (e != null) result.completeExceptionally(new ChangeFailed("restart failed: " + cause(e).getMessage(), List.of()));
+                else result.complete(snapshot());
+            }, supervisor);
+        });
+        return result;
+    }
+
+    /**
+     * Changes the number of slots to {@code target}. New slots get new sockets and workers; a slot
+     * that goes first stops receiving new connections, lets its worker empty its queue, drains
+     * it, and only then closes its socket, so no queued or in-flight request is dropped.
+     */
+    public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        supervisor.execute(() -> {
+            if (change != null || stopping) {
+                result.completeExceptionally(new ChangeFailed(refusal("scale"), List.of()));
+                return;
+            }
+            if (target < 1 || target > 1024) {
+                result.completeExceptionally(new ChangeFailed("cannot scale to " + target + " (1 to 1024)", List.of(), 2));
+                return;
+            }
+            int from = slots.size();
+            if (target == from) {
+                result.complete(snapshot());
+                return;
+            }
+            change = "scale from " + from + " to " + target;
+            log.info("%s", change);
+            config = config.withInstances(target);
+            CompletableFuture<Void> done = target > from ? scaleUp(from, target, progress) : scaleDown(target, progress);
+            done.whenCompleteAsync((v, e) -> {
+                change = null;
+                if (e != null) result.completeExceptionally(e instanceof ChangeFailed ? e : cause(e));
+                else result.complete(snapshot());
+            }, supervisor);
+        });
+        return result;
+    }
+
     /** Releases the port, the sockets and the threads. Workers must be gone (see {@link #stop()}). */
     @Override
     public void close() {
@@ -171,74 +317,316 @@ public final class Primary implements AutoCloseable {
         }
         if (workerChannel != null) workerChannel.close();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        probes.shutdownNow();
         supervisor.shutdownNow();
+    }
+
+    // ---- rolling reload (supervisor thread only) ----
+
+    /** One reload: from where to where, and whom to tell. */
+    private record RollingReload(AppConfig from, long fromGeneration, AppConfig to, long toGeneration,
+                                 Consumer<String> progress, CompletableFuture<AppStatus> result) {}
+
+    private void replaceNext(RollingReload run, int i) {
+        if (stopping) {
+            change = null;
+            run.result.completeExceptionally(new ChangeFailed("the app is stopping; the reload was abandoned", List.of()));
+            return;
+        }
+        if (i == slots.size()) {
+            config = run.to.withInstances(slots.size());
+            generation = run.toGeneration;
+            change = null;
+            run.progress.accept("every slot runs generation " + run.toGeneration);
+            log.info("reload done: generation %d", run.toGeneration);
+            run.result.complete(snapshot());
+            return;
+        }
+        Slot slot = slots.get(i);
+        replaceSlot(slot, run.to, run.toGeneration, run.progress).whenCompleteAsync((v, e) -> {
+            if (e == null) {
+                replaceNext(run, i + 1);
+            } else {
+                rollBack(run, i, cause(e));
+            }
+        }, supervisor);
+    }
+
+    /**
+     * Starts a worker of {@code cfg}/{@code gen} on {@code slot}'s socket beside the current one;
+     * once it is ready it takes the slot and the old one drains. Completes when the old one has
+     * exited; fails when the new one does not become ready.
+     */
+    private CompletableFuture<Void> replaceSlot(Slot slot, AppConfig cfg, long gen, Consumer<String> progress) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Worker neo = spawnWorker(slot, cfg, gen);
+        if (neo == null) {
+            done.completeExceptionally(new ChangeFailed("could not start a worker on slot " + slot.index()
+                    + (slot.lastExit() == null ? "" : ": " + slot.lastExit().reason()), List.of()));
+            return done;
+        }
+        slot.surge(neo);
+        progress.accept("slot " + slot.index() + ": started pid " + neo.pid() + " (generation " + gen + ")");
+        neo.ready().whenCompleteAsync((w, e) -> {
+            if (e != null) {
+                if (slot.surge() == neo) slot.surge(null);
+                done.completeExceptionally(cause(e));
+                return;
+            }
+            Worker old = slot.worker();
+            slot.promote(neo);
+            steer();
+            if (old == null || !old.alive()) {
+                progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready");
+                done.complete(null);
+                return;
+            }
+            progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; draining pid " + old.pid());
+            retire(old, "replaced by generation " + gen);
+            old.exit().whenCompleteAsync((x, err) -> {
+                progress.accept("slot " + slot.index() + ": pid " + old.pid() + " exited (" + x.describe() + ")");
+                done.complete(null);
+            }, supervisor);
+        }, supervisor);
+        return done;
+    }
+
+    private void rollBack(RollingReload run, int failedSlot, Throwable why) {
+        List<String> lines = why instanceof Worker.WorkerFailed f ? f.record().lastLines() : List.of();
+        String reason = "slot " + failedSlot + ": the new worker of generation " + run.toGeneration + " failed: " + why.getMessage();
+        run.progress.accept(reason);
+        log.info("reload failed: %s; rolling back", reason);
+        Slot failed = slots.get(failedSlot);
+        if (failed.worker() == null && !stopping) spawn(failed); // its old worker died meanwhile
+        rollBackSlot(run, failedSlot - 1, reason, lines);
+    }
+
+    private void rollBackSlot(RollingReload run, int j, String reason, List<String> lines) {
+        if (j < 0 || stopping) {
+            change = null;
+            run.result.completeExceptionally(new ChangeFailed("reload failed: " + reason + "; every slot runs generation "
+                    + run.fromGeneration + " again", lines));
+            return;
+        }
+        Slot slot = slots.get(j);
+        run.progress.accept("slot " + j + ": rolling back to generation " + run.fromGeneration);
+        replaceSlot(slot, run.from.withInstances(slots.size()), run.fromGeneration, run.progress).whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                log.info("slot %d: rollback failed too: %s; supervision goes on", j, cause(e).getMessage());
+                run.progress.accept("slot " + j + ": rollback failed: " + cause(e).getMessage());
+            }
+            rollBackSlot(run, j - 1, reason, lines);
+        }, supervisor);
+    }
+
+    private String fixedKeysChanged(AppConfig next) {
+        if (next.port() != config.port()) return "the port changed from " + config.port() + " to " + next.port()
+                + ": a reload keeps the port; stop and start the app to move it";
+        if (!next.host().equals(config.host())) return "the host changed from " + config.host() + " to " + next.host()
+                + ": stop and start the app to change it";
+        if (next.listen() != config.listen()) return "listen changed from " + config.listen().id() + " to "
+                + next.listen().id() + ": stop and start the app to change it";
+        if (!next.name().equals(config.name())) return "the name changed from " + config.name() + " to " + next.name()
+                + ": stop and start the app to rename it";
+        return null;
+    }
+
+    private String refusal(String what) {
+        if (stopping) return "cannot " + what + ": the app is stopping";
+        return "cannot " + what + " now: a " + change + " is running; wait for it to finish";
+    }
+
+    // ---- scale (supervisor thread only) ----
+
+    private CompletableFuture<Void> scaleUp(int from, int target, Consumer<String> progress) {
+        List<CompletableFuture<Worker>> readies = new ArrayList<>();
+        for (int i = from; i < target; i++) {
+            Slot slot;
+            try {
+                slot = newSlot(i, config);
+            } catch (IOException e) {
+                config = config.withInstances(slots.size());
+                return CompletableFuture.failedFuture(new ChangeFailed("cannot open a listener for slot " + i + ": "
+                        + e.getMessage(), List.of()));
+            }
+            slots.add(slot);
+            Worker w = spawn(slot);
+            if (w != null) {
+                progress.accept("slot " + i + ": started pid " + w.pid());
+                readies.add(w.ready().whenCompleteAsync((x, e) -> {
+                    if (e == null) progress.accept("slot " + x.slot() + ": pid " + x.pid() + " ready");
+                }, supervisor));
+            }
+        }
+        return CompletableFuture.allOf(readies.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> scaleDown(int target, Consumer<String> progress) {
+        List<Slot> leaving = new ArrayList<>(slots.subList(target, slots.size()));
+        for (Slot s : leaving) {
+            s.leaving(true);
+            s.cancelPendingStart();
+        }
+        boolean steered = steer();
+        if (!steered && config.listen() == Listen.HANDOFF) {
+            progress.accept("warning: " + steering.unavailable() + "; connections queued on the leaving slots may be reset"
+                    + (Kernel.migrateEnabled() ? "" : " (" + Kernel.migrateAdvice() + ")"));
+        }
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (Slot s : leaving) {
+            all = all.thenComposeAsync(v -> removeSlot(s, progress), supervisor);
+        }
+        return all;
+    }
+
+    /** Waits for a leaving slot's queue to empty, drains its worker, then closes its socket. */
+    private CompletableFuture<Void> removeSlot(Slot slot, Consumer<String> progress) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long deadline = System.nanoTime() + config.reload().drainTimeout().toNanos();
+        awaitEmptyQueue(slot, deadline, 0).whenCompleteAsync((v, e) -> {
+            Worker w = slot.worker();
+            if (w != null && w.alive()) {
+                progress.accept("slot " + slot.index() + ": queue empty; draining pid " + w.pid());
+                retire(w, "scaled down");
+                w.exit().whenCompleteAsync((x, err) -> {
+                    closeSlot(slot);
+                    progress.accept("slot " + slot.index() + ": removed (pid " + w.pid() + " " + x.describe() + ")");
+                    done.complete(null);
+                }, supervisor);
+            } else {
+                closeSlot(slot);
+                progress.accept("slot " + slot.index() + ": removed");
+                done.complete(null);
+            }
+        }, supervisor);
+        return done;
+    }
+
+    /** Completes once the slot's accept queue has stayed empty for a moment, or at the deadline. */
+    private CompletableFuture<Void> awaitEmptyQueue(Slot slot, long deadline, int emptyPolls) {
+        if (slot.socket() == null || slot.serving() == null || System.nanoTime() > deadline) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int queued = slot.socket().queued();
+        int empties = queued == 0 ? emptyPolls + 1 : 0;
+        if (empties * READY_POLL.toMillis() >= QUEUE_SETTLE.toMillis()) return CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        supervisor.schedule(() -> awaitEmptyQueue(slot, deadline, empties).whenComplete((v, e) -> f.complete(null)),
+                READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return f;
+    }
+
+    private void closeSlot(Slot slot) {
+        if (slot.socket() != null) {
+            int left = slot.socket().queued();
+            if (left > 0) log.info("slot %d: %d connection(s) still queued when its socket closed", slot.index(), left);
+            steering.leaving(slot.socket());
+            slot.socket().close();
+        }
+        slots.remove(slot);
+        steer();
     }
 
     // ---- supervision (supervisor thread only) ----
 
-    private void spawn(Slot slot) {
+    private Slot newSlot(int index, AppConfig cfg) throws IOException {
+        SlotSocket socket = null;
+        if (cfg.listen() == Listen.HANDOFF) {
+            socket = SlotSocket.open(cfg.host(), cfg.port());
+            steering.joined(socket);
+        }
+        return new Slot(index, socket, cfg, generation);
+    }
+
+    /** Starts the slot's regular worker (its config and generation); a failure to spawn counts as a crash. */
+    private Worker spawn(Slot slot) {
         slot.started();
-        if (stopping) return;
+        if (stopping || slot.leaving()) return null;
+        Worker w = spawnWorker(slot, slot.config(), slot.generation());
+        if (w == null) {
+            afterCrash(slot, null, slot.lastExit());
+            return null;
+        }
+        slot.worker(w);
+        return w;
+    }
+
+    /** Starts a worker process for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
+    private Worker spawnWorker(Slot slot, AppConfig cfg, long gen) {
         List<String> command = new ArrayList<>();
-        command.add(config.java().toString());
-        command.addAll(config.jvmArgs());
-        List<String> cdsArgs = cds == null ? List.of() : cds.jvmArgs();
+        if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
+        command.add(cfg.java().toString());
+        command.addAll(cfg.jvmArgs());
+        List<String> cdsArgs = cds.jvmArgs(cfg);
         command.addAll(cdsArgs);
         command.add("-javaagent:" + agentJar);
         command.add("-jar");
-        command.add(config.jar().toString());
-        command.addAll(config.args());
-        Path logFile = home.workerLog(config.name(), slot.index());
+        command.add(cfg.jar().toString());
+        command.addAll(cfg.args());
+        Path logFile = home.workerLog(cfg.name(), slot.index());
         ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(config.workDir().toFile())
+                .directory(cfg.workDir().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(Redirect.appendTo(logFile.toFile()))
-                .redirectInput(Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
-        env.putAll(config.env());
-        env.put(WorkerEnv.SOCKET, home.workerSocket(config.name()).toString());
-        env.put(WorkerEnv.APP, config.name());
+        env.putAll(cfg.env());
+        env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
+        env.put(WorkerEnv.APP, cfg.name());
         env.put(WorkerEnv.SLOT, Integer.toString(slot.index()));
-        env.put(WorkerEnv.GENERATION, Long.toString(generation));
-        env.put(WorkerEnv.PORT, Integer.toString(config.port()));
-        env.put(WorkerEnv.LISTEN, config.listen().id());
-        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(config.health().heartbeatInterval().toMillis()));
-        env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(config.reload().drainTimeout().toMillis()));
+        env.put(WorkerEnv.GENERATION, Long.toString(gen));
+        env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
+        env.put(WorkerEnv.LISTEN, cfg.listen().id());
+        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.health().heartbeatInterval().toMillis()));
+        env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
-            ExitRecord exit = new ExitRecord(slot.index(), 0, generation, -1, null, System.currentTimeMillis(),
-                    "could not start " + config.java() + ": " + e.getMessage(), List.of());
+            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(),
+                    "could not start " + cfg.java() + ": " + e.getMessage(), List.of());
             log.info("slot %d: %s", slot.index(), exit.reason());
             slot.lastExit(exit);
-            afterCrash(slot, null, exit);
-            return;
+            return null;
         }
-        Worker w = new Worker(slot.index(), generation, process);
-        if (cds != null) cds.spawned(w.pid(), cdsArgs);
+        Worker w = new Worker(slot.index(), gen, cfg, process);
+        cds.spawned(w.pid(), cdsArgs);
         workers.add(w);
-        slot.worker(w);
-        note(logFile, "worker started: slot=" + slot.index() + " gen=" + generation + " pid=" + w.pid());
-        log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), generation);
+        note(logFile, "worker started: slot=" + slot.index() + " gen=" + gen + " pid=" + w.pid());
+        log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), gen);
         process.onExit().thenRunAsync(() -> exited(w), supervisor);
-        w.pendingKill(supervisor.schedule(() -> readyTimedOut(w), config.reload().readyTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Readiness of apps that link nothing: the worker's process listens on the app's port. */
-    private void pollReady(Worker w) {
-        if (w.state() != WorkerState.STARTING) return;
-        if (PortOwners.listens(w.pid(), config.port())) {
-            ready(w, "listening on port " + config.port());
-        } else {
+        w.pendingKill(supervisor.schedule(() -> readyTimedOut(w), cfg.reload().readyTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (!cfg.reload().ready().kind().equals("call")) {
             supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
         }
+        return w;
+    }
+
+    /** Readiness from the port (apps that link nothing), and the optional HTTP check. */
+    private void pollReady(Worker w) {
+        if (w.state() != WorkerState.STARTING) return;
+        if (!PortOwners.listens(w.pid(), config.port())) {
+            supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        var readiness = w.config().reload().ready();
+        if (readiness.byPort()) {
+            ready(w, "listening on port " + config.port());
+            return;
+        }
+        String path = readiness.path();
+        probes.execute(() -> {
+            boolean ok = HttpProbe.ok(w.config().port(), path, Duration.ofSeconds(1));
+            supervisor.execute(() -> {
+                if (ok) ready(w, "GET " + path + " answered 2xx");
+                else supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis() * 4, TimeUnit.MILLISECONDS);
+            });
+        });
     }
 
     private void readyTimedOut(Worker w) {
         if (w.state() != WorkerState.STARTING) return;
-        String why = "not ready within " + Durations.format(config.reload().readyTimeout());
+        String why = "not ready within " + Durations.format(w.config().reload().readyTimeout());
         log.info("slot %d: worker pid %d %s: killing it", w.slot(), w.pid(), why);
         w.killedBecause(why);
         w.process().destroyForcibly();
@@ -254,39 +642,50 @@ public final class Primary implements AutoCloseable {
             retire(w, "stop");
             return;
         }
+        steer();
         settleWaiters();
     }
 
     private void exited(Worker w) {
         int code = w.process().exitValue();
-        if (cds != null) cds.exited(w.pid(), code);
+        cds.exited(w.pid(), code);
         boolean wasReady = w.readyAt() != null;
-        w.state(WorkerState.EXITED);
-        w.cancelPendingKill();
         workers.remove(w);
-        Slot slot = slots.size() > w.slot() ? slots.get(w.slot()) : null;
-        Path logFile = home.workerLog(config.name(), w.slot());
+        Slot slot = slotOf(w);
+        Path logFile = home.workerLog(w.config().name(), w.slot());
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
         ExitRecord exit = ExitRecord.of(w, code, reason, LogTail.lastLines(logFile, LAST_LINES, NOTE_PREFIX));
         note(logFile, "worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
-        if (slot != null && slot.worker() == w) {
+        w.exited(exit);
+        if (slot != null && slot.surge() == w) {
+            slot.surge(null); // a reload's new worker: the reload decides
+            log.info("slot %d: new worker pid %d %s (%s)", w.slot(), w.pid(), reason, exit.describe());
+            return;
+        }
+        boolean current = slot != null && slot.worker() == w;
+        if (current) {
             slot.worker(null);
             slot.lastExit(exit);
         }
+        steer();
         if (w.retiring() || stopping) {
             log.info("slot %d: worker pid %d exited (%s)", w.slot(), w.pid(), exit.describe());
             checkStopped();
             return;
         }
-        if (slot == null || slot.worker() != null) return; // replaced already
+        if (!current || slot.leaving()) return;
+        if (slot.surge() != null) {
+            log.info("slot %d: worker pid %d %s (%s) while its replacement starts", w.slot(), w.pid(), reason, exit.describe());
+            return;
+        }
         afterCrash(slot, w, exit);
     }
 
     private void afterCrash(Slot slot, Worker w, ExitRecord exit) {
         Duration delay = slot.crashed(w, config.restart());
         if (delay == null) {
-            String why = "crashed " + config.restart().maxFailures() + " times within "
+            String why = "failed to start " + config.restart().maxFailures() + " times within "
                     + Durations.format(config.restart().failureWindow()) + " (last: " + exit.describe() + ", " + exit.reason() + ")";
             slot.errored(why);
             log.info("slot %d: errored: %s; not restarting it (jcluster restart clears this)", slot.index(), why);
@@ -294,6 +693,7 @@ public final class Primary implements AutoCloseable {
         } else {
             log.info("slot %d: worker pid %d %s (%s); restarting in %s", slot.index(), exit.pid(), exit.reason(),
                     exit.describe(), Durations.format(delay));
+            slot.countRestart();
             slot.scheduled(supervisor.schedule(() -> spawn(slot), delay.toMillis(), TimeUnit.MILLISECONDS),
                     Instant.now().plus(delay));
         }
@@ -304,9 +704,10 @@ public final class Primary implements AutoCloseable {
     private void retire(Worker w, String why) {
         if (!w.alive()) return;
         w.retire();
+        w.killedBecause(why);
         if (w.state() == WorkerState.READY && w.channel() != null) {
             w.state(WorkerState.DRAINING);
-            long ms = config.reload().drainTimeout().toMillis();
+            long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
             w.pendingKill(supervisor.schedule(() -> terminate(w), ms, TimeUnit.MILLISECONDS));
         } else {
@@ -320,10 +721,10 @@ public final class Primary implements AutoCloseable {
         w.pendingKill(supervisor.schedule(() -> {
             if (w.alive()) {
                 log.info("slot %d: worker pid %d still running %s after SIGTERM: SIGKILL", w.slot(), w.pid(),
-                        Durations.format(config.reload().stopTimeout()));
+                        Durations.format(w.config().reload().stopTimeout()));
                 w.process().destroyForcibly();
             }
-        }, config.reload().stopTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        }, w.config().reload().stopTimeout().toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private void checkStopped() {
@@ -333,24 +734,112 @@ public final class Primary implements AutoCloseable {
         }
     }
 
+    /**
+     * Points new connections at the slots that have a ready worker (when some do not). Returns
+     * false when the kernel will not take the steering program.
+     */
+    private boolean steer() {
+        if (config.listen() != Listen.HANDOFF) return true;
+        Set<SlotSocket> healthy = new HashSet<>();
+        for (Slot s : slots) {
+            if (!s.leaving() && s.serving() != null && s.socket() != null) healthy.add(s.socket());
+        }
+        boolean ok = steering.steerTo(healthy);
+        if (!ok && !steeringWarned) {
+            steeringWarned = true;
+            log.info("%s: new connections may reach a slot whose worker is down (they wait for its replacement)",
+                    steering.unavailable());
+        }
+        return ok;
+    }
+
+    // ---- health: hung workers, memory (supervisor thread, every HEALTH_TICK) ----
+
+    private void checkHealth() {
+        if (stopping) return;
+        Instant now = Instant.now();
+        for (Worker w : List.copyOf(workers)) {
+            if (!w.alive() || w.retiring() || w.state() != WorkerState.READY) continue;
+            var health = w.config().health();
+            Instant last = w.lastHeartbeat() != null ? w.lastHeartbeat() : w.readyAt();
+            if (w.channel() != null && last != null && Duration.between(last, now).compareTo(health.heartbeatTimeout()) > 0) {
+                hung(w, "no heartbeat for " + Duration.between(last, now).toMillis() + " ms (heartbeat_timeout "
+                        + Durations.format(health.heartbeatTimeout()) + ")");
+                continue;
+            }
+            String deadlocked = w.heartbeat().get("deadlocked");
+            if (deadlocked != null && !deadlocked.equals("0")) {
+                hung(w, deadlocked + " deadlocked thread(s)");
+                continue;
+            }
+            w.rssBytes(Signals.rss(w.pid()));
+            long max = health.maxMemory().bytes();
+            if (max > 0 && w.rssBytes() > max) {
+                if (w.overMemorySince() == null) w.overMemorySince(now);
+                if (Duration.between(w.overMemorySince(), now).compareTo(health.memoryGrace()) >= 0) {
+                    overMemory(w, "rss " + Sizes.human(w.rssBytes()) + " over max_memory " + Sizes.human(max)
+                            + " for " + Durations.format(health.memoryGrace()));
+                }
+            } else {
+                w.overMemorySince(null);
+            }
+        }
+    }
+
+    /** A stuck worker: thread dump into its log (SIGQUIT; SIGCONT so a stopped JVM can write it), then SIGKILL. */
+    private void hung(Worker w, String reason) {
+        log.info("slot %d: worker pid %d is hung: %s; thread dump to its log, then SIGKILL", w.slot(), w.pid(), reason);
+        w.killedBecause("hung: " + reason);
+        w.retire(); // its exit is handled below, not as a plain crash
+        w.state(WorkerState.DRAINING);
+        Signals.send(w.pid(), "QUIT");
+        Signals.send(w.pid(), "CONT");
+        supervisor.schedule(() -> {
+            if (w.alive()) w.process().destroyForcibly();
+        }, DUMP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        Slot slot = slotOf(w);
+        if (slot != null && slot.worker() == w && !slot.leaving()) {
+            slot.worker(null);
+            slot.countRestart();
+            steer();
+            w.exit().whenCompleteAsync((x, e) -> slot.lastExit(x), supervisor);
+            spawn(slot);
+        }
+    }
+
+    /** Over its memory limit: replaced like a one-slot reload, then drained. */
+    private void overMemory(Worker w, String reason) {
+        Slot slot = slotOf(w);
+        if (slot == null || slot.worker() != w || slot.surge() != null || change != null || slot.leaving()) return;
+        log.info("slot %d: worker pid %d %s: replacing it", w.slot(), w.pid(), reason);
+        w.overMemorySince(null);
+        w.killedBecause("replaced: " + reason);
+        slot.countRestart();
+        change = "memory replacement of slot " + slot.index();
+        replaceSlot(slot, slot.config(), slot.generation(), msg -> log.info("%s", msg)).whenCompleteAsync((v, e) -> {
+            change = null;
+            if (e != null) log.info("slot %d: memory replacement failed: %s; the old worker stays", slot.index(), cause(e).getMessage());
+            w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), supervisor);
+        }, supervisor);
+    }
+
     private void settleWaiters() {
         if (readyWaiters.isEmpty()) return;
         AppStatus status = snapshot();
-        StartFailure failure = null;
+        ChangeFailed failure = null;
         if (stopping) {
-            failure = new StartFailure("the app is stopping", List.of());
+            failure = new ChangeFailed("the app is stopping", List.of());
         } else {
             for (Slot slot : slots) {
                 if (slot.errored()) {
                     ExitRecord e = slot.lastExit();
-                    failure = new StartFailure("slot " + slot.index() + " " + slot.erroredReason(),
+                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(),
                             e == null ? List.of() : e.lastLines());
                     break;
                 }
             }
         }
         boolean online = AppState.ONLINE.id().equals(status.state());
-        if (online) everOnline = true;
         if (failure == null && !online) return;
         for (CompletableFuture<AppStatus> f : readyWaiters) {
             if (failure != null) f.completeExceptionally(failure);
@@ -365,28 +854,46 @@ public final class Primary implements AutoCloseable {
         int errored = 0;
         for (Slot slot : slots) {
             if (slot.errored()) errored++;
-            else if (slot.worker() != null && slot.worker().state() == WorkerState.READY) ready++;
+            else if (slot.serving() != null) ready++;
         }
         if (errored == slots.size()) return AppState.ERRORED;
-        if (ready == slots.size()) return AppState.ONLINE;
+        if (ready == slots.size()) {
+            everOnline = true;
+            return AppState.ONLINE;
+        }
         if (errored > 0 || everOnline) return AppState.DEGRADED;
         return AppState.STARTING;
     }
 
     private AppStatus snapshot() {
         AppState state = appState();
-        if (state == AppState.ONLINE) everOnline = true;
         List<WorkerStatus> list = new ArrayList<>();
         String reason = null;
         for (Slot slot : slots) {
-            Worker w = slot.worker();
+            Worker w = slot.worker() != null ? slot.worker() : slot.surge();
             list.add(new WorkerStatus(slot.index(), w == null ? 0 : w.pid(), slot.state().id(),
-                    w == null ? generation : w.generation(), slot.restarts(), w == null ? 0 : w.uptimeMillis(),
+                    w == null ? slot.generation() : w.generation(), slot.restarts(), w == null ? 0 : w.uptimeMillis(),
                     slot.lastExit(), w == null ? Map.of() : w.heartbeat()));
             if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
         }
+        if (reason == null && change != null) reason = change + " in progress";
         return new AppStatus(config.name(), state.id(), config.port(), config.listen().id(), ProcessHandle.current().pid(),
                 Duration.between(startedAt, Instant.now()).toMillis(), reason, list);
+    }
+
+    private Slot slotOf(Worker w) {
+        for (Slot s : slots) {
+            if (s.worker() == w || s.surge() == w) return s;
+        }
+        return w.slot() < slots.size() && slots.get(w.slot()).index() == w.slot() ? slots.get(w.slot()) : null;
+    }
+
+    private static Throwable cause(Throwable e) {
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 
     // ---- worker traffic ----
@@ -425,7 +932,9 @@ public final class Primary implements AutoCloseable {
                 }
                 w.channel(ch);
             }
-            case MessageTypes.READY -> ready(w, "JCluster.ready()");
+            case MessageTypes.READY -> {
+                if (w.config().reload().ready().byCall()) ready(w, "JCluster.ready()");
+            }
             case MessageTypes.HEARTBEAT -> w.heartbeat(m.fields());
             case MessageTypes.DRAINED -> {
                 if (w.state() == WorkerState.DRAINING) {
@@ -450,10 +959,12 @@ public final class Primary implements AutoCloseable {
 
     /** Hands the slot's listening socket to its worker (SCM_RIGHTS), then closes that connection. */
     private void handOver(Channel ch, Worker w) {
-        Slot slot = slots.get(w.slot());
-        if (slot.socket() == null) {
-            WorkerChannel.send(ch, WireMessage.of(MessageTypes.ERROR, "message",
-                    "app " + config.name() + " runs with listen=self: bind port " + config.port() + " yourself"));
+        Slot slot = slotOf(w);
+        if (slot == null || slot.socket() == null) {
+            String why = slot == null ? "slot " + w.slot() + " is gone"
+                    : "app " + config.name() + " runs with listen=self: bind port " + config.port() + " yourself";
+            log.info("workers.sock: refused the listener to pid %d: %s", w.pid(), why);
+            WorkerChannel.send(ch, WireMessage.of(MessageTypes.ERROR, "message", why));
             ch.close();
             return;
         }

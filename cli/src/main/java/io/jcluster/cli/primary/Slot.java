@@ -1,5 +1,6 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.RestartPolicy;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,31 +9,45 @@ import java.util.Deque;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * A worker position, 0..N-1: owns its listening socket (in handoff mode) for the app's whole life,
- * and the restart bookkeeping of the workers that serve it. Confined to the supervisor thread.
+ * A worker position, 0..N-1: owns its listening socket (in handoff mode) for as long as the slot
+ * exists, the config and generation it runs, and the restart bookkeeping of the workers that serve
+ * it. Confined to the supervisor thread.
  */
 final class Slot {
     private final int index;
     private final SlotSocket socket;
+    private AppConfig config;
+    private long generation;
     private Worker worker;
+    /** A new worker starting on this slot's socket beside {@link #worker} during a reload. */
+    private Worker surge;
+    private boolean leaving;
     private int restarts;
     private int consecutiveFailures;
-    private final Deque<Instant> failures = new ArrayDeque<>();
+    private final Deque<Instant> failedStarts = new ArrayDeque<>();
     private boolean errored;
     private String erroredReason;
     private ExitRecord lastExit;
     private ScheduledFuture<?> pendingStart;
     private Instant nextStartAt;
 
-    Slot(int index, SlotSocket socket) {
+    Slot(int index, SlotSocket socket, AppConfig config, long generation) {
         this.index = index;
         this.socket = socket;
+        this.config = config;
+        this.generation = generation;
     }
 
     int index() { return index; }
     SlotSocket socket() { return socket; }
+    AppConfig config() { return config; }
+    long generation() { return generation; }
     Worker worker() { return worker; }
     void worker(Worker w) { worker = w; }
+    Worker surge() { return surge; }
+    void surge(Worker w) { surge = w; }
+    boolean leaving() { return leaving; }
+    void leaving(boolean l) { leaving = l; }
     int restarts() { return restarts; }
     boolean errored() { return errored; }
     String erroredReason() { return erroredReason; }
@@ -40,25 +55,41 @@ final class Slot {
     void lastExit(ExitRecord e) { lastExit = e; }
     Instant nextStartAt() { return nextStartAt; }
 
+    /** From now on the slot runs {@code w}, of {@code w}'s config and generation. */
+    void promote(Worker w) {
+        worker = w;
+        surge = null;
+        config = w.config();
+        generation = w.generation();
+    }
+
+    /** The slot's ready worker (the surge once it is ready), or null. */
+    Worker serving() {
+        if (worker != null && worker.state() == WorkerState.READY) return worker;
+        if (surge != null && surge.state() == WorkerState.READY) return surge;
+        return null;
+    }
+
     /**
      * Counts an unplanned exit of the slot's worker ({@code w} null when it could not even be
-     * spawned) and says how long to wait before the next start,
-     * or returns null when the crash-loop guard trips.
+     * spawned) and says how long to wait before the next start, or returns null when the
+     * crash-loop guard trips: {@code maxFailures} failed starts within {@code failureWindow}.
      */
     Duration crashed(Worker w, RestartPolicy policy) {
         Instant now = Instant.now();
-        boolean stable = w != null && w.readyAt() != null
-                && Duration.between(w.readyAt(), now).compareTo(policy.stableAfter()) >= 0;
-        if (stable) {
+        Duration up = w == null || w.readyAt() == null ? null : Duration.between(w.readyAt(), now);
+        if (up != null && up.compareTo(policy.stableAfter()) >= 0) {
             consecutiveFailures = 0;
             return Duration.ZERO;
         }
         consecutiveFailures++;
-        failures.addLast(now);
-        while (!failures.isEmpty() && failures.peekFirst().isBefore(now.minus(policy.failureWindow()))) {
-            failures.removeFirst();
+        if (up == null || up.compareTo(policy.minUptime()) < 0) {
+            failedStarts.addLast(now);
+            while (!failedStarts.isEmpty() && failedStarts.peekFirst().isBefore(now.minus(policy.failureWindow()))) {
+                failedStarts.removeFirst();
+            }
+            if (failedStarts.size() >= policy.maxFailures()) return null;
         }
-        if (failures.size() >= policy.maxFailures()) return null;
         return policy.backoff(consecutiveFailures);
     }
 
@@ -66,6 +97,10 @@ final class Slot {
         cancelPendingStart();
         pendingStart = start;
         nextStartAt = at;
+    }
+
+    /** Counts a replacement of the slot's worker that the user did not ask for (crash, hang, memory). */
+    void countRestart() {
         restarts++;
     }
 
@@ -89,7 +124,7 @@ final class Slot {
     void clearErrors() {
         errored = false;
         erroredReason = null;
-        failures.clear();
+        failedStarts.clear();
         consecutiveFailures = 0;
     }
 
@@ -97,7 +132,7 @@ final class Slot {
     WorkerState state() {
         if (errored) return WorkerState.ERRORED;
         if (pendingStart != null) return WorkerState.BACKOFF;
-        if (worker == null) return WorkerState.STOPPED;
+        if (worker == null) return surge != null ? surge.state() : WorkerState.STOPPED;
         return worker.state();
     }
 }

@@ -34,6 +34,26 @@ final class SlotSocket implements AutoCloseable {
         }
     }
 
+    /** Sets a socket option the JDK and netty have no name for (used for the reuseport BPF program). */
+    void setRawOption(int level, int option, java.nio.ByteBuffer value) throws IOException {
+        socket.setRawOpt(level, option, value);
+    }
+
+    /** The socket's inode, as {@code /proc} names it. */
+    long inode() {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd())).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Connections waiting in this socket's accept queue right now (-1 when unknown). */
+    int queued() {
+        return PortOwners.acceptQueue(inode());
+    }
+
     /** The fd number to hand over; valid until {@link #close()}. */
     int fd() {
         return socket.intValue();

@@ -1,18 +1,25 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.config.AppConfig;
 import io.netty.channel.Channel;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One worker JVM: a generation of one slot. Confined to the primary's supervisor thread.
+ * One worker JVM: a generation of one slot. Confined to the primary's supervisor thread, except
+ * its futures, which complete there.
  */
 final class Worker {
     private final int slot;
     private final long generation;
+    private final AppConfig config;
     private final Process process;
     private final Instant startedAt = Instant.now();
+    private final CompletableFuture<Worker> ready = new CompletableFuture<>();
+    private final CompletableFuture<ExitRecord> exit = new CompletableFuture<>();
     private WorkerState state = WorkerState.STARTING;
     private Instant readyAt;
     private Channel channel;
@@ -22,15 +29,19 @@ final class Worker {
     private boolean retiring;
     private String killReason;
     private ScheduledFuture<?> pendingKill;
+    private long rssBytes;
+    private Instant overMemorySince;
 
-    Worker(int slot, long generation, Process process) {
+    Worker(int slot, long generation, AppConfig config, Process process) {
         this.slot = slot;
         this.generation = generation;
+        this.config = config;
         this.process = process;
     }
 
     int slot() { return slot; }
     long generation() { return generation; }
+    AppConfig config() { return config; }
     Process process() { return process; }
     long pid() { return process.pid(); }
     Instant startedAt() { return startedAt; }
@@ -43,10 +54,28 @@ final class Worker {
     Instant lastHeartbeat() { return lastHeartbeat; }
     boolean retiring() { return retiring; }
     String killReason() { return killReason; }
+    long rssBytes() { return rssBytes; }
+    void rssBytes(long b) { rssBytes = b; }
+    Instant overMemorySince() { return overMemorySince; }
+    void overMemorySince(Instant t) { overMemorySince = t; }
+
+    /** Completes when the worker is ready; fails when it exits first. */
+    CompletableFuture<Worker> ready() { return ready; }
+
+    /** Completes when the process has exited. */
+    CompletableFuture<ExitRecord> exit() { return exit; }
 
     void markReady() {
         state = WorkerState.READY;
         readyAt = Instant.now();
+        ready.complete(this);
+    }
+
+    void exited(ExitRecord record) {
+        state = WorkerState.EXITED;
+        cancelPendingKill();
+        ready.completeExceptionally(new WorkerFailed(record));
+        exit.complete(record);
     }
 
     void heartbeat(Map<String, String> figures) {
@@ -58,9 +87,9 @@ final class Worker {
         retiring = true;
     }
 
-    /** Records why the primary is killing this worker, so its exit is explained. */
+    /** Records why the primary is ending this worker, so its exit is explained. */
     void killedBecause(String reason) {
-        killReason = reason;
+        if (killReason == null) killReason = reason;
     }
 
     void pendingKill(ScheduledFuture<?> f) {
@@ -78,6 +107,20 @@ final class Worker {
     }
 
     long uptimeMillis() {
-        return alive() ? java.time.Duration.between(startedAt, Instant.now()).toMillis() : 0;
+        return alive() ? Duration.between(startedAt, Instant.now()).toMillis() : 0;
+    }
+
+    /** A worker that exited before it was ready. */
+    static final class WorkerFailed extends RuntimeException {
+        private final ExitRecord record;
+
+        WorkerFailed(ExitRecord record) {
+            super("pid " + record.pid() + " " + record.reason() + " (" + record.describe() + ")", null, false, false);
+            this.record = record;
+        }
+
+        ExitRecord record() {
+            return record;
+        }
     }
 }

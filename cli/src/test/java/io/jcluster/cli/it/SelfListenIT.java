@@ -28,4 +28,25 @@ class SelfListenIT {
             assertEquals(0, sandbox.cli("stop", "selfish").code());
         }
     }
+
+    @Test
+    void anHttpHealthPathCanDecideReadiness() throws Exception {
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            sandbox.write("jcluster.toml", """
+                    [app]
+                    name = "healthy"
+                    jar = "%s"
+                    instances = 1
+                    port = %d
+                    listen = "self"
+                    args = ["self-http"]
+                    [reload]
+                    ready = "http:/health"
+                    """.formatted(Sandbox.FAKE_JAR.toAbsolutePath(), port));
+            Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, r.code(), r.all() + sandbox.primaryLog("healthy"));
+            assertTrue(sandbox.primaryLog("healthy").contains("ready (GET /health answered 2xx"), sandbox.primaryLog("healthy"));
+        }
+    }
 }

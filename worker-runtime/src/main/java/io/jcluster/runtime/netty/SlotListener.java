@@ -63,7 +63,36 @@ public final class SlotListener {
     /** How long a worker waits for the primary to hand over the slot's listener. */
     public static final Duration LISTENER_TIMEOUT = Duration.ofSeconds(10);
 
+    private static final boolean HTTP_CODEC_PRESENT = present("io.netty.handler.codec.http.HttpServerCodec");
+
     private SlotListener() {
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, SlotListener.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * Puts an {@link HttpDrain} right after the pipeline's HTTP server codec (after the later of a
+     * separate request decoder and response encoder), where it sees requests and responses as
+     * objects; does nothing for pipelines that do not speak HTTP/1.
+     */
+    static void installHttpDrain(io.netty.channel.ChannelPipeline pipeline) {
+        String after = null;
+        for (var entry : pipeline) {
+            ChannelHandler h = entry.getValue();
+            if (h instanceof io.netty.handler.codec.http.HttpServerCodec
+                    || h instanceof io.netty.handler.codec.http.HttpRequestDecoder
+                    || h instanceof io.netty.handler.codec.http.HttpResponseEncoder) {
+                after = entry.getKey();
+            }
+        }
+        if (after != null) pipeline.addAfter(after, "jcluster-http-drain", new HttpDrain());
     }
 
     /**
@@ -95,6 +124,21 @@ public final class SlotListener {
                 ch.pipeline().addLast(tracker, appHandler);
             }
         });
+
+        ChannelHandler appChild = bootstrap.config().childHandler();
+        if (appChild != null && HTTP_CODEC_PRESENT) {
+            bootstrap.childHandler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(appChild, new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            installHttpDrain(c.pipeline());
+                        }
+                    });
+                }
+            });
+        }
 
         ChannelFuture future;
         if (env.isManaged() && WorkerEnv.LISTEN_HANDOFF.equals(env.listen())) {

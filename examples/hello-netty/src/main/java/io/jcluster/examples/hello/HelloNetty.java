@@ -48,6 +48,11 @@ public final class HelloNetty implements AutoCloseable {
             System.exit(2);
             return;
         }
+        String failSlot = System.getenv("HELLO_FAIL_SLOT");
+        if (failSlot != null && failSlot.equals(Integer.toString(JCluster.slot()))) {
+            // A knob for trying rollbacks: this slot's worker fails at start, the others serve.
+            throw new IllegalStateException("hello-netty: HELLO_FAIL_SLOT=" + failSlot + " says slot " + failSlot + " fails at start");
+        }
         HelloNetty hello = start(port);
         Runtime.getRuntime().addShutdownHook(new Thread(hello::close, "hello-netty-shutdown"));
         JCluster.ready();

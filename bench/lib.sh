@@ -1,0 +1,42 @@
+# Shared by the bench scripts: sourced, not run.
+
+# Pids of the processes jcluster started under $JCLUSTER_HOME (primaries and their workers),
+# never this shell or its other children.
+jcluster_pids() {
+  local f p
+  for f in /proc/[0-9]*/environ; do
+    p=${f#/proc/}; p=${p%/environ}
+    [ "$p" = "$$" ] && continue
+    if tr '\0' '\n' 2>/dev/null < "$f" | grep -q "^JCLUSTER_WORKER_SOCKET=$JCLUSTER_HOME/"; then
+      echo "$p"
+    elif tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline" | grep -q "io.jcluster.cli.Main __primary" \
+        && tr '\0' '\n' 2>/dev/null < "$f" | grep -qx "JCLUSTER_HOME=$JCLUSTER_HOME"; then
+      echo "$p"
+    fi
+  done
+}
+
+# Stops every app of $JCLUSTER_HOME, then kills by pid whatever is left (continuing stopped ones first).
+stop_everything() {
+  "$JC" stop all >/dev/null 2>&1 || true
+  local p
+  for p in $(jcluster_pids); do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null || true; done
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# The common start of a bench script: wrk, a built distribution, a temporary JCLUSTER_HOME that
+# is cleaned on exit (with everything started under it), and JC/JAR/PORT.
+bench_setup() {
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+  [ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
+    || mvn -B -q package -DskipTests
+  JC=$PWD/cli/target/jcluster/bin/jcluster
+  JAR=$PWD/examples/hello-netty/target/hello-netty.jar
+  export JCLUSTER_HOME
+  JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
+  PORT=$(free_port)
+}
