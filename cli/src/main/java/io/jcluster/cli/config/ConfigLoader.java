@@ -46,6 +46,9 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final ObjectMapper BINDER = binder();
+    /** An IPv4 or IPv6 literal, or a host name (RFC 1123): anything else is refused before any name lookup. */
+    private static final Pattern HOST = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?|\\[[0-9A-Fa-f:.]+]"
+            + "|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
     private ConfigLoader() {}
 
@@ -124,7 +127,7 @@ public final class ConfigLoader {
 
     /** The listeners bind {@code host}: it must be an address of this machine's kind, or a name that resolves. */
     private static void checkHost(Path file, String text, String host) throws ConfigException {
-        if (host.isBlank() || host.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+        if (!HOST.matcher(host).matches()) {
             throw errorAt(file, text, "app.host", "'" + host + "' is not an address to listen on (e.g. 0.0.0.0 or 127.0.0.1)");
         }
         try {
