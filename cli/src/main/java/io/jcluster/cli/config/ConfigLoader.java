@@ -169,7 +169,19 @@ public final class ConfigLoader {
         positive(file, text, "restart.failure_window", r.failureWindow());
         positive(file, text, "reload.ready_timeout", raw.reload().readyTimeout());
         positive(file, text, "health.heartbeat_interval", raw.health().heartbeatInterval());
+        HealthPolicy h = raw.health();
+        if (h.heartbeatTimeout().compareTo(h.heartbeatInterval()) <= 0) {
+            throw errorAt(file, text, "health.heartbeat_timeout", Durations.format(h.heartbeatTimeout())
+                    + " is not longer than heartbeat_interval (" + Durations.format(h.heartbeatInterval())
+                    + "): every worker would look hung");
+        }
+        if (h.maxMemory().isSet() && h.maxMemory().bytes() < MIN_MEMORY) {
+            throw errorAt(file, text, "health.max_memory", h.maxMemory() + " is less than any JVM needs (at least 16m; 0 turns the limit off)");
+        }
     }
+
+    /** The smallest {@code max_memory} that is not a mistake: no JVM runs in less. */
+    private static final long MIN_MEMORY = 16L << 20;
 
     private static void positive(Path file, String text, String key, Duration d) throws ConfigException {
         if (d.isZero()) throw errorAt(file, text, key, "must be longer than 0");

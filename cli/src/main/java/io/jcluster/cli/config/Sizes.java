@@ -15,14 +15,23 @@ public final class Sizes {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (write it like 512m, 1g or 300MiB)");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);
-        return switch (unit.charAt(0)) {
-            case 'k' -> n << 10;
-            case 'm' -> n << 20;
-            case 'g' -> n << 30;
-            default -> n;
+        int shift = switch (unit.charAt(0)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
         };
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            n = Long.MAX_VALUE;
+        }
+        if (n > Long.MAX_VALUE >> shift) {
+            throw new IllegalArgumentException("'" + text + "' is too large a size");
+        }
+        return n << shift;
     }
 
     public static String format(long bytes) {

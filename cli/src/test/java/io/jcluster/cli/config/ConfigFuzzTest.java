@@ -41,7 +41,9 @@ class ConfigFuzzTest {
             "\"0ms\"", "\"1ms\"", "\"5s\"", "\"9223372036854775807h\"", "\"99999999999m\"", "\"2562047788015216h\"",
             "\"self\"", "\"handoff\"", "\"SELF\"", "\"nope\"", "[]", "[\"a\", 1]", "[\"-Xmx1g\"]", "{}", "{ a = \"b\" }",
             "1979-05-27T07:32:00Z", "07:32:00", "\"a\\u0000b\"", "\"x=y\"", "\"..\"", "\"/\"", "\"/nonexistent/java\"",
-            "'literal'", "\"\"\"multi\nline\"\"\"", "0x10", "0o7", "0b1", "1_000", "+5");
+            "'literal'", "\"\"\"multi\nline\"\"\"", "0x10", "0o7", "0b1", "1_000", "+5",
+            "\"512m\"", "\"0\"", "\"1k\"", "\"8589934592g\"", "\"17179869185g\"", "\"9223372036854775807k\"", "\"-1m\"",
+            "\"auto\"", "\"call\"", "\"port\"", "\"http:/health\"", "\"http:\"", "\"http:health\"");
 
     @TempDir
     Path dir;
@@ -76,16 +78,21 @@ class ConfigFuzzTest {
                 backoff_multiplier = 2.0
                 backoff_max = "15s"
                 stable_after = "30s"
+                min_uptime = "1s"
                 max_failures = 5
                 failure_window = "1m"
 
                 [reload]
+                ready = "auto"
                 ready_timeout = "60s"
                 drain_timeout = "10s"
                 stop_timeout = "5s"
 
                 [health]
                 heartbeat_interval = "1s"
+                heartbeat_timeout = "10s"
+                max_memory = "512m"
+                memory_grace = "3s"
                 """.formatted(ConfigLoader.currentJava());
         System.setProperty("jcluster.home", dir.resolve("home").toString());
     }
@@ -147,12 +154,15 @@ class ConfigFuzzTest {
         for (String s : c.args()) assertTrue(s.indexOf('\0') < 0, why);
         c.env().forEach((k, v) -> assertTrue(!k.isEmpty() && k.indexOf('=') < 0 && k.indexOf('\0') < 0 && v.indexOf('\0') < 0, why));
         for (Duration d : List.of(c.restart().backoffInitial(), c.restart().backoffMax(), c.restart().stableAfter(),
-                c.restart().failureWindow(), c.reload().readyTimeout(), c.reload().drainTimeout(), c.reload().stopTimeout(),
-                c.health().heartbeatInterval())) {
+                c.restart().minUptime(), c.restart().failureWindow(), c.reload().readyTimeout(), c.reload().drainTimeout(),
+                c.reload().stopTimeout(), c.health().heartbeatInterval(), c.health().heartbeatTimeout(), c.health().memoryGrace())) {
             assertFalse(d.isNegative(), why);
             d.toMillis(); // must not overflow
         }
         assertTrue(c.health().heartbeatInterval().toMillis() > 0 && c.reload().readyTimeout().toMillis() > 0, why);
+        assertTrue(c.health().heartbeatTimeout().compareTo(c.health().heartbeatInterval()) > 0, why);
+        assertTrue(c.health().maxMemory().bytes() >= 0, why);
+        assertTrue(c.health().maxMemory().bytes() == 0 || c.health().maxMemory().bytes() >= 1 << 20, why);
         assertTrue(c.restart().maxFailures() >= 1, why);
         double m = c.restart().backoffMultiplier();
         assertTrue(Double.isFinite(m) && m >= 1, why);
