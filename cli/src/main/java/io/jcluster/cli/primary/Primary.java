@@ -4,6 +4,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -19,10 +20,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,12 +44,11 @@ import java.util.concurrent.TimeUnit;
 public final class Primary implements AutoCloseable {
     private static final Duration READY_POLL = Duration.ofMillis(50);
     private static final int LAST_LINES = 20;
-    /** Starts the lines the primary itself writes into a worker's log. */
-    private static final String NOTE_PREFIX = "[jcluster ";
 
     private final Home home;
     private final AppConfig config;
     private final PrimaryLog log;
+    private final AppLogs logs;
     private final Path agentJar;
     private final ScheduledExecutorService supervisor;
     private final EventLoopGroup io;
@@ -68,6 +66,7 @@ public final class Primary implements AutoCloseable {
         this.home = home;
         this.config = config;
         this.log = new PrimaryLog(logOut, config.name());
+        this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
@@ -167,6 +166,7 @@ public final class Primary implements AutoCloseable {
         if (workerChannel != null) workerChannel.close();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         supervisor.shutdownNow();
+        logs.close();
     }
 
     // ---- supervision (supervisor thread only) ----
@@ -181,11 +181,10 @@ public final class Primary implements AutoCloseable {
         command.add("-jar");
         command.add(config.jar().toString());
         command.addAll(config.args());
-        Path logFile = home.workerLog(config.name(), slot.index());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(config.workDir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(logFile.toFile()))
+                .redirectOutput(Redirect.PIPE) // read by WorkerOutput into the slot's rotating files
+                .redirectError(Redirect.PIPE)
                 .redirectInput(Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.putAll(config.env());
@@ -209,11 +208,13 @@ public final class Primary implements AutoCloseable {
             return;
         }
         Worker w = new Worker(slot.index(), generation, process);
+        w.output(logs.capture(slot.index(), process));
         workers.add(w);
         slot.worker(w);
-        note(logFile, "worker started: slot=" + slot.index() + " gen=" + generation + " pid=" + w.pid());
+        w.output().note("worker started: slot=" + slot.index() + " gen=" + generation + " pid=" + w.pid());
         log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), generation);
-        process.onExit().thenRunAsync(() -> exited(w), supervisor);
+        // exited() runs once the worker's last output is in its log (nothing is lost at kill -9)
+        w.output().finished(process).thenRunAsync(() -> exited(w), supervisor);
         w.pendingKill(supervisor.schedule(() -> readyTimedOut(w), config.reload().readyTimeout().toMillis(), TimeUnit.MILLISECONDS));
         supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -256,11 +257,10 @@ public final class Primary implements AutoCloseable {
         w.cancelPendingKill();
         workers.remove(w);
         Slot slot = slots.size() > w.slot() ? slots.get(w.slot()) : null;
-        Path logFile = home.workerLog(config.name(), w.slot());
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
-        ExitRecord exit = ExitRecord.of(w, code, reason, LogTail.lastLines(logFile, LAST_LINES, NOTE_PREFIX));
-        note(logFile, "worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
+        ExitRecord exit = ExitRecord.of(w, code, reason, w.output().lastLines(LAST_LINES));
+        w.output().note("worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
         if (slot != null && slot.worker() == w) {
             slot.worker(null);
             slot.lastExit(exit);
@@ -452,15 +452,6 @@ public final class Primary implements AutoCloseable {
     }
 
     // ---- helpers ----
-
-    private static void note(Path logFile, String line) {
-        try {
-            Files.writeString(logFile, NOTE_PREFIX + Instant.now() + "] " + line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // the log is for people; supervision goes on without it
-        }
-    }
 
     /** The worker-runtime jar this primary was built with: it is the agent every worker runs. */
     static Path agentJar() {

@@ -1,5 +1,6 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.logs.WorkerOutput;
 import io.netty.channel.Channel;
 import java.time.Instant;
 import java.util.Map;
@@ -22,6 +23,7 @@ final class Worker {
     private boolean retiring;
     private String killReason;
     private ScheduledFuture<?> pendingKill;
+    private WorkerOutput output;
 
     Worker(int slot, long generation, Process process) {
         this.slot = slot;
@@ -42,6 +44,9 @@ final class Worker {
     Map<String, String> heartbeat() { return heartbeat; }
     Instant lastHeartbeat() { return lastHeartbeat; }
     boolean retiring() { return retiring; }
+    /** Its stdout and stderr, as the primary captures them. */
+    WorkerOutput output() { return output; }
+    void output(WorkerOutput o) { output = o; }
     String killReason() { return killReason; }
 
     void markReady() {
