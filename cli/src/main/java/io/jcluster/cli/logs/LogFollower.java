@@ -80,11 +80,42 @@ public final class LogFollower {
                     read(out);
                     flushPartial(out);
                     close();
+                    readSkipped(out);
                     pos = 0;
                     if (open()) read(out);
                 }
             } catch (IOException e) {
                 close();
+            }
+        }
+
+        /**
+         * Several rotations between two polls: the file read so far is now {@code .k}, and
+         * {@code .k-1} … {@code .1} were written and rotated unseen. Reads them, oldest first. (When
+         * the old file is gone altogether, the caps deleted it and whatever came between.)
+         */
+        private void readSkipped(Consumer<LogLine> out) throws IOException {
+            int k = 0;
+            for (int i = 1; i <= 1000; i++) {
+                Path p = LogFiles.rotated(source.file(), i);
+                Object pk = fileKey(p);
+                if (pk == null) break;
+                if (pk.equals(key)) {
+                    k = i;
+                    break;
+                }
+            }
+            for (int i = k - 1; i >= 1; i--) {
+                try (FileChannel ch = FileChannel.open(LogFiles.rotated(source.file(), i), StandardOpenOption.READ)) {
+                    channel = ch;
+                    pos = 0;
+                    read(out);
+                    flushPartial(out);
+                } catch (NoSuchFileException e) {
+                    // pruned meanwhile
+                } finally {
+                    channel = null;
+                }
             }
         }
 
