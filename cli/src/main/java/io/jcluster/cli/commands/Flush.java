@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcluster flush}: empties log files. */
 @Command(name = "flush", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Empty the log files of an app (or of every app): the workers' files and primary.log are",
-                "truncated in place (a running primary goes on writing to them) and rotated files are deleted."})
+        description = {"Empty the log files of an app, or of every app.",
+                "The workers' files and primary.log are truncated in place (a running primary goes on",
+                "writing to them); rotated files are deleted."})
 final class Flush implements Callable<Integer> {
     @Spec
     CommandSpec spec;

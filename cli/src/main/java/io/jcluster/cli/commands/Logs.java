@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcluster logs}: the workers' output, from the files under {@code $JCLUSTER_HOME/logs}. */
 @Command(name = "logs", aliases = {"log"}, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Print the last lines of the workers' stdout and stderr, merged by time; -f follows them",
-                "(across rotation, worker restarts and new slots) until Ctrl-C. Works for stopped apps too."})
+        description = {"Print the workers' stdout and stderr: the last lines, merged by time; -f follows them.",
+                "Following goes on across rotation, worker restarts and new slots, until Ctrl-C.",
+                "Reads the files under $JCLUSTER_HOME/logs/<app>/, so it works for stopped apps too."})
 final class Logs implements Callable<Integer> {
     private static final long FOLLOW_POLL_MS = 200;
 

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * app's environment stays in the config file, never in the unit.
  */
 @Command(name = "startup", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Print a systemd unit that runs an app at boot (jcluster start --foreground <config>),",
-                "or install it with --install."})
+        description = {"Print (or --install) a systemd unit that runs an app at boot.",
+                "The unit runs jcluster start --foreground <config>, restarts it on failure, and names",
+                "the config file and a java, never the app's environment."})
 final class Startup implements Callable<Integer> {
     /** Time systemd gives the primary to stop, beyond the app's drain and stop timeouts. */
     static final Duration STOP_MARGIN = Duration.ofSeconds(10);
