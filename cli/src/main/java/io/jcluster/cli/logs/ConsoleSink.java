@@ -8,7 +8,6 @@ import java.io.OutputStream;
  * stderr (its stderr), whole lines at a time, for container platforms that collect both.
  */
 final class ConsoleSink implements LineSink {
-    private static final byte[] NEWLINE = {'\n'};
     private final OutputStream out;
 
     ConsoleSink(OutputStream out) {
@@ -16,12 +15,10 @@ final class ConsoleSink implements LineSink {
     }
 
     @Override
-    public void line(byte[] prefix, byte[] line, int off, int len) {
+    public void write(byte[] lines, int len) {
         synchronized (out) {
             try {
-                out.write(prefix);
-                out.write(line, off, len);
-                out.write(NEWLINE);
+                out.write(lines, 0, len);
                 out.flush();
             } catch (IOException ignored) {
                 // a closed stdout (the container runtime went away) must not stop the workers

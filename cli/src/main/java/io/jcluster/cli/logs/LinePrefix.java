@@ -26,9 +26,21 @@ public final class LinePrefix {
         this.tag = tag == null ? null : (tag + " | ").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The prefix for a line read at {@code epochMillis}. */
+    /** The prefix for a line read at {@code epochMillis}. Do not modify the array: it is shared. */
     public byte[] at(long epochMillis) {
         if (!timestamps && tag == null) return EMPTY;
+        Cached c = cached;
+        if (c != null && (c.millis == epochMillis || !timestamps)) return c.bytes;
+        byte[] b = make(epochMillis);
+        cached = new Cached(epochMillis, b);
+        return b;
+    }
+
+    private record Cached(long millis, byte[] bytes) {}
+
+    private volatile Cached cached;
+
+    private byte[] make(long epochMillis) {
         StringBuilder s = new StringBuilder(48);
         if (timestamps) TIME.formatTo(java.time.Instant.ofEpochMilli(epochMillis), s);
         if (timestamps) s.append(' ');

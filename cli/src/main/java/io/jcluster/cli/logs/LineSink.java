@@ -1,12 +1,13 @@
 package io.jcluster.cli.logs;
 
-/** Where whole lines of worker output go. Implementations are thread-safe: several workers of one slot share one. */
+/**
+ * Where worker output goes, a batch of whole lines at a time. Implementations are thread-safe:
+ * every generation of a slot's worker writes to the same one, and a batch is never interleaved
+ * with another's.
+ */
 interface LineSink extends AutoCloseable {
-    /**
-     * Writes {@code prefix}, {@code len} bytes of {@code line} from {@code off} (without its line
-     * end), and a line end, as one unit.
-     */
-    void line(byte[] prefix, byte[] line, int off, int len);
+    /** Writes the first {@code len} bytes of {@code lines}: whole lines, each with its prefix and ending in {@code '\n'}. */
+    void write(byte[] lines, int len);
 
     @Override
     void close();

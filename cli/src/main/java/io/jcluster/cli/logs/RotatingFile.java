@@ -20,7 +20,6 @@ import java.nio.file.StandardOpenOption;
  * goes to its new end. Thread-safe.
  */
 final class RotatingFile implements LineSink {
-    private static final byte[] NEWLINE = {'\n'};
 
     private final Path path;
     private final long maxSize;
@@ -43,20 +42,32 @@ final class RotatingFile implements LineSink {
     }
 
     @Override
-    public synchronized void line(byte[] prefix, byte[] line, int off, int len) {
+    public synchronized void write(byte[] lines, int len) {
         if (closed) return;
-        long n = (long) prefix.length + len + 1;
         try {
             open();
-            if (size + n > maxSize && size > 0) {
-                size = channel.size(); // it may have been flushed since
-                if (size + n > maxSize && size > 0) rotate();
+            int from = 0;
+            while (from < len) {
+                int n = len - from;
+                if (size + n > maxSize) {
+                    size = channel.size(); // it may have been flushed since
+                    if (size + n > maxSize) {
+                        n = wholeLinesWithin(lines, from, len, maxSize - size);
+                        if (n == 0) {
+                            if (size > 0) {
+                                rotate();
+                                continue;
+                            }
+                            n = firstLine(lines, from, len); // a line longer than max_size: alone
+                        }
+                    }
+                }
+                budget.reserve(n, this);
+                ByteBuffer b = ByteBuffer.wrap(lines, from, n);
+                while (b.hasRemaining()) channel.write(b);
+                size += n;
+                from += n;
             }
-            budget.reserve(n, this);
-            ByteBuffer[] parts = {ByteBuffer.wrap(prefix), ByteBuffer.wrap(line, off, len), ByteBuffer.wrap(NEWLINE)};
-            long left = n;
-            while (left > 0) left -= channel.write(parts);
-            size += n;
             broken = false;
         } catch (IOException e) {
             // A full disk or a deleted directory must not stop the worker: its output is dropped
@@ -65,6 +76,22 @@ final class RotatingFile implements LineSink {
             broken = true;
             closeChannel();
         }
+    }
+
+    /** How many bytes of whole lines from {@code from} fit in {@code room}. */
+    private static int wholeLinesWithin(byte[] lines, int from, int len, long room) {
+        int fit = 0;
+        for (int i = from; i < len && i - from < room; i++) {
+            if (lines[i] == '\n') fit = i - from + 1;
+        }
+        return fit;
+    }
+
+    private static int firstLine(byte[] lines, int from, int len) {
+        for (int i = from; i < len; i++) {
+            if (lines[i] == '\n') return i - from + 1;
+        }
+        return len - from;
     }
 
     /**

@@ -86,6 +86,19 @@ class CompletionScriptsTest {
         assertEquals(Set.of(dir.resolve("app-1.jar").toString()), complete(script, home, "jcluster", "start", dir.resolve("app-").toString()));
     }
 
+    @Test
+    void zshLoadsTheScriptThroughBashcompinit() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")), "zsh is installed");
+        Path script = Files.writeString(dir.resolve("jcluster.zsh"), Completion.zsh());
+        Process p = new ProcessBuilder("zsh", "-f", "-c",
+                "autoload -U compinit && compinit -u -d '" + dir.resolve("zcompdump") + "'; source '" + script + "'; print -r -- ${_comps[jcluster]}")
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("_bash_complete -F _complete_jcluster -o default", out.trim(), "zsh completes jcluster with the script's function");
+    }
+
     private static Set<String> filter(Set<String> all, String... wanted) {
         Set<String> s = new TreeSet<>(all);
         s.retainAll(Arrays.asList(wanted));

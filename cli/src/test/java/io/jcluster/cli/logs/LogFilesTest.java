@@ -27,8 +27,8 @@ class LogFilesTest {
     }
 
     private static void line(RotatingFile f, String text) {
-        byte[] b = bytes(text);
-        f.line(new byte[0], b, 0, b.length);
+        byte[] b = bytes(text + "\n");
+        f.write(b, b.length);
     }
 
     private long total() throws IOException {
@@ -70,8 +70,10 @@ class LogFilesTest {
         List<String> written = new ArrayList<>();
         LineSink sink = new LineSink() {
             @Override
-            public void line(byte[] prefix, byte[] line, int off, int len) {
-                written.add(new String(prefix, StandardCharsets.UTF_8) + new String(line, off, len, StandardCharsets.UTF_8));
+            public void write(byte[] lines, int len) {
+                String text = new String(lines, 0, len, StandardCharsets.UTF_8);
+                assertTrue(text.endsWith("\n"), "whole lines only");
+                written.addAll(List.of(text.substring(0, text.length() - 1).split("\n", -1)));
             }
 
             @Override
@@ -83,6 +85,16 @@ class LogFilesTest {
         assertEquals(List.of("app/3 | one", "app/3 | two", "app/3 | ", "app/3 | " + "L".repeat(WorkerOutput.MAX_LINE),
                 "app/3 | " + "L".repeat(10), "app/3 | no line end"), written);
         assertEquals("no line end", out.lastLines(1).get(0));
+    }
+
+    @Test
+    void aBatchIsSplitAtLineBoundariesWhenItWouldPassMaxSize() throws IOException {
+        RotatingFile f = new RotatingFile(dir.resolve("0.log"), 50, 5, new LogBudget(dir, 1 << 20));
+        byte[] batch = bytes("aaaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbb\nccccccccccccccccccc\nddddddddddddddddddd\n"); // 4 x 20 bytes
+        f.write(batch, batch.length);
+        f.close();
+        assertEquals("ccccccccccccccccccc\nddddddddddddddddddd\n", Files.readString(dir.resolve("0.log")));
+        assertEquals("aaaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbb\n", Files.readString(dir.resolve("0.log.1")));
     }
 
     @Test
