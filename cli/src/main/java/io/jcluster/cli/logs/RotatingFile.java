@@ -13,8 +13,9 @@ import java.nio.file.StandardOpenOption;
  * One log file that rotates by size: when a line would take {@code 0.log} past {@code maxSize},
  * it becomes {@code 0.log.1} ({@code .1} becomes {@code .2} … the one past {@code maxFiles} is
  * deleted) and a new {@code 0.log} starts. Every line is counted against the app's
- * {@link LogBudget}. Lines are written whole, each with one write call, so a reader never sees
- * half a line from one writer mixed with another's.
+ * {@link LogBudget}. Batches of whole lines are written with one write call each (split at a line
+ * boundary when the file must rotate), so two workers of a slot never mix half lines. A single
+ * line longer than {@code maxSize} goes alone into a file of its own.
  *
  * <p>The file is opened in append mode: when {@code jcluster flush} truncates it, the next line
  * goes to its new end. Thread-safe.
