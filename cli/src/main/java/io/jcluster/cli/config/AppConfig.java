@@ -23,7 +23,8 @@ public record AppConfig(
         Path java,
         RestartPolicy restart,
         ReloadPolicy reload,
-        HealthPolicy health) {
+        HealthPolicy health,
+        LogPolicy logs) {
 
     public AppConfig {
         jvmArgs = List.copyOf(jvmArgs);
@@ -34,6 +35,6 @@ public record AppConfig(
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
-                restart, reload, health);
+                restart, reload, health, logs);
     }
 }

@@ -96,7 +96,20 @@ public final class ConfigLoader {
             throw errorAt(file, text, "app.java", "not an executable java: " + java);
         }
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health());
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(file, text, raw.logs()));
+    }
+
+    private static LogPolicy checked(Path file, String text, LogPolicy logs) throws ConfigException {
+        if (logs.maxSize().bytes() < 1024) {
+            throw errorAt(file, text, "logs.max_size", logs.maxSize() + " is too small (at least 1KB)");
+        }
+        if (logs.maxFiles() < 0 || logs.maxFiles() > 1000) {
+            throw errorAt(file, text, "logs.max_files", logs.maxFiles() + " is not from 0 to 1000");
+        }
+        if (logs.maxTotal().bytes() < logs.maxSize().bytes()) {
+            throw errorAt(file, text, "logs.max_total", logs.maxTotal() + " is smaller than max_size (" + logs.maxSize() + ")");
+        }
+        return logs;
     }
 
     /** An error about {@code key} of {@code config}'s file, with the key's line when it has one. */
@@ -157,6 +170,11 @@ public final class ConfigLoader {
         if (o.listen() != null) app.put("listen", o.listen().id());
         if (o.jvmArgs() != null && !o.jvmArgs().isEmpty()) putStrings(app.putArray("jvm_args"), o.jvmArgs());
         if (o.args() != null && !o.args().isEmpty()) putStrings(app.putArray("args"), o.args());
+        if (o.logsTo() != null) {
+            if (tree.has("logs") && !tree.get("logs").isObject()) return;
+            ObjectNode logs = tree.has("logs") ? (ObjectNode) tree.get("logs") : tree.putObject("logs");
+            logs.put("to", o.logsTo().id());
+        }
     }
 
     private static void putStrings(ArrayNode array, List<String> values) {
@@ -188,7 +206,7 @@ public final class ConfigLoader {
 
     private static boolean isCustom(MismatchedInputException e) {
         Class<?> t = e.getTargetType();
-        return t == Instances.class || t == Duration.class || t == Readiness.class || t == MemorySize.class;
+        return t == Instances.class || t == Duration.class || t == Readiness.class || t == ByteSize.class;
     }
 
     private static String known(Collection<Object> ids) {
@@ -207,6 +225,7 @@ public final class ConfigLoader {
         if (List.class.isAssignableFrom(type)) return "an array of strings";
         if (Map.class.isAssignableFrom(type)) return "a table of strings";
         if (type == Listen.class) return "\"handoff\" or \"self\"";
+        if (type == LogTarget.class) return "\"files\" or \"stdout\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
@@ -216,7 +235,8 @@ public final class ConfigLoader {
         module.addDeserializer(type, new JsonDeserializer<T>() {
             @Override
             public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-                if (p.currentToken() != JsonToken.VALUE_STRING) {
+                boolean bytes = type == ByteSize.class && p.currentToken() == JsonToken.VALUE_NUMBER_INT;
+                if (p.currentToken() != JsonToken.VALUE_STRING && !bytes) {
                     throw InvalidFormatException.from(p, "expected " + expected + ", got " + p.getText(), p.getText(), type);
                 }
                 try {
@@ -232,7 +252,7 @@ public final class ConfigLoader {
         SimpleModule module = new SimpleModule("jcluster-config");
         textual(module, Duration.class, Durations::parse, "a duration like \"500ms\", \"5s\" or \"2m\"");
         textual(module, Readiness.class, Readiness::parse, "auto, call, port or \"http:/path\"");
-        textual(module, MemorySize.class, MemorySize::parse, "a size like \"512m\" or \"1g\"");
+        textual(module, ByteSize.class, ByteSize::parse, "a size like \"512KB\", \"10MB\" or \"1GB\"");
         module.addDeserializer(Instances.class, new JsonDeserializer<>() {
             @Override
             public Instances deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
