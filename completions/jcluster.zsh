@@ -173,12 +173,16 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} start" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} stop" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} delete" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reload" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} restart" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} scale" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} flush" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} startup" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_jcluster; return $?; fi
 
@@ -186,23 +190,31 @@ function _complete_jcluster() {
   local cmds0=(start)
   local cmds1=(stop)
   local cmds2=(delete)
-  local cmds3=(ls)
-  local cmds4=(list)
-  local cmds5=(status)
-  local cmds6=(logs)
-  local cmds7=(log)
-  local cmds8=(flush)
-  local cmds9=(startup)
-  local cmds10=(completion)
+  local cmds3=(reload)
+  local cmds4=(restart)
+  local cmds5=(scale)
+  local cmds6=(ls)
+  local cmds7=(list)
+  local cmds8=(status)
+  local cmds9=(logs)
+  local cmds10=(log)
+  local cmds11=(flush)
+  local cmds12=(doctor)
+  local cmds13=(startup)
+  local cmds14=(completion)
 
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_logs; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_jcluster_list; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_list; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_scale; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_jcluster_restart; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_jcluster_reload; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_jcluster_delete; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_jcluster_stop; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_jcluster_start; return $?; fi
@@ -216,7 +228,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete ls list status logs log flush startup completion"
+  local commands="start stop delete reload restart scale ls list status logs log flush doctor startup completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -298,6 +310,69 @@ function _picocli_jcluster_stop() {
 
 # Generates completions for the options and subcommands of the `delete` subcommand.
 function _picocli_jcluster_delete() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `reload` subcommand.
+function _picocli_jcluster_reload() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `restart` subcommand.
+function _picocli_jcluster_restart() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--slot'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--slot')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `scale` subcommand.
+function _picocli_jcluster_scale() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
@@ -441,6 +516,24 @@ function _picocli_jcluster_flush() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `doctor` subcommand.
+function _picocli_jcluster_doctor() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
