@@ -3,6 +3,7 @@ package io.jcluster.runtime.netty;
 import io.jcluster.runtime.DrainHook;
 import io.jcluster.runtime.JCluster;
 import io.jcluster.runtime.WorkerEnv;
+import io.jcluster.runtime.metrics.WorkerMetrics;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireMessage;
@@ -47,7 +48,9 @@ import java.util.function.Consumer;
  * socket and its accept queue outlive the worker (reloads and crashes lose no connection). With
  * {@code JCLUSTER_LISTEN=self}, or when the app runs on its own, it binds the port with
  * {@code SO_REUSEPORT}. Either way it installs a drain hook that closes this worker's copy of the
- * listener and waits for the open connections to finish.
+ * listener and waits for the open connections to finish. A managed worker also reports the server's
+ * figures with its heartbeats (open connections, event-loop lag, HTTP requests and latency) and sheds
+ * load when {@code [overload]} is configured: see {@link HttpInstrumentation}.
  *
  * <pre>{@code
  * EventLoopGroup group = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
@@ -70,8 +73,9 @@ public final class SlotListener {
      * Serves {@code bootstrap} on this worker's slot: registers it on the handed-off listener, or
      * binds the port ({@code JCLUSTER_PORT} when managed, else {@code fallbackPort}) with
      * {@code SO_REUSEPORT}. Sets the bootstrap's channel; wraps its {@code handler} (if any) after a
-     * {@link ConnectionTracker}; installs the drain hook with {@link JCluster#onDrain} when managed.
-     * Blocks (at most {@link #LISTENER_TIMEOUT}) only while asking the primary for the listener.
+     * {@link ConnectionTracker}; installs the drain hook with {@link JCluster#onDrain} when managed,
+     * and wraps its {@code childHandler} to add jcluster's HTTP handlers after the app's codec
+     * ({@link HttpInstrumentation}). Blocks (at most {@link #LISTENER_TIMEOUT}) only while asking the primary for the listener.
      *
      * @return the future of the register (handoff) or bind (self) operation
      * @throws UncheckedIOException  if the primary does not hand over the listener
@@ -96,6 +100,10 @@ public final class SlotListener {
             }
         });
 
+        if (env.isManaged()) {
+            instrument(bootstrap, tracker, env, WorkerMetrics.process(), LoopLagProbe.process());
+        }
+
         ChannelFuture future;
         if (env.isManaged() && WorkerEnv.LISTEN_HANDOFF.equals(env.listen())) {
             int fd;
@@ -118,6 +126,26 @@ public final class SlotListener {
             drainRegistry.accept(timeout -> drain(server, tracker, timeout));
         }
         return future;
+    }
+
+    /**
+     * Reports this server's figures with the worker's heartbeats: open connections, the lag of its
+     * child event loops, and, for HTTP/1.x, requests, latency and load shedding (see
+     * {@link HttpInstrumentation}). Only for managed workers: an app on its own runs untouched.
+     */
+    static void instrument(ServerBootstrap bootstrap, ConnectionTracker tracker, WorkerEnv env,
+                           WorkerMetrics metrics, LoopLagProbe probe) {
+        metrics.connections(tracker::openConnections);
+        ChannelHandler child = bootstrap.config().childHandler();
+        if (child != null) {
+            HttpInstrumentation http = new HttpInstrumentation(metrics, probe, OverloadShedder.Bounds.from(env));
+            bootstrap.childHandler(http.around(child));
+        }
+        EventLoopGroup loops = bootstrap.config().childGroup() != null ? bootstrap.config().childGroup() : bootstrap.config().group();
+        if (loops != null) {
+            probe.watch(loops);
+        }
+        metrics.publish();
     }
 
     /**
