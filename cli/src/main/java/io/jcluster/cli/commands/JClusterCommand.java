@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = {"Run a JVM server on every core: one worker JVM per core on one port,",
                 "crashed workers restarted, state under $JCLUSTER_HOME (default ~/.jcluster)."},
-        subcommands = {Start.class, Stop.class, Ls.class, PrimaryCommand.class})
+        subcommands = {Start.class, Stop.class, Ls.class, Top.class, Describe.class, PrimaryCommand.class})
 public final class JClusterCommand implements Runnable {
     @Spec
     CommandSpec spec;

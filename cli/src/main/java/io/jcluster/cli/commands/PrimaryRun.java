@@ -4,10 +4,12 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlServer;
+import io.jcluster.cli.metrics.PrometheusEndpoint;
 import io.jcluster.cli.primary.Primary;
 import io.jcluster.cli.primary.PortInUseException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import sun.misc.Signal;
 
@@ -36,16 +38,26 @@ final class PrimaryRun {
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
+        PrometheusEndpoint prometheus;
+        try {
+            prometheus = prometheus(config, primary);
+        } catch (IOException e) {
+            log.println("jcluster: " + e.getMessage() + " ([metrics] listen)");
+            primary.close();
+            Apps.removeRunDir(home, app);
+            return ExitException.USAGE;
+        }
         ControlServer control;
         try {
             control = ControlServer.open(home, primary);
         } catch (IOException e) {
             log.println("jcluster: cannot serve the control socket of " + app + ": " + e.getMessage());
+            if (prometheus != null) prometheus.close();
             primary.close();
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
-        try (primary; control) {
+        try (primary; control; prometheus) {
             Signal.handle(new Signal("TERM"), s -> primary.stop());
             Signal.handle(new Signal("INT"), s -> primary.stop());
             Signal.handle(new Signal("HUP"), s -> primary.log().info("SIGHUP ignored (use jcluster stop or SIGTERM)"));
@@ -55,5 +67,15 @@ final class PrimaryRun {
             Apps.removeRunDir(home, app);
         }
         return 0;
+    }
+
+    /** The Prometheus endpoint of {@code [metrics] listen}, or null when there is none. */
+    private static PrometheusEndpoint prometheus(AppConfig config, Primary primary) throws IOException {
+        InetSocketAddress address = config.metrics().prometheusAddress();
+        if (address == null) return null;
+        PrometheusEndpoint endpoint = PrometheusEndpoint.open(address, primary.metrics());
+        primary.log().info("Prometheus metrics on http://%s:%d%s", address.getHostString(), endpoint.address().getPort(),
+                PrometheusEndpoint.PATH);
+        return endpoint;
     }
 }

@@ -95,8 +95,12 @@ public final class ConfigLoader {
         if (!Files.isExecutable(java)) {
             throw errorAt(file, text, "app.java", "not an executable java: " + java);
         }
+        for (String[] problem : new String[][] {raw.metrics().problem(), raw.overload().problem()}) {
+            if (problem != null) throw errorAt(file, text, problem[0], problem[1]);
+        }
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health());
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
+                raw.metrics(), raw.overload());
     }
 
     /** An error about {@code key} of {@code config}'s file, with the key's line when it has one. */

@@ -40,9 +40,19 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends {@code request} and waits for its reply. */
     public ControlReply call(ControlRequest request) throws IOException {
+        send(request);
+        return next();
+    }
+
+    /** Sends {@code request} without waiting; {@link #next()} reads the replies. */
+    public void send(ControlRequest request) throws IOException {
         byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.wrap(line);
         while (buf.hasRemaining()) channel.write(buf);
+    }
+
+    /** Waits for the next reply: the answer to a request, or the next line of a stream. */
+    public ControlReply next() throws IOException {
         String reply = in.readLine();
         if (reply == null) throw new IOException("the primary closed the connection without answering");
         return Json.MAPPER.readValue(reply, ControlReply.class);

@@ -119,7 +119,13 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             String command = request.command() == null ? "" : request.command();
+            if (ControlRequest.METRICS.equals(command) && request.streaming()) {
+                MetricsRequests.stream(ctx.channel(), primary.metrics());
+                return;
+            }
             CompletableFuture<ControlReply> answer = switch (command) {
+                case ControlRequest.METRICS -> MetricsRequests.metrics(primary);
+                case ControlRequest.DESCRIBE -> MetricsRequests.describe(primary);
                 case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
                 case ControlRequest.STOP -> primary.stop().thenCompose(v -> CompletableFuture.completedFuture(

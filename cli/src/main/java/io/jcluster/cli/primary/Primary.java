@@ -4,6 +4,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -59,6 +60,7 @@ public final class Primary implements AutoCloseable {
     private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Instant startedAt = Instant.now();
+    private final MetricsFeed metrics;
     private WorkerChannel workerChannel;
     private long generation = 1;
     private boolean everOnline;
@@ -68,6 +70,7 @@ public final class Primary implements AutoCloseable {
         this.home = home;
         this.config = config;
         this.log = new PrimaryLog(logOut, config.name());
+        this.metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
@@ -105,6 +108,11 @@ public final class Primary implements AutoCloseable {
         return log;
     }
 
+    /** The app's figures: snapshots every {@code [metrics] interval}, their history, recent exits. */
+    public AppMetrics metrics() {
+        return metrics.metrics();
+    }
+
     /** Spawns a worker on every slot. */
     public void start() {
         supervisor.execute(() -> {
@@ -115,6 +123,8 @@ public final class Primary implements AutoCloseable {
                         + " with net.ipv4.tcp_migrate_req=1", config.port());
             }
             for (Slot slot : slots) spawn(slot);
+            long tick = config.metrics().interval().toMillis();
+            supervisor.scheduleAtFixedRate(() -> metrics.tick(this::snapshot), tick, tick, TimeUnit.MILLISECONDS);
         });
     }
 
@@ -195,8 +205,9 @@ public final class Primary implements AutoCloseable {
         env.put(WorkerEnv.GENERATION, Long.toString(generation));
         env.put(WorkerEnv.PORT, Integer.toString(config.port()));
         env.put(WorkerEnv.LISTEN, config.listen().id());
-        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(config.health().heartbeatInterval().toMillis()));
+        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(config.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(config.reload().drainTimeout().toMillis()));
+        env.putAll(config.overload().workerEnv());
         Process process;
         try {
             process = pb.start();
@@ -204,6 +215,7 @@ public final class Primary implements AutoCloseable {
             ExitRecord exit = new ExitRecord(slot.index(), 0, generation, -1, null, System.currentTimeMillis(),
                     "could not start " + config.java() + ": " + e.getMessage(), List.of());
             log.info("slot %d: %s", slot.index(), exit.reason());
+            metrics.exited(exit);
             slot.lastExit(exit);
             afterCrash(slot, null, exit);
             return;
@@ -260,6 +272,7 @@ public final class Primary implements AutoCloseable {
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
         ExitRecord exit = ExitRecord.of(w, code, reason, LogTail.lastLines(logFile, LAST_LINES, NOTE_PREFIX));
+        metrics.exited(exit);
         note(logFile, "worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
         if (slot != null && slot.worker() == w) {
             slot.worker(null);
@@ -417,7 +430,10 @@ public final class Primary implements AutoCloseable {
                 w.channel(ch);
             }
             case MessageTypes.READY -> ready(w, "JCluster.ready()");
-            case MessageTypes.HEARTBEAT -> w.heartbeat(m.fields());
+            case MessageTypes.HEARTBEAT -> {
+                w.heartbeat(m.fields());
+                metrics.heartbeat(w, m.fields());
+            }
             case MessageTypes.DRAINED -> {
                 if (w.state() == WorkerState.DRAINING) {
                     w.cancelPendingKill();
