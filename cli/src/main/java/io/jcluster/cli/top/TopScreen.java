@@ -16,6 +16,7 @@ import org.jline.keymap.KeyMap;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
+import org.jline.utils.AttributedString;
 import org.jline.utils.Display;
 import org.jline.utils.InfoCmp.Capability;
 import org.jline.utils.NonBlockingReader;
@@ -56,6 +57,8 @@ public final class TopScreen {
     private long noticeUntil;
     private long version;
     private volatile boolean quit;
+    /** The frame on the screen, for tests (the display writes only what changed). */
+    volatile List<AttributedString> lastFrame = List.of();
     private volatile boolean resized;
 
     // this thread only
@@ -128,7 +131,9 @@ public final class TopScreen {
             TopState state = state();
             long v = versionNow();
             if (dirty || v != drawn) {
-                display.update(TopView.render(state, size.getColumns(), size.getRows()), 0);
+                List<AttributedString> frame = TopView.render(state, size.getColumns(), size.getRows());
+                display.update(frame, 0);
+                lastFrame = frame;
                 terminal.flush();
                 drawn = v;
                 dirty = false;

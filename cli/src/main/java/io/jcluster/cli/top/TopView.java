@@ -59,15 +59,15 @@ public final class TopView {
         List<WorkerSnapshot> rows = rows(s);
         int visible = visibleRows(height);
         int first = Math.max(0, Math.min(s.firstRow(), rows.size() - visible));
-        List<AttributedString> lines = header(s, width);
         List<WorkerSnapshot> shown = rows.subList(Math.min(first, rows.size()), Math.min(rows.size(), first + visible));
+        String more = rows.size() > shown.size() && !shown.isEmpty()
+                ? "workers " + (first + 1) + "-" + (first + shown.size()) + " of " + rows.size() : null;
+        List<AttributedString> lines = header(s, width, more);
         List<Column> columns = columns(width);
         for (WorkerSnapshot w : shown) lines.add(row(s, w, columns, width));
         while (lines.size() < height - 1) lines.add(AttributedString.EMPTY);
-        String more = rows.size() > shown.size() && !shown.isEmpty()
-                ? "rows " + (first + 1) + "-" + (first + shown.size()) + " of " + rows.size() : null;
         List<AttributedString> frame = new ArrayList<>(lines.subList(0, Math.max(0, Math.min(lines.size(), height - 1))));
-        if (height > 0) frame.add(footer(s, width, more));
+        if (height > 0) frame.add(footer(s, width));
         return frame;
     }
 
@@ -121,7 +121,7 @@ public final class TopView {
         return w;
     }
 
-    private static List<AttributedString> header(TopState s, int width) {
+    private static List<AttributedString> header(TopState s, int width, String more) {
         List<AttributedString> lines = new ArrayList<>();
         AppSnapshot snap = s.snapshot();
         AttributedStringBuilder title = new AttributedStringBuilder();
@@ -138,28 +138,33 @@ public final class TopView {
             lines.add(cut(new AttributedStringBuilder().append("waiting for the first snapshot of " + s.app() + "..."), width));
             lines.add(AttributedString.EMPTY);
         } else {
-            lines.add(cut(totals(s, snap.totals()), width));
+            lines.add(cut(totals(s, snap.totals(), width), width));
             lines.add(cut(sparkline(s, snap.intervalMillis(), width), width));
         }
-        lines.add(AttributedString.EMPTY);
+        // Where the rows are, when they do not all fit: right above them.
+        lines.add(more == null || more.length() > width ? AttributedString.EMPTY
+                : new AttributedString(" ".repeat(width - more.length()) + more));
         lines.add(columnHeaders(s, width));
         return lines;
     }
 
-    private static AttributedStringBuilder totals(TopState s, AppTotals t) {
+    /** The app's totals, most important first; a pair that does not fit is left out whole. */
+    private static AttributedStringBuilder totals(TopState s, AppTotals t, int width) {
         AttributedStringBuilder b = new AttributedStringBuilder();
-        pair(s, b, "RPS", Figures.rate(t.requestsPerSecond()), false);
-        pair(s, b, "p99", Figures.millis(t.latencyP99Millis()), false);
-        pair(s, b, "workers", t.ready() + "/" + t.workers() + " ready", t.ready() < t.workers());
-        pair(s, b, "restarts", Integer.toString(t.restarts()), false);
-        pair(s, b, "shed/s", Figures.rate(t.shedPerSecond()), t.shedPerSecond() != null && t.shedPerSecond() > 0);
-        pair(s, b, "CPU%", Figures.percent(t.cpuPercent()), false);
-        pair(s, b, "RSS", Figures.bytes(t.rssBytes()), false);
+        pair(s, b, width, "RPS", Figures.rate(t.requestsPerSecond()), false);
+        pair(s, b, width, "p99", Figures.millis(t.latencyP99Millis()), false);
+        pair(s, b, width, "workers", t.ready() + "/" + t.workers() + " ready", t.ready() < t.workers());
+        pair(s, b, width, "restarts", Integer.toString(t.restarts()), false);
+        pair(s, b, width, "shed/s", Figures.rate(t.shedPerSecond()), t.shedPerSecond() != null && t.shedPerSecond() > 0);
+        pair(s, b, width, "CPU%", Figures.percent(t.cpuPercent()), false);
+        pair(s, b, width, "RSS", Figures.bytes(t.rssBytes()), false);
         return b;
     }
 
-    private static void pair(TopState s, AttributedStringBuilder b, String label, String value, boolean alarm) {
-        if (b.length() > 0) b.append("  ");
+    private static void pair(TopState s, AttributedStringBuilder b, int width, String label, String value, boolean alarm) {
+        int sep = b.length() > 0 ? 2 : 0;
+        if (b.columnLength() + sep + label.length() + 1 + value.length() > width) return;
+        if (sep > 0) b.append("  ");
         b.append(label).append(' ');
         b.style(alarm && s.color() ? AttributedStyle.BOLD.foreground(AttributedStyle.RED) : AttributedStyle.BOLD).append(value);
         b.style(AttributedStyle.DEFAULT);
@@ -169,10 +174,10 @@ public final class TopView {
         String label = "RPS 1m ";
         List<Double> history = s.rpsHistory();
         int perMinute = (int) Math.max(1, SPARK_MILLIS / Math.max(1, intervalMillis));
-        double peak = 0;
+        Double peak = null;
         int n = Math.min(history.size(), perMinute);
         List<Double> values = history.subList(history.size() - n, history.size());
-        for (Double v : values) if (v != null) peak = Math.max(peak, v);
+        for (Double v : values) if (v != null) peak = peak == null ? v : Math.max(peak, v);
         String suffix = " peak " + Figures.rate(peak);
         int room = Math.min(perMinute, width - label.length() - suffix.length());
         AttributedStringBuilder b = new AttributedStringBuilder().append(label);
@@ -181,7 +186,7 @@ public final class TopView {
         String bars = s.unicode() ? UNICODE_BARS : ASCII_BARS;
         StringBuilder line = new StringBuilder(" ".repeat(room - values.size()));
         for (Double v : values) {
-            if (v == null || v <= 0 || peak <= 0) {
+            if (v == null || v <= 0 || peak == null || peak <= 0) {
                 line.append(' ');
             } else {
                 int level = (int) Math.ceil(v / peak * bars.length());
@@ -225,17 +230,13 @@ public final class TopView {
         return cut(b, width);
     }
 
-    private static AttributedString footer(TopState s, int width, String more) {
+    private static AttributedString footer(TopState s, int width) {
         AttributedStringBuilder b = new AttributedStringBuilder();
         if (s.footer() != null) {
             b.style(AttributedStyle.BOLD).append(s.footer()).style(AttributedStyle.DEFAULT);
         } else {
             b.append("q quit  ").append(s.unicode() ? "\u2191\u2193" : "up/down").append(" select  k restart  r reload  "
                     + "+/- scale  s sort: " + s.sort().label());
-        }
-        if (more != null) {
-            int pad = width - b.columnLength() - more.length();
-            if (pad >= 2) b.append(" ".repeat(pad)).append(more);
         }
         return cut(b, width);
     }
