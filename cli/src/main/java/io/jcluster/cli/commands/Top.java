@@ -115,6 +115,7 @@ final class Top implements Callable<Integer> {
         }
     }
 
+    /** {@code $COLUMNS}, else the width of the terminal when there is one, else {@value #DEFAULT_WIDTH}. */
     private static int onceWidth() {
         String columns = System.getenv("COLUMNS");
         if (columns != null) {
@@ -122,7 +123,14 @@ final class Top implements Callable<Integer> {
                 int c = Integer.parseInt(columns.trim());
                 if (c >= 20) return c;
             } catch (NumberFormatException ignored) {
-                // not a number: the default
+                // not a number: ask the terminal
+            }
+        }
+        if (System.console() != null) {
+            try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+                if (terminal.getWidth() >= 20) return terminal.getWidth();
+            } catch (IOException | RuntimeException ignored) {
+                // no usable terminal: the default
             }
         }
         return DEFAULT_WIDTH;
