@@ -96,7 +96,7 @@ final class Describe implements Callable<Integer> {
                 "P50", "P99", "MAX", "LAG", "CONN", "INFLIGHT", "SHED/S", "GC/S", "GCMS/S", "PAUSE", "LAST EXIT"});
         for (WorkerStatus w : s.workers()) {
             WorkerSnapshot f = figures.get(w.slot());
-            boolean has = f != null && w.pid() != 0;
+            boolean has = f != null && w.pid() != 0 && f.pid() == w.pid(); // figures of this very worker
             rows.add(new String[] {Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
                     Long.toString(w.generation()), Integer.toString(w.restarts()),
                     w.pid() == 0 ? "-" : Figures.uptime(w.uptimeMillis()),
@@ -123,7 +123,7 @@ final class Describe implements Callable<Integer> {
         gc.add(new String[] {"SLOT", "COLLECTOR", "COLLECTIONS", "TIME", "PAUSES"});
         for (WorkerStatus w : s.workers()) {
             WorkerSnapshot f = figures.get(w.slot());
-            if (f == null || f.collectors() == null || w.pid() == 0) continue;
+            if (f == null || f.collectors() == null || w.pid() == 0 || f.pid() != w.pid()) continue;
             for (GcCollector c : f.collectors()) {
                 gc.add(new String[] {Integer.toString(w.slot()), c.name(), Long.toString(c.count()),
                         Figures.millis(c.millis()), c.pauses() ? "yes" : "no (concurrent)"});
