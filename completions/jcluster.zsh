@@ -179,6 +179,8 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} top" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} describe" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} flush" ];    then _picocli_jcluster; return $?; fi
@@ -196,19 +198,23 @@ function _complete_jcluster() {
   local cmds6=(ls)
   local cmds7=(list)
   local cmds8=(status)
-  local cmds9=(logs)
-  local cmds10=(log)
-  local cmds11=(flush)
-  local cmds12=(doctor)
-  local cmds13=(startup)
-  local cmds14=(completion)
+  local cmds9=(top)
+  local cmds10=(describe)
+  local cmds11=(logs)
+  local cmds12=(log)
+  local cmds13=(flush)
+  local cmds14=(doctor)
+  local cmds15=(startup)
+  local cmds16=(completion)
 
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_doctor; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_describe; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_top; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_status; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_list; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_ls; return $?; fi
@@ -228,7 +234,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale ls list status logs log flush doctor startup completion"
+  local commands="start stop delete reload restart scale ls list status top describe logs log flush doctor startup completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -427,6 +433,51 @@ function _picocli_jcluster_list() {
 
 # Generates completions for the options and subcommands of the `status` subcommand.
 function _picocli_jcluster_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `top` subcommand.
+function _picocli_jcluster_top() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--once' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--width'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--width')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `describe` subcommand.
+function _picocli_jcluster_describe() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 

@@ -6,11 +6,13 @@ import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlServer;
 import io.jcluster.cli.primary.AppStatus;
+import io.jcluster.cli.metrics.PrometheusEndpoint;
 import io.jcluster.cli.primary.Primary;
 import io.jcluster.cli.primary.WorkerStatus;
 import io.jcluster.cli.primary.PortInUseException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import sun.misc.Signal;
 
@@ -43,17 +45,27 @@ final class PrimaryRun {
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
+        PrometheusEndpoint prometheus;
+        try {
+            prometheus = prometheus(config, primary);
+        } catch (IOException e) {
+            log.println("jcluster: " + e.getMessage() + " ([metrics] listen)");
+            primary.close();
+            Apps.removeRunDir(home, app);
+            return ExitException.USAGE;
+        }
         ControlServer control;
         try {
             control = ControlServer.open(home, primary);
         } catch (IOException e) {
             log.println("jcluster: cannot serve the control socket of " + app + ": " + e.getMessage());
+            if (prometheus != null) prometheus.close();
             primary.close();
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
         StopOutcome outcome = new StopOutcome();
-        try (primary; control) {
+        try (primary; control; prometheus) {
             Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
             Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
             Signal.handle(new Signal("HUP"), s -> primary.log().info("SIGHUP ignored (use jcluster stop or SIGTERM)"));
@@ -85,5 +97,15 @@ final class PrimaryRun {
             if (errored) primary.log().info("exit code 1: the app had errored slots when it was stopped");
             return killed || errored ? ExitException.FAILURE : 0;
         }
+    }
+
+    /** The Prometheus endpoint of {@code [metrics] listen}, or null when there is none. */
+    private static PrometheusEndpoint prometheus(AppConfig config, Primary primary) throws IOException {
+        InetSocketAddress address = config.metrics().prometheusAddress();
+        if (address == null) return null;
+        PrometheusEndpoint endpoint = PrometheusEndpoint.open(address, primary.metrics());
+        primary.log().info("Prometheus metrics on http://%s:%d%s", address.getHostString(), endpoint.address().getPort(),
+                PrometheusEndpoint.PATH);
+        return endpoint;
     }
 }

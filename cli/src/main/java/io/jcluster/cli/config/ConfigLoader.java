@@ -95,8 +95,12 @@ public final class ConfigLoader {
         if (!Files.isExecutable(java)) {
             throw errorAt(file, text, "app.java", "not an executable java: " + java);
         }
+        for (String[] problem : new String[][] {raw.metrics().problem(), raw.overload().problem()}) {
+            if (problem != null) throw errorAt(file, text, problem[0], problem[1]);
+        }
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(file, text, raw.logs()));
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(file, text, raw.logs()),
+                raw.metrics(), raw.overload());
     }
 
     private static LogPolicy checked(Path file, String text, LogPolicy logs) throws ConfigException {

@@ -120,16 +120,22 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             String command = request.command() == null ? "" : request.command();
+            if (ControlRequest.METRICS.equals(command) && request.streaming()) {
+                MetricsRequests.stream(ctx.channel(), primary.metrics());
+                return;
+            }
             Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
             CompletableFuture<ControlReply> answer = switch (command) {
+                case ControlRequest.METRICS -> MetricsRequests.metrics(primary);
+                case ControlRequest.DESCRIBE -> MetricsRequests.describe(primary);
                 case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
-                case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null, null, null));
+                case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null));
                 case ControlRequest.RELOAD -> primary.reload(progress).thenApply(ControlReply::ok);
                 case ControlRequest.RESTART -> primary.restart(request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
                 default -> CompletableFuture.completedFuture(ControlReply.failed("unknown command '" + command
-                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale)", null, 2));
+                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe)", null, 2));
             };
             answer.whenComplete((reply, error) -> {
                 if (error != null) reply = failure(error);

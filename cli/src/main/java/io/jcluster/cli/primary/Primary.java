@@ -9,6 +9,7 @@ import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.ByteSize;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.logs.AppLogs;
+import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -71,6 +72,7 @@ public final class Primary implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Instant startedAt = Instant.now();
     private final Steering steering = new Steering();
+    private final MetricsFeed metrics;
     private volatile AppConfig config;
     private WorkerChannel workerChannel;
     private long generation = 1;
@@ -85,6 +87,7 @@ public final class Primary implements AutoCloseable {
         this.spec = spec;
         this.config = config;
         this.log = new PrimaryLog(logOut, config.name());
+        this.metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
@@ -122,6 +125,11 @@ public final class Primary implements AutoCloseable {
         return log;
     }
 
+    /** The app's figures: snapshots every {@code [metrics] interval}, their history, recent exits. */
+    public AppMetrics metrics() {
+        return metrics.metrics();
+    }
+
     /** Spawns a worker on every slot and starts the health checks. */
     public void start() {
         supervisor.execute(() -> {
@@ -131,6 +139,8 @@ public final class Primary implements AutoCloseable {
                 log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; %s", config.port(), Kernel.migrateAdvice());
             }
             for (Slot slot : slots) spawn(slot);
+            long tick = config.metrics().interval().toMillis();
+            supervisor.scheduleAtFixedRate(() -> metrics.tick(this::snapshot), tick, tick, TimeUnit.MILLISECONDS);
         });
         supervisor.scheduleWithFixedDelay(this::checkHealth, HEALTH_TICK.toMillis(), HEALTH_TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -571,8 +581,9 @@ public final class Primary implements AutoCloseable {
         env.put(WorkerEnv.GENERATION, Long.toString(gen));
         env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
         env.put(WorkerEnv.LISTEN, cfg.listen().id());
-        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.health().heartbeatInterval().toMillis()));
+        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
+        env.putAll(cfg.overload().workerEnv());
         Process process;
         try {
             process = pb.start();
@@ -580,6 +591,7 @@ public final class Primary implements AutoCloseable {
             ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(),
                     "could not start " + cfg.java() + ": " + e.getMessage(), List.of());
             log.info("slot %d: %s", slot.index(), exit.reason());
+            metrics.exited(exit);
             slot.lastExit(exit);
             return null;
         }
@@ -649,6 +661,7 @@ public final class Primary implements AutoCloseable {
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
         ExitRecord exit = ExitRecord.of(w, code, reason, w.output().lastLines(LAST_LINES));
+        metrics.exited(exit);
         w.output().note("worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
         w.exited(exit);
         if (slot != null && slot.surge() == w) {
@@ -928,7 +941,10 @@ public final class Primary implements AutoCloseable {
             case MessageTypes.READY -> {
                 if (w.config().reload().ready().byCall()) ready(w, "JCluster.ready()");
             }
-            case MessageTypes.HEARTBEAT -> w.heartbeat(m.fields());
+            case MessageTypes.HEARTBEAT -> {
+                w.heartbeat(m.fields());
+                metrics.heartbeat(w, m.fields());
+            }
             case MessageTypes.DRAINED -> {
                 if (w.state() == WorkerState.DRAINING) {
                     w.cancelPendingKill();
