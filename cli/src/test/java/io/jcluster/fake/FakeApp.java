@@ -18,7 +18,11 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code self-http}: binds JCLUSTER_PORT itself with SO_REUSEPORT and answers every HTTP
  *       request with {@code fake slot=<n> pid=<pid>}, so readiness comes from the port;</li>
  *   <li>{@code grow}: like {@code self-http}, and its heap grows by 8 MiB every 200 ms;</li>
- *   <li>{@code never-ready}: runs and never listens.</li>
+ *   <li>{@code never-ready}: runs and never listens;</li>
+ *   <li>{@code last-words}: writes 20,000 lines (more than a pipe holds), one line to stderr, then
+ *       {@code last words of <pid>}, and kills itself with {@code kill -9};</li>
+ *   <li>{@code flood}: {@code self-http}, while a thread writes numbered lines to stdout (and every
+ *       tenth to stderr) as fast as it can.</li>
  * </ul>
  */
 public final class FakeApp {
@@ -50,6 +54,21 @@ public final class FakeApp {
                     Thread.sleep(200);
                 }
             }
+            case "last-words" -> {
+                long pid = ProcessHandle.current().pid();
+                String filler = "x".repeat(80);
+                for (int i = 0; i < 20_000; i++) System.out.println("line " + i + " of " + pid + " " + filler);
+                System.err.println("err before the end of " + pid);
+                System.out.println("last words of " + pid);
+                new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            case "flood" -> {
+                Thread t = new Thread(FakeApp::flood, "flood");
+                t.setDaemon(true);
+                t.start();
+                serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+            }
             case "never-ready" -> {
                 System.out.println("fake: running, never listening");
                 Thread.sleep(Long.MAX_VALUE);
@@ -61,13 +80,21 @@ public final class FakeApp {
         }
     }
 
+    private static void flood() {
+        String filler = "y".repeat(150);
+        for (long i = 0; ; i++) {
+            System.out.println("flood " + i + " " + filler);
+            if (i % 10 == 0) System.err.println("flood-err " + i + " " + filler);
+        }
+    }
+
     private static void serve(int port) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
         server.bind(new InetSocketAddress(port), 1024);
         String body = "fake slot=" + System.getenv("JCLUSTER_SLOT") + " pid=" + ProcessHandle.current().pid() + "\n";
-        System.out.println("fake: listening on " + port);
+        System.out.println("fake: listening on " + port + " pid " + ProcessHandle.current().pid());
         while (true) {
             SocketChannel ch = server.accept();
             Thread t = new Thread(() -> answer(ch, body));

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -34,12 +36,14 @@ public final class JCluster {
 
     static final ObjectName AGENT = objectName(AGENT_OBJECT_NAME);
     static final ObjectName APP = objectName(APP_OBJECT_NAME);
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]+");
 
     /** Replaced by tests only. */
     static volatile WorkerEnv env = WorkerEnv.system();
 
     private static final List<DrainHook> HOOKS = new CopyOnWriteArrayList<>();
     private static final Map<String, LongSupplier> FIGURES = new ConcurrentHashMap<>();
+    private static final List<Supplier<Map<String, Long>>> FIGURE_GROUPS = new CopyOnWriteArrayList<>();
     private static final Object REGISTRATION = new Object();
     private static boolean registered;
     /** Whether this copy's App MXBean is the one the agent drains: then {@link #draining} is the truth. */
@@ -102,10 +106,21 @@ public final class JCluster {
      */
     public static void figure(String name, LongSupplier value) {
         Objects.requireNonNull(value, "value");
-        if (name == null || !name.matches("[a-zA-Z0-9_.-]+")) {
+        if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("figure name must be [a-zA-Z0-9_.-]+: " + name);
         }
         FIGURES.put(name, value);
+        registerApp();
+    }
+
+    /**
+     * Publishes figures that are computed together, such as the counts of one interval: {@code group}
+     * is called once per heartbeat, on the heartbeat thread, and each entry is sent as
+     * {@code app.<name>} ({@code [a-zA-Z0-9_.-]+}; other names and null values are skipped). It must be
+     * cheap and thread-safe.
+     */
+    public static void figures(Supplier<Map<String, Long>> group) {
+        FIGURE_GROUPS.add(Objects.requireNonNull(group, "group"));
         registerApp();
     }
 
@@ -153,6 +168,7 @@ public final class JCluster {
         synchronized (REGISTRATION) {
             HOOKS.clear();
             FIGURES.clear();
+            FIGURE_GROUPS.clear();
             draining = false;
             if (ownsBean) {
                 try {
@@ -210,6 +226,20 @@ public final class JCluster {
                     // one bad figure must not cost the heartbeat
                 }
             });
+            for (Supplier<Map<String, Long>> group : FIGURE_GROUPS) {
+                try {
+                    Map<String, Long> values = group.get();
+                    if (values != null) {
+                        values.forEach((name, value) -> {
+                            if (name != null && value != null && NAME.matcher(name).matches()) {
+                                figures.put(name, value);
+                            }
+                        });
+                    }
+                } catch (RuntimeException e) {
+                    // one bad group must not cost the heartbeat
+                }
+            }
             return figures;
         }
     }

@@ -35,6 +35,11 @@ public final class WorkerEnv {
     /** How long a drain may take, in milliseconds. */
     public static final String DRAIN_TIMEOUT_MILLIS = "JCLUSTER_DRAIN_TIMEOUT_MILLIS";
 
+    /** Shed requests (fast 503) while this many are in flight in the worker; unset or 0 = never. */
+    public static final String OVERLOAD_MAX_INFLIGHT = "JCLUSTER_OVERLOAD_MAX_INFLIGHT";
+    /** Shed requests (fast 503) while an event loop lags more than this many milliseconds; unset or 0 = never. */
+    public static final String OVERLOAD_MAX_LAG_MILLIS = "JCLUSTER_OVERLOAD_MAX_LAG_MILLIS";
+
     /** {@link #LISTEN} value: ask the primary for the slot's listening socket. */
     public static final String LISTEN_HANDOFF = "handoff";
     /** {@link #LISTEN} value: bind the port with SO_REUSEPORT. */
@@ -119,6 +124,16 @@ public final class WorkerEnv {
     public long drainTimeoutMillis() {
         long millis = number(DRAIN_TIMEOUT_MILLIS, DEFAULT_DRAIN_TIMEOUT_MILLIS);
         return millis >= 0 ? millis : DEFAULT_DRAIN_TIMEOUT_MILLIS;
+    }
+
+    /** The in-flight bound of load shedding, or 0 when shedding on it is off (unset, 0 or malformed). */
+    public long overloadMaxInflight() {
+        return Math.max(0, number(OVERLOAD_MAX_INFLIGHT, 0));
+    }
+
+    /** The event-loop lag bound of load shedding in milliseconds, or 0 when off (unset, 0 or malformed). */
+    public long overloadMaxLagMillis() {
+        return Math.max(0, number(OVERLOAD_MAX_LAG_MILLIS, 0));
     }
 
     private long number(String name, long dflt) {

@@ -65,6 +65,27 @@ class JClusterTest {
     }
 
     @Test
+    void figureGroupsAreReadOncePerCallAndBadEntriesSkipped() {
+        AtomicInteger calls = new AtomicInteger();
+        JCluster.figures(() -> {
+            calls.incrementAndGet();
+            Map<String, Long> m = new java.util.HashMap<>();
+            m.put("http.requests", 7L);
+            m.put("http.latency.b40", 3L);
+            m.put("bad name", 1L);
+            m.put("nothing", null);
+            return m;
+        });
+        JCluster.figures(() -> {
+            throw new IllegalStateException("a broken group costs only itself");
+        });
+        JCluster.figure("single", () -> 1);
+        AppMXBean app = JMX.newMXBeanProxy(server, JCluster.APP, AppMXBean.class);
+        assertEquals(Map.of("http.requests", 7L, "http.latency.b40", 3L, "single", 1L), app.getFigures());
+        assertEquals(1, calls.get(), "one call per read: the group computes its interval once");
+    }
+
+    @Test
     void drainRunsHooksInOrderThroughTheAppMXBean() throws Exception {
         List<String> calls = new CopyOnWriteArrayList<>();
         JCluster.onDrain(timeout -> {

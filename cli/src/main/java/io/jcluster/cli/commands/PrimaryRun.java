@@ -5,10 +5,14 @@ import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlServer;
+import io.jcluster.cli.primary.AppStatus;
+import io.jcluster.cli.metrics.PrometheusEndpoint;
 import io.jcluster.cli.primary.Primary;
+import io.jcluster.cli.primary.WorkerStatus;
 import io.jcluster.cli.primary.PortInUseException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import sun.misc.Signal;
 
@@ -20,7 +24,11 @@ import sun.misc.Signal;
 final class PrimaryRun {
     private PrimaryRun() {}
 
-    /** Returns the process exit code: 0 after a graceful stop, 2 when the port is taken, 1 on other failures. */
+    /**
+     * Returns the process exit code: 0 after a graceful stop (every worker ended within its drain
+     * and stop timeouts); 1 when a worker had to be SIGKILLed at the stop, when a slot was errored
+     * as the stop came, or on other failures; 2 when the port is taken.
+     */
     static int run(Home home, StartSpec spec, AppConfig config, PrintStream log) {
         String app = config.name();
         Primary primary;
@@ -37,24 +45,67 @@ final class PrimaryRun {
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
+        PrometheusEndpoint prometheus;
+        try {
+            prometheus = prometheus(config, primary);
+        } catch (IOException e) {
+            log.println("jcluster: " + e.getMessage() + " ([metrics] listen)");
+            primary.close();
+            Apps.removeRunDir(home, app);
+            return ExitException.USAGE;
+        }
         ControlServer control;
         try {
             control = ControlServer.open(home, primary);
         } catch (IOException e) {
             log.println("jcluster: cannot serve the control socket of " + app + ": " + e.getMessage());
+            if (prometheus != null) prometheus.close();
             primary.close();
             Apps.removeRunDir(home, app);
             return ExitException.FAILURE;
         }
-        try (primary; control) {
-            Signal.handle(new Signal("TERM"), s -> primary.stop());
-            Signal.handle(new Signal("INT"), s -> primary.stop());
+        StopOutcome outcome = new StopOutcome();
+        try (primary; control; prometheus) {
+            Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
+            Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
             Signal.handle(new Signal("HUP"), s -> primary.log().info("SIGHUP ignored (use jcluster stop or SIGTERM)"));
             primary.start();
             primary.stopped().join();
+            return outcome.exitCode(primary);
         } finally {
             Apps.removeRunDir(home, app);
         }
-        return 0;
+    }
+
+    /** What the exit code of a stopped primary says: whether the app was healthy and every worker stopped in time. */
+    private static final class StopOutcome {
+        private volatile java.util.concurrent.CompletableFuture<AppStatus> before;
+
+        void stopRequested(Primary primary, String signal) {
+            if (before == null) before = primary.status(); // queued before the stop, so it sees the app as it was
+            primary.log().info("%s: stopping gracefully", signal);
+            primary.stop();
+        }
+
+        int exitCode(Primary primary) {
+            AppStatus after = primary.status().join();
+            boolean killed = after.workers().stream().map(WorkerStatus::lastExit)
+                    .anyMatch(e -> e != null && "KILL".equals(e.signal()) && "stopped".equals(e.reason()));
+            AppStatus was = before == null ? null : before.join();
+            boolean errored = was != null && was.workers().stream().anyMatch(w -> "errored".equals(w.state()));
+            if (killed) primary.log().info("exit code 1: a worker did not stop within its timeouts and was killed");
+            if (errored) primary.log().info("exit code 1: the app had errored slots when it was stopped");
+            return killed || errored ? ExitException.FAILURE : 0;
+        }
+    }
+
+    /** The Prometheus endpoint of {@code [metrics] listen}, or null when there is none. */
+    private static PrometheusEndpoint prometheus(AppConfig config, Primary primary) throws IOException {
+        InetSocketAddress address = config.metrics().prometheusAddress();
+        if (address == null) return null;
+        PrometheusEndpoint endpoint = PrometheusEndpoint.open(address, primary.metrics());
+        primary.log().info("Prometheus metrics on http://%s:%d%s", address.getHostString(), endpoint.address().getPort(),
+                PrometheusEndpoint.PATH);
+        return endpoint;
     }
 }

@@ -25,7 +25,7 @@ final class Restart implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return AppCommand.sendToEach(names, new ControlRequest(ControlRequest.RESTART, slot, null, null), "restarted" + (slot == null ? "" : " slot " + slot),
+        return AppCommand.sendToEach(names, new ControlRequest(ControlRequest.RESTART, slot, null, null, null), "restarted" + (slot == null ? "" : " slot " + slot),
                 spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -29,8 +29,7 @@ final class Scale implements Callable<Integer> {
         try {
             int n = Integer.parseInt(count);
             boolean relative = count.startsWith("+") || count.startsWith("-");
-            request = relative ? new ControlRequest(ControlRequest.SCALE, null, null, n)
-                    : new ControlRequest(ControlRequest.SCALE, null, n, null);
+            request = relative ? ControlRequest.scaleBy(n) : new ControlRequest(ControlRequest.SCALE, null, null, n, null);
         } catch (NumberFormatException e) {
             throw new ExitException(ExitException.USAGE, "'" + count + "' is not a worker count: write N, +N or -N");
         }

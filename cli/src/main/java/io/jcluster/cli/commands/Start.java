@@ -6,6 +6,7 @@ import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Instances;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.config.LogTarget;
 import io.jcluster.cli.config.Overrides;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppNotRunningException;
@@ -63,21 +64,32 @@ final class Start implements Callable<Integer> {
     List<String> jvmArgs = new ArrayList<>();
 
     @Option(names = "--listen", paramLabel = "<handoff|self>", converter = ListenConverter.class,
+            completionCandidates = ListenCandidates.class,
             description = "handoff: the primary owns the port and hands it to workers (default); self: workers bind it.")
     Listen listen;
 
     @Option(names = "--foreground", description = "Run the primary in this terminal (for containers and systemd).")
     boolean foreground;
 
+    @Option(names = "--logs", paramLabel = "<files|stdout>", converter = LogTargetConverter.class,
+            completionCandidates = LogTargetConverter.Candidates.class,
+            description = "Where worker output goes: files under $JCLUSTER_HOME/logs (default), or stdout"
+                    + " (with --foreground: each line tagged app/slot, for containers).")
+    LogTarget logs;
+
     @Override
     public Integer call() throws ConfigException, IOException, InterruptedException {
         Path cwd = Path.of("").toAbsolutePath();
         boolean toml = target.toLowerCase(Locale.ROOT).endsWith(".toml");
-        Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs);
+        Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs, logs);
         StartSpec startSpec = new StartSpec(toml ? cwd.resolve(target).toString() : null, overrides, cwd.toString());
         AppConfig config = ConfigLoader.load(startSpec);
         Home home = Home.fromEnvironment();
         String app = config.name();
+        if (config.logs().to() == LogTarget.STDOUT && !foreground) {
+            throw new ExitException(ExitException.USAGE, "logs to stdout need --foreground (a detached primary has no"
+                    + " terminal; its stdout is " + home.primaryLog(app) + ")");
+        }
 
         try (ControlClient running = Apps.connect(home, app)) {
             long pid = Apps.primaryPid(home, app).orElse(0L);
@@ -182,6 +194,25 @@ final class Start implements Callable<Integer> {
         @Override
         public Instances convert(String value) {
             return Instances.parse(value);
+        }
+    }
+
+    static final class LogTargetConverter implements ITypeConverter<LogTarget> {
+        @Override
+        public LogTarget convert(String value) {
+            return LogTarget.of(value);
+        }
+
+        static final class Candidates extends ArrayList<String> {
+            Candidates() {
+                super(List.of("files", "stdout"));
+            }
+        }
+    }
+
+    static final class ListenCandidates extends ArrayList<String> {
+        ListenCandidates() {
+            super(List.of("handoff", "self"));
         }
     }
 

@@ -1,31 +1,59 @@
 package io.jcluster.cli.commands;
 
+import io.jcluster.cli.metrics.AppSnapshot;
+import io.jcluster.cli.metrics.WorkerSnapshot;
 import io.jcluster.cli.primary.AppStatus;
 import io.jcluster.cli.primary.ExitRecord;
 import io.jcluster.cli.primary.WorkerStatus;
 import java.io.PrintWriter;
+import io.jcluster.cli.top.Figures;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The {@code ls} table: one row per worker, then the reasons of apps that are not online. */
 final class StatusTable {
     private static final String[] HEADER = {"APP", "STATE", "PORT", "SLOT", "PID", "WORKER", "GEN", "UPTIME", "RESTARTS", "LAST EXIT"};
+    private static final String[] HEADER_WITH_FIGURES = {"APP", "STATE", "PORT", "SLOT", "PID", "WORKER", "GEN", "UPTIME",
+        "RESTARTS", "CPU%", "MEM", "RPS", "LAST EXIT"};
 
     private StatusTable() {}
 
     static void print(PrintWriter out, List<AppStatus> apps) {
+        print(out, apps, null);
+    }
+
+    /**
+     * The table; with {@code figures} (app name → latest snapshot; an app may be missing) it has
+     * CPU%, MEM (RSS) and RPS columns, {@code -} where a figure is not known.
+     */
+    static void print(PrintWriter out, List<AppStatus> apps, Map<String, AppSnapshot> figures) {
+        String[] header = figures == null ? HEADER : HEADER_WITH_FIGURES;
         List<String[]> rows = new ArrayList<>();
-        rows.add(HEADER);
+        rows.add(header);
         for (AppStatus app : apps) {
+            Map<Integer, WorkerSnapshot> bySlot = new HashMap<>();
+            AppSnapshot snapshot = figures == null ? null : figures.get(app.name());
+            if (snapshot != null) for (WorkerSnapshot w : snapshot.workers()) bySlot.put(w.slot(), w);
             for (WorkerStatus w : app.workers()) {
                 ExitRecord e = w.lastExit();
-                rows.add(new String[] {app.name(), app.state(), Integer.toString(app.port()), Integer.toString(w.slot()),
-                        w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(), Long.toString(w.generation()),
-                        w.pid() == 0 ? "-" : duration(w.uptimeMillis()), Integer.toString(w.restarts()),
-                        e == null ? "-" : e.describe()});
+                List<String> row = new ArrayList<>(List.of(app.name(), app.state(), Integer.toString(app.port()),
+                        Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
+                        Long.toString(w.generation()), w.pid() == 0 ? "-" : duration(w.uptimeMillis()),
+                        Integer.toString(w.restarts())));
+                if (figures != null) {
+                    WorkerSnapshot f = bySlot.get(w.slot());
+                    boolean same = f != null && f.pid() == w.pid() && w.pid() != 0;
+                    row.add(same ? Figures.percent(f.cpuPercent()) : Figures.MISSING);
+                    row.add(same ? Figures.bytes(f.rssBytes()) : Figures.MISSING);
+                    row.add(same ? Figures.rate(f.requestsPerSecond()) : Figures.MISSING);
+                }
+                row.add(e == null ? "-" : e.describe());
+                rows.add(row.toArray(new String[0]));
             }
         }
-        int[] widths = new int[HEADER.length];
+        int[] widths = new int[header.length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) widths[i] = Math.max(widths[i], r[i].length());
         }

@@ -26,17 +26,39 @@ public record AppConfig(
         RestartPolicy restart,
         ReloadPolicy reload,
         HealthPolicy health,
+        LogPolicy logs,
+        MetricsPolicy metrics,
+        OverloadPolicy overload,
         boolean cds) {
 
     public AppConfig {
         jvmArgs = List.copyOf(jvmArgs);
         args = List.copyOf(args);
         env = Map.copyOf(env);
+        if (metrics == null) metrics = MetricsPolicy.defaults();
+        if (overload == null) overload = OverloadPolicy.defaults();
+        if (logs == null) logs = LogPolicy.defaults();
+    }
+
+    /** A config with the default {@code [logs]}, {@code [metrics]} and {@code [overload]} tables. */
+    public AppConfig(String name, Path jar, Path configFile, Path workDir, int instances, int port, String host,
+                     Listen listen, List<String> jvmArgs, List<String> args, Map<String, String> env, Path java,
+                     RestartPolicy restart, ReloadPolicy reload, HealthPolicy health) {
+        this(name, jar, configFile, workDir, instances, port, host, listen, jvmArgs, args, env, java, restart, reload,
+                health, null, null, null, false);
     }
 
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
-                restart, reload, health, cds);
+                restart, reload, health, logs, metrics, overload, cds);
+    }
+
+    /**
+     * How often workers send heartbeats: the {@code [health]} interval, or the {@code [metrics]}
+     * interval when that is shorter, so every snapshot has fresh figures.
+     */
+    public long heartbeatMillis() {
+        return Math.min(health.heartbeatInterval().toMillis(), metrics.interval().toMillis());
     }
 }

@@ -112,8 +112,12 @@ public final class ConfigLoader {
         checkStrings(file, text, "app.args", app.args());
         checkEnv(file, text, app.env());
         checkPolicies(file, text, raw);
+        for (String[] problem : new String[][] {raw.metrics().problem(), raw.overload().problem()}) {
+            if (problem != null) throw errorAt(file, text, problem[0], problem[1]);
+        }
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), app.cds());
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(file, text, raw.logs()),
+                raw.metrics(), raw.overload(), app.cds());
     }
 
     /** {@code value} resolved against {@code base}, or an error about {@code key} when it is no path at all. */
@@ -175,8 +179,8 @@ public final class ConfigLoader {
                     + " is not longer than heartbeat_interval (" + Durations.format(h.heartbeatInterval())
                     + "): every worker would look hung");
         }
-        if (h.maxMemory().isSet() && h.maxMemory().bytes() < MIN_MEMORY) {
-            throw errorAt(file, text, "health.max_memory", h.maxMemory() + " is less than any JVM needs (at least 16m; 0 turns the limit off)");
+        if (h.maxMemory().bytes() > 0 && h.maxMemory().bytes() < MIN_MEMORY) {
+            throw errorAt(file, text, "health.max_memory", h.maxMemory() + " is less than any JVM needs (at least 16MB; 0 turns the limit off)");
         }
     }
 
@@ -185,6 +189,19 @@ public final class ConfigLoader {
 
     private static void positive(Path file, String text, String key, Duration d) throws ConfigException {
         if (d.isZero()) throw errorAt(file, text, key, "must be longer than 0");
+    }
+
+    private static LogPolicy checked(Path file, String text, LogPolicy logs) throws ConfigException {
+        if (logs.maxSize().bytes() < 1024) {
+            throw errorAt(file, text, "logs.max_size", logs.maxSize() + " is too small (at least 1KB)");
+        }
+        if (logs.maxFiles() < 0 || logs.maxFiles() > 1000) {
+            throw errorAt(file, text, "logs.max_files", logs.maxFiles() + " is not from 0 to 1000");
+        }
+        if (logs.maxTotal().bytes() < logs.maxSize().bytes()) {
+            throw errorAt(file, text, "logs.max_total", logs.maxTotal() + " is smaller than max_size (" + logs.maxSize() + ")");
+        }
+        return logs;
     }
 
     /** An error about {@code key} of {@code config}'s file, with the key's line when it has one. */
@@ -245,6 +262,11 @@ public final class ConfigLoader {
         if (o.listen() != null) app.put("listen", o.listen().id());
         if (o.jvmArgs() != null && !o.jvmArgs().isEmpty()) putStrings(app.putArray("jvm_args"), o.jvmArgs());
         if (o.args() != null && !o.args().isEmpty()) putStrings(app.putArray("args"), o.args());
+        if (o.logsTo() != null) {
+            if (tree.has("logs") && !tree.get("logs").isObject()) return;
+            ObjectNode logs = tree.has("logs") ? (ObjectNode) tree.get("logs") : tree.putObject("logs");
+            logs.put("to", o.logsTo().id());
+        }
     }
 
     private static void putStrings(ArrayNode array, List<String> values) {
@@ -276,7 +298,7 @@ public final class ConfigLoader {
 
     private static boolean isCustom(MismatchedInputException e) {
         Class<?> t = e.getTargetType();
-        return t == Instances.class || t == Duration.class || t == Readiness.class || t == MemorySize.class;
+        return t == Instances.class || t == Duration.class || t == Readiness.class || t == ByteSize.class;
     }
 
     private static String known(Collection<Object> ids) {
@@ -295,6 +317,7 @@ public final class ConfigLoader {
         if (List.class.isAssignableFrom(type)) return "an array of strings";
         if (Map.class.isAssignableFrom(type)) return "a table of strings";
         if (type == Listen.class) return "\"handoff\" or \"self\"";
+        if (type == LogTarget.class) return "\"files\" or \"stdout\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
@@ -312,7 +335,8 @@ public final class ConfigLoader {
         module.addDeserializer(type, new JsonDeserializer<T>() {
             @Override
             public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-                if (p.currentToken() != JsonToken.VALUE_STRING) {
+                boolean bytes = type == ByteSize.class && p.currentToken() == JsonToken.VALUE_NUMBER_INT;
+                if (p.currentToken() != JsonToken.VALUE_STRING && !bytes) {
                     throw InvalidFormatException.from(p, "expected " + expected + ", got " + token(p), p.getText(), type);
                 }
                 try {
@@ -328,7 +352,7 @@ public final class ConfigLoader {
         SimpleModule module = new SimpleModule("jcluster-config");
         textual(module, Duration.class, Durations::parse, "a duration like \"500ms\", \"5s\" or \"2m\"");
         textual(module, Readiness.class, Readiness::parse, "auto, call, port or \"http:/path\"");
-        textual(module, MemorySize.class, MemorySize::parse, "a size like \"512m\" or \"1g\"");
+        textual(module, ByteSize.class, ByteSize::parse, "a size like \"512KB\", \"10MB\" or \"1GB\"");
         module.addDeserializer(Instances.class, new JsonDeserializer<>() {
             @Override
             public Instances deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {

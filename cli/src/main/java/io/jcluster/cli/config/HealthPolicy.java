@@ -7,11 +7,11 @@ import java.time.Duration;
  * is thread-dumped (SIGQUIT), killed and replaced; and the RSS above which a worker is replaced
  * gracefully (0 = no limit).
  */
-public record HealthPolicy(Duration heartbeatInterval, Duration heartbeatTimeout, MemorySize maxMemory, Duration memoryGrace) {
+public record HealthPolicy(Duration heartbeatInterval, Duration heartbeatTimeout, ByteSize maxMemory, Duration memoryGrace) {
     public HealthPolicy {
         if (heartbeatInterval == null) heartbeatInterval = Duration.ofSeconds(1);
         if (heartbeatTimeout == null) heartbeatTimeout = Duration.ofSeconds(10);
-        if (maxMemory == null) maxMemory = new MemorySize(0);
+        if (maxMemory == null) maxMemory = new ByteSize(0);
         if (memoryGrace == null) memoryGrace = Duration.ofSeconds(3);
     }
 

@@ -10,9 +10,10 @@ public record Overrides(
         Integer port,
         Listen listen,
         List<String> jvmArgs,
-        List<String> args) {
+        List<String> args,
+        LogTarget logsTo) {
 
     public static Overrides none() {
-        return new Overrides(null, null, null, null, null, null, null);
+        return new Overrides(null, null, null, null, null, null, null, null);
     }
 }

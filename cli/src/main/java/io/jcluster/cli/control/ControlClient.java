@@ -45,16 +45,26 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends {@code request}, passes each progress line to {@code progress}, and returns the final reply. */
     public ControlReply call(ControlRequest request, java.util.function.Consumer<String> progress) throws IOException {
-        byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.wrap(line);
-        while (buf.hasRemaining()) channel.write(buf);
+        send(request);
         while (true) {
-            String reply = in.readLine();
-            if (reply == null) throw new IOException("the primary closed the connection without answering");
-            ControlReply r = Json.MAPPER.readValue(reply, ControlReply.class);
+            ControlReply r = next();
             if (r.progress() == null) return r;
             progress.accept(r.progress());
         }
+    }
+
+    /** Sends {@code request} without waiting; {@link #next()} reads the replies. */
+    public void send(ControlRequest request) throws IOException {
+        byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.wrap(line);
+        while (buf.hasRemaining()) channel.write(buf);
+    }
+
+    /** Waits for the next reply: the answer to a request, a progress line, or the next line of a stream. */
+    public ControlReply next() throws IOException {
+        String reply = in.readLine();
+        if (reply == null) throw new IOException("the primary closed the connection without answering");
+        return Json.MAPPER.readValue(reply, ControlReply.class);
     }
 
     @Override

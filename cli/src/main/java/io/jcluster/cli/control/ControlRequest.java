@@ -9,27 +9,52 @@ import com.fasterxml.jackson.databind.ObjectReader;
 /**
  * One request on {@code control.sock}, a JSON line.
  *
- * @param command {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code reload},
- *     {@code restart}, {@code scale}
- * @param slot for {@code restart}: one slot only (all when null)
- * @param instances for {@code scale}: the new worker count
- * @param delta for {@code scale}: a change of the worker count (+1, -2), when {@code instances} is null
+ * @param command   {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code metrics},
+ *                  {@code describe}, {@code restart}, {@code reload} or {@code scale}
+ * @param slot      {@code restart}: only this slot (all when null)
+ * @param delta     {@code scale}: add (or, negative, remove) this many workers
+ * @param instances {@code scale}: this many workers
+ * @param stream    {@code metrics}: keep the connection and answer one line per snapshot until the
+ *                  client closes it (a stream connection carries nothing else)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ControlRequest(String command, Integer slot, Integer instances, Integer delta) {
+public record ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {
     public static final String PING = "ping";
     public static final String LS = "ls";
     public static final String AWAIT_READY = "await-ready";
     public static final String STOP = "stop";
-    public static final String RELOAD = "reload";
+    public static final String METRICS = "metrics";
+    public static final String DESCRIBE = "describe";
     public static final String RESTART = "restart";
+    public static final String RELOAD = "reload";
     public static final String SCALE = "scale";
 
     /** One JSON value per line: {@code {"command":"ls"}}} is not a request with a stray brace. */
     private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** A request with no arguments. */
     public ControlRequest(String command) {
-        this(command, null, null, null);
+        this(command, null, null, null, null);
+    }
+
+    /** {@code restart} of one slot. */
+    public static ControlRequest restart(int slot) {
+        return new ControlRequest(RESTART, slot, null, null, null);
+    }
+
+    /** {@code scale} by {@code delta} workers. */
+    public static ControlRequest scaleBy(int delta) {
+        return new ControlRequest(SCALE, null, delta, null, null);
+    }
+
+    /** The {@code metrics} stream: one reply per snapshot. */
+    public static ControlRequest metricsStream() {
+        return new ControlRequest(METRICS, null, null, null, true);
+    }
+
+    /** Whether this asks for a stream. */
+    public boolean streaming() {
+        return Boolean.TRUE.equals(stream);
     }
 
     /**

@@ -132,11 +132,17 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             String command = request.command();
+            if (ControlRequest.METRICS.equals(command) && request.streaming()) {
+                MetricsRequests.stream(ctx.channel(), primary.metrics());
+                return;
+            }
             Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
             CompletableFuture<ControlReply> answer = switch (command) {
+                case ControlRequest.METRICS -> MetricsRequests.metrics(primary);
+                case ControlRequest.DESCRIBE -> MetricsRequests.describe(primary);
                 case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
-                case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null, null, null));
+                case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null));
                 case ControlRequest.RELOAD -> primary.reload(progress).thenApply(ControlReply::ok);
                 case ControlRequest.RESTART -> primary.restart(request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
@@ -144,7 +150,7 @@ public final class ControlServer implements AutoCloseable {
             };
             if (answer == null) {
                 refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command)
-                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale)");
+                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe)");
                 return;
             }
             answer.whenComplete((reply, error) -> {

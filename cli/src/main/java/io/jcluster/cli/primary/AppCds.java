@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,6 +36,8 @@ final class AppCds {
     /** Dumping attempts per primary: a dump that keeps failing is not retried forever. */
     private static final int MAX_ATTEMPTS = 3;
     /** Archive warnings (classes it skips) would fill every worker's log; errors still show. */
+    /** The least time the archive-writing worker gets between SIGTERM and SIGKILL. */
+    static final Duration DUMP_GRACE = Duration.ofSeconds(30);
     private static final List<String> QUIET = List.of("-Xlog:cds=error", "-Xlog:cds+dynamic=error");
 
     private final Path dir;
@@ -119,6 +122,14 @@ final class AppCds {
 
     private static Path partial(Path archive) {
         return archive.resolveSibling(archive.getFileName() + ".partial");
+    }
+
+    /**
+     * How long {@code pid} may take to exit after SIGTERM: the worker that writes the archive does
+     * it on its way out, which can take seconds on a busy machine, so it gets at least {@link #DUMP_GRACE}.
+     */
+    Duration stopGrace(long pid, Duration stopTimeout) {
+        return pid == dumperPid && stopTimeout.compareTo(DUMP_GRACE) < 0 ? DUMP_GRACE : stopTimeout;
     }
 
     /** A worker exited with {@code code}: if it was making the archive and exited on its own, publish it. */

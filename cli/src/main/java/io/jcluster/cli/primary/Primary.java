@@ -6,8 +6,10 @@ import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
-import io.jcluster.cli.config.Sizes;
+import io.jcluster.cli.config.ByteSize;
 import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.logs.AppLogs;
+import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -24,10 +26,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,12 +57,11 @@ public final class Primary implements AutoCloseable {
     private static final Duration DUMP_GRACE = Duration.ofMillis(500);
     private static final Duration QUEUE_SETTLE = Duration.ofMillis(200);
     private static final int LAST_LINES = 20;
-    /** Starts the lines the primary itself writes into a worker's log. */
-    private static final String NOTE_PREFIX = "[jcluster ";
 
     private final Home home;
     private final StartSpec spec;
     private final PrimaryLog log;
+    private final AppLogs logs;
     private final Path agentJar;
     private final ScheduledExecutorService supervisor;
     private final ExecutorService probes;
@@ -75,6 +74,7 @@ public final class Primary implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Instant startedAt = Instant.now();
     private final Steering steering = new Steering();
+    private final MetricsFeed metrics;
     private volatile AppConfig config;
     private WorkerChannel workerChannel;
     private long generation = 1;
@@ -89,6 +89,8 @@ public final class Primary implements AutoCloseable {
         this.spec = spec;
         this.config = config;
         this.log = new PrimaryLog(logOut, config.name());
+        this.metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
+        this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         this.agentJar = agentJar();
         this.supervisor = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("supervisor", false));
         this.probes = Executors.newCachedThreadPool(new DefaultThreadFactory("ready-probe", true));
@@ -126,6 +128,11 @@ public final class Primary implements AutoCloseable {
         return log;
     }
 
+    /** The app's figures: snapshots every {@code [metrics] interval}, their history, recent exits. */
+    public AppMetrics metrics() {
+        return metrics.metrics();
+    }
+
     /** Spawns a worker on every slot and starts the health checks. */
     public void start() {
         supervisor.execute(() -> {
@@ -135,6 +142,8 @@ public final class Primary implements AutoCloseable {
                 log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; %s", config.port(), Kernel.migrateAdvice());
             }
             for (Slot slot : slots) spawn(slot);
+            long tick = config.metrics().interval().toMillis();
+            supervisor.scheduleAtFixedRate(() -> metrics.tick(this::snapshot), tick, tick, TimeUnit.MILLISECONDS);
         });
         supervisor.scheduleWithFixedDelay(this::checkHealth, HEALTH_TICK.toMillis(), HEALTH_TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -319,6 +328,7 @@ public final class Primary implements AutoCloseable {
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         probes.shutdownNow();
         supervisor.shutdownNow();
+        logs.close();
     }
 
     // ---- rolling reload (supervisor thread only) ----
@@ -563,11 +573,10 @@ public final class Primary implements AutoCloseable {
         command.add("-jar");
         command.add(cfg.jar().toString());
         command.addAll(cfg.args());
-        Path logFile = home.workerLog(cfg.name(), slot.index());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(cfg.workDir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(logFile.toFile()))
+                .redirectOutput(Redirect.PIPE) // read by WorkerOutput into the slot's rotating files
+                .redirectError(Redirect.PIPE)
                 .redirectInput(Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.putAll(cfg.env());
@@ -577,8 +586,9 @@ public final class Primary implements AutoCloseable {
         env.put(WorkerEnv.GENERATION, Long.toString(gen));
         env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
         env.put(WorkerEnv.LISTEN, cfg.listen().id());
-        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.health().heartbeatInterval().toMillis()));
+        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
+        env.putAll(cfg.overload().workerEnv());
         Process process;
         try {
             process = pb.start();
@@ -586,15 +596,18 @@ public final class Primary implements AutoCloseable {
             ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(),
                     "could not start " + cfg.java() + ": " + e.getMessage(), List.of());
             log.info("slot %d: %s", slot.index(), exit.reason());
+            metrics.exited(exit);
             slot.lastExit(exit);
             return null;
         }
         Worker w = new Worker(slot.index(), gen, cfg, process);
         cds.spawned(w.pid(), cdsArgs);
+        w.output(logs.capture(slot.index(), process));
         workers.add(w);
-        note(logFile, "worker started: slot=" + slot.index() + " gen=" + gen + " pid=" + w.pid());
+        w.output().note("worker started: slot=" + slot.index() + " gen=" + gen + " pid=" + w.pid());
         log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), gen);
-        process.onExit().thenRunAsync(() -> exited(w), supervisor);
+        // exited() runs once the worker's last output is in its log (nothing is lost at kill -9)
+        w.output().finished(process).thenRunAsync(() -> exited(w), supervisor);
         w.pendingKill(supervisor.schedule(() -> readyTimedOut(w), cfg.reload().readyTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (!cfg.reload().ready().kind().equals("call")) {
             supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -652,11 +665,11 @@ public final class Primary implements AutoCloseable {
         boolean wasReady = w.readyAt() != null;
         workers.remove(w);
         Slot slot = slotOf(w);
-        Path logFile = home.workerLog(w.config().name(), w.slot());
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
-        ExitRecord exit = ExitRecord.of(w, code, reason, LogTail.lastLines(logFile, LAST_LINES, NOTE_PREFIX));
-        note(logFile, "worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
+        ExitRecord exit = ExitRecord.of(w, code, reason, w.output().lastLines(LAST_LINES));
+        metrics.exited(exit);
+        w.output().note("worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
         w.exited(exit);
         if (slot != null && slot.surge() == w) {
             slot.surge(null); // a reload's new worker: the reload decides
@@ -718,13 +731,14 @@ public final class Primary implements AutoCloseable {
     private void terminate(Worker w) {
         if (!w.alive()) return;
         w.process().destroy();
+        Duration grace = cds.stopGrace(w.pid(), w.config().reload().stopTimeout());
         w.pendingKill(supervisor.schedule(() -> {
             if (w.alive()) {
                 log.info("slot %d: worker pid %d still running %s after SIGTERM: SIGKILL", w.slot(), w.pid(),
-                        Durations.format(w.config().reload().stopTimeout()));
+                        Durations.format(grace));
                 w.process().destroyForcibly();
             }
-        }, w.config().reload().stopTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        }, grace.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private void checkStopped() {
@@ -777,7 +791,7 @@ public final class Primary implements AutoCloseable {
             if (max > 0 && w.rssBytes() > max) {
                 if (w.overMemorySince() == null) w.overMemorySince(now);
                 if (Duration.between(w.overMemorySince(), now).compareTo(health.memoryGrace()) >= 0) {
-                    overMemory(w, "rss " + Sizes.human(w.rssBytes()) + " over max_memory " + Sizes.human(max)
+                    overMemory(w, "rss " + new ByteSize(w.rssBytes()).human() + " over max_memory " + health.maxMemory().human()
                             + " for " + Durations.format(health.memoryGrace()));
                 }
             } else {
@@ -935,7 +949,10 @@ public final class Primary implements AutoCloseable {
             case MessageTypes.READY -> {
                 if (w.config().reload().ready().byCall()) ready(w, "JCluster.ready()");
             }
-            case MessageTypes.HEARTBEAT -> w.heartbeat(m.fields());
+            case MessageTypes.HEARTBEAT -> {
+                w.heartbeat(m.fields());
+                metrics.heartbeat(w, m.fields());
+            }
             case MessageTypes.DRAINED -> {
                 if (w.state() == WorkerState.DRAINING) {
                     w.cancelPendingKill();
@@ -972,15 +989,6 @@ public final class Primary implements AutoCloseable {
     }
 
     // ---- helpers ----
-
-    private static void note(Path logFile, String line) {
-        try {
-            Files.writeString(logFile, NOTE_PREFIX + Instant.now() + "] " + line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // the log is for people; supervision goes on without it
-        }
-    }
 
     /** The worker-runtime jar this primary was built with: it is the agent every worker runs. */
     static Path agentJar() {

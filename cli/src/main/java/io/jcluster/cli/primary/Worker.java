@@ -1,6 +1,7 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.logs.WorkerOutput;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,7 @@ final class Worker {
     private ScheduledFuture<?> pendingKill;
     private long rssBytes;
     private Instant overMemorySince;
+    private WorkerOutput output;
 
     Worker(int slot, long generation, AppConfig config, Process process) {
         this.slot = slot;
@@ -53,6 +55,9 @@ final class Worker {
     Map<String, String> heartbeat() { return heartbeat; }
     Instant lastHeartbeat() { return lastHeartbeat; }
     boolean retiring() { return retiring; }
+    /** Its stdout and stderr, as the primary captures them. */
+    WorkerOutput output() { return output; }
+    void output(WorkerOutput o) { output = o; }
     String killReason() { return killReason; }
     long rssBytes() { return rssBytes; }
     void rssBytes(long b) { rssBytes = b; }

@@ -71,7 +71,7 @@ class StartErrorsTest {
     void unknownTableNamesIt() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\n\n[restarts]\nmax_failures = 3\n");
         assertEquals(2, start(c.toString()));
-        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, reload, restart"),
+        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, logs, metrics, overload, reload, restart"),
                 err.toString());
     }
 

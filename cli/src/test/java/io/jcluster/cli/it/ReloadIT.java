@@ -99,7 +99,11 @@ class ReloadIT {
 
     @Test
     @Order(2)
-    void aConcurrentChangeIsRefused() throws Exception {
+    void aConcurrentChangeIsRefusedAndAReadyTimeoutRollsBack() throws Exception {
+        // The new generation never passes its readiness check, so this reload stays under way
+        // (for ready_timeout) while the other changes are tried, then fails and rolls back.
+        sandbox.write("jcluster.toml", Files.readString(config).replace("[reload]", "[reload]\nready = \"http:/never-ready\"\nready_timeout = \"20s\""));
+        List<Long> before = pids();
         ProcessBuilder pb = new ProcessBuilder(Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "reload", APP)
                 .directory(sandbox.dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(sandbox.dir.resolve("first-reload.txt").toFile());
@@ -124,11 +128,15 @@ class ReloadIT {
             assertEquals(1, stop.code(), stop.all());
             assertTrue(stop.err().contains("jcluster: reloading: cannot stop now: a reload to generation 5 is running"), stop.err());
             assertTrue(first.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, first.exitValue(), Files.readString(sandbox.dir.resolve("first-reload.txt")));
+            String firstOut = Files.readString(sandbox.dir.resolve("first-reload.txt"));
+            assertEquals(1, first.exitValue(), firstOut);
+            assertTrue(firstOut.contains("failed: pid") && firstOut.contains("not ready within 20s"), firstOut);
         } finally {
             first.destroyForcibly();
+            writeConfig("");
         }
-        assertGeneration(5);
+        assertEquals(before, pids(), "slot 0 never left generation 4 and slot 1 was not touched");
+        assertGeneration(4);
     }
 
     @Test
@@ -145,8 +153,8 @@ class ReloadIT {
             writeConfig("");
         }
         assertEquals(before, pids(), "no worker was replaced");
-        assertGeneration(5);
-        assertTrue(Sandbox.get(port, Duration.ofSeconds(10)).contains("gen=5"));
+        assertGeneration(4);
+        assertTrue(Sandbox.get(port, Duration.ofSeconds(10)).contains("gen=4"));
     }
 
     @Test
@@ -164,11 +172,11 @@ class ReloadIT {
             writeConfig("");
         }
         assertEquals(1, r.code(), r.all());
-        assertTrue(r.out().contains("slot 0: pid") && r.out().contains("slot 0: rolling back to generation 5"), r.out());
-        assertTrue(r.err().contains("reload failed: slot 1: the new worker of generation 6 failed"), r.err());
-        assertTrue(r.err().contains("every slot runs generation 5 again"), r.err());
+        assertTrue(r.out().contains("slot 0: pid") && r.out().contains("slot 0: rolling back to generation 4"), r.out());
+        assertTrue(r.err().contains("reload failed: slot 1: the new worker of generation 5 failed"), r.err());
+        assertTrue(r.err().contains("every slot runs generation 4 again"), r.err());
         assertTrue(r.err().contains("HELLO_FAIL_SLOT=1 says slot 1 fails at start"), "the failed worker's last lines: " + r.err());
-        assertGeneration(5);
+        assertGeneration(4);
     }
 
     @Test

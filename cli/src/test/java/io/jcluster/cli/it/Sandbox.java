@@ -68,6 +68,26 @@ final class Sandbox implements AutoCloseable {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /**
+     * Starts {@code jcluster args...} in {@link #dir} without waiting for it, stdout and stderr to
+     * {@code output}. The caller stops it (by pid) when done.
+     */
+    Process background(Path output, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(DIST.resolve("bin/jcluster").toAbsolutePath().toString());
+        cmd.addAll(List.of(args));
+        return background(output, cmd);
+    }
+
+    /** Starts {@code command} in {@link #dir} with this sandbox's environment, without waiting for it. */
+    Process background(Path output, List<String> command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().put("JCLUSTER_HOME", home.toString());
+        pb.environment().put("NO_COLOR", "1");
+        pb.redirectErrorStream(true).redirectOutput(output.toFile());
+        return pb.start();
+    }
+
     /** {@code ls --json} of one app. */
     JsonNode app(String name) throws IOException, InterruptedException {
         Result r = cli("ls", "--json", name);

@@ -68,6 +68,7 @@ public final class Agent {
     private final AtomicBoolean readySent = new AtomicBoolean();
     private final AtomicBoolean exiting = new AtomicBoolean();
     private final AtomicLong seq = new AtomicLong();
+    private final GcWatch gc = GcWatch.start();
     private volatile boolean draining;
     private volatile AppMXBean app;
 
@@ -233,7 +234,16 @@ public final class Agent {
 
     private void sendHeartbeat() {
         try {
-            write(heartbeatMessage());
+            WireMessage beat = heartbeatMessage();
+            try {
+                write(beat);
+            } catch (IllegalArgumentException tooBig) {
+                // The app's figures made the frame too large (or bad): the JVM figures still go out.
+                System.err.println(LOG_PREFIX + "heartbeat without the app's figures: " + tooBig.getMessage());
+                Map<String, String> jvm = new LinkedHashMap<>(beat.fields());
+                jvm.keySet().removeIf(k -> k.startsWith("app."));
+                write(new WireMessage(MessageTypes.HEARTBEAT, jvm));
+            }
         } catch (IOException e) {
             primaryGone("cannot write to the primary: " + e);
         } catch (RuntimeException | LinkageError e) {
@@ -254,6 +264,7 @@ public final class Agent {
         fields.put("threads", Integer.toString(threads.getThreadCount()));
         fields.put("cpuNanos", Long.toString(processCpuNanos()));
         fields.put("deadlocked", Integer.toString(deadlocked(threads)));
+        gc.putFields(fields);
         AppMXBean app = app();
         if (app != null) {
             try {

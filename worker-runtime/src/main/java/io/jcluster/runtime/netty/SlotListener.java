@@ -3,6 +3,7 @@ package io.jcluster.runtime.netty;
 import io.jcluster.runtime.DrainHook;
 import io.jcluster.runtime.JCluster;
 import io.jcluster.runtime.WorkerEnv;
+import io.jcluster.runtime.metrics.WorkerMetrics;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireMessage;
@@ -47,7 +48,9 @@ import java.util.function.Consumer;
  * socket and its accept queue outlive the worker (reloads and crashes lose no connection). With
  * {@code JCLUSTER_LISTEN=self}, or when the app runs on its own, it binds the port with
  * {@code SO_REUSEPORT}. Either way it installs a drain hook that closes this worker's copy of the
- * listener and waits for the open connections to finish.
+ * listener and waits for the open connections to finish. A managed worker also reports the server's
+ * figures with its heartbeats (open connections, event-loop lag, HTTP requests and latency) and sheds
+ * load when {@code [overload]} is configured: see {@link HttpInstrumentation}.
  *
  * <pre>{@code
  * EventLoopGroup group = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
@@ -63,44 +66,18 @@ public final class SlotListener {
     /** How long a worker waits for the primary to hand over the slot's listener. */
     public static final Duration LISTENER_TIMEOUT = Duration.ofSeconds(10);
 
-    private static final boolean HTTP_CODEC_PRESENT = present("io.netty.handler.codec.http.HttpServerCodec");
-
     private SlotListener() {
     }
 
-    private static boolean present(String className) {
-        try {
-            Class.forName(className, false, SlotListener.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
 
-    /**
-     * Puts an {@link HttpDrain} right after the pipeline's HTTP server codec (after the later of a
-     * separate request decoder and response encoder), where it sees requests and responses as
-     * objects; does nothing for pipelines that do not speak HTTP/1.
-     */
-    static void installHttpDrain(io.netty.channel.ChannelPipeline pipeline) {
-        String after = null;
-        for (var entry : pipeline) {
-            ChannelHandler h = entry.getValue();
-            if (h instanceof io.netty.handler.codec.http.HttpServerCodec
-                    || h instanceof io.netty.handler.codec.http.HttpRequestDecoder
-                    || h instanceof io.netty.handler.codec.http.HttpResponseEncoder) {
-                after = entry.getKey();
-            }
-        }
-        if (after != null) pipeline.addAfter(after, "jcluster-http-drain", new HttpDrain());
-    }
 
     /**
      * Serves {@code bootstrap} on this worker's slot: registers it on the handed-off listener, or
      * binds the port ({@code JCLUSTER_PORT} when managed, else {@code fallbackPort}) with
      * {@code SO_REUSEPORT}. Sets the bootstrap's channel; wraps its {@code handler} (if any) after a
-     * {@link ConnectionTracker}; installs the drain hook with {@link JCluster#onDrain} when managed.
-     * Blocks (at most {@link #LISTENER_TIMEOUT}) only while asking the primary for the listener.
+     * {@link ConnectionTracker}; installs the drain hook with {@link JCluster#onDrain} when managed,
+     * and wraps its {@code childHandler} to add jcluster's HTTP handlers after the app's codec
+     * ({@link HttpInstrumentation}). Blocks (at most {@link #LISTENER_TIMEOUT}) only while asking the primary for the listener.
      *
      * @return the future of the register (handoff) or bind (self) operation
      * @throws UncheckedIOException  if the primary does not hand over the listener
@@ -125,19 +102,8 @@ public final class SlotListener {
             }
         });
 
-        ChannelHandler appChild = bootstrap.config().childHandler();
-        if (appChild != null && HTTP_CODEC_PRESENT) {
-            bootstrap.childHandler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(appChild, new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            installHttpDrain(c.pipeline());
-                        }
-                    });
-                }
-            });
+        if (env.isManaged()) {
+            instrument(bootstrap, tracker, env, WorkerMetrics.process(), LoopLagProbe.process());
         }
 
         ChannelFuture future;
@@ -162,6 +128,26 @@ public final class SlotListener {
             drainRegistry.accept(timeout -> drain(server, tracker, timeout));
         }
         return future;
+    }
+
+    /**
+     * Reports this server's figures with the worker's heartbeats: open connections, the lag of its
+     * child event loops, and, for HTTP/1.x, requests, latency and load shedding (see
+     * {@link HttpInstrumentation}). Only for managed workers: an app on its own runs untouched.
+     */
+    static void instrument(ServerBootstrap bootstrap, ConnectionTracker tracker, WorkerEnv env,
+                           WorkerMetrics metrics, LoopLagProbe probe) {
+        metrics.connections(tracker::openConnections);
+        ChannelHandler child = bootstrap.config().childHandler();
+        if (child != null) {
+            HttpInstrumentation http = new HttpInstrumentation(metrics, probe, OverloadShedder.Bounds.from(env));
+            bootstrap.childHandler(http.around(child));
+        }
+        EventLoopGroup loops = bootstrap.config().childGroup() != null ? bootstrap.config().childGroup() : bootstrap.config().group();
+        if (loops != null) {
+            probe.watch(loops);
+        }
+        metrics.publish();
     }
 
     /**

@@ -95,6 +95,9 @@ class AgentIT {
             assertTrue(beat.getInt("threads", -1) > 0, beat::toString);
             assertTrue(beat.getLong("cpuNanos", -1) > 0, beat::toString);
             assertEquals(0, beat.getInt("deadlocked", -1), beat::toString);
+            assertTrue(beat.fields().keySet().stream().anyMatch(k -> k.startsWith("gc.") && k.endsWith(".count")), beat::toString);
+            assertTrue(beat.fields().keySet().stream().anyMatch(k -> k.startsWith("gc.") && k.endsWith(".millis")), beat::toString);
+            assertTrue(beat.getLong("gcPauseMaxMillis", -1) >= 0, beat::toString);
         }
 
         long closedAt = System.nanoTime();

@@ -17,14 +17,20 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * {@code GET /} answers the greeting; any other path is 404, another method on {@code /} 405.
+ * {@code GET /} answers the greeting; {@code GET /work?ms=N} holds the event loop for N ms, then
+ * answers (see {@link #work}); any other path is 404, another method 405.
  * Keep-alive is honoured until the worker drains; from then on every response closes its
  * connection. Stateless, so one instance serves every connection.
  */
 @ChannelHandler.Sharable
 final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    static final String WORK = "/work";
+    static final long DEFAULT_WORK_MILLIS = 10;
+    static final long MAX_WORK_MILLIS = 10_000;
 
     private final byte[] greeting;
 
@@ -38,9 +44,12 @@ final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, text(HttpResponseStatus.BAD_REQUEST, "bad request\n"), false);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        String path = query.path();
         FullHttpResponse response;
-        if (!"/".equals(path)) {
+        if (WORK.equals(path) && HttpMethod.GET.equals(request.method())) {
+            response = work(query);
+        } else if (!"/".equals(path) && !WORK.equals(path)) {
             response = text(HttpResponseStatus.NOT_FOUND, "not found\n");
         } else if (!HttpMethod.GET.equals(request.method())) {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -49,6 +58,32 @@ final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = text(HttpResponseStatus.OK, greeting);
         }
         respond(ctx, request, response, HttpUtil.isKeepAlive(request) && !JCluster.isDraining());
+    }
+
+    /**
+     * {@code GET /work?ms=N}: holds the connection's event loop for N ms (default 10, at most
+     * {@value #MAX_WORK_MILLIS}), as a handler doing N ms of work on the event loop would. Every other
+     * connection of that loop waits meanwhile: the way to overload a worker on purpose.
+     */
+    private static FullHttpResponse work(QueryStringDecoder query) {
+        long ms = DEFAULT_WORK_MILLIS;
+        List<String> values = query.parameters().get("ms");
+        if (values != null && !values.isEmpty()) {
+            try {
+                ms = Long.parseLong(values.get(0));
+            } catch (NumberFormatException e) {
+                return text(HttpResponseStatus.BAD_REQUEST, "ms must be a whole number of milliseconds\n");
+            }
+        }
+        if (ms < 0 || ms > MAX_WORK_MILLIS) {
+            return text(HttpResponseStatus.BAD_REQUEST, "ms must be 0.." + MAX_WORK_MILLIS + "\n");
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return text(HttpResponseStatus.OK, "worked " + ms + " ms\n");
     }
 
     @Override

@@ -71,6 +71,24 @@ class HelloNettyTest {
     }
 
     @Test
+    void workHoldsTheLoopForTheGivenTimeAndChecksItsArgument() throws IOException {
+        try (Socket socket = connect()) {
+            send(socket, "GET /work?ms=30 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            Response ok = Response.read(socket.getInputStream());
+            assertEquals(200, ok.status);
+            assertEquals("worked 30 ms\n", ok.body);
+            send(socket, "GET /work HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertEquals("worked 10 ms\n", Response.read(socket.getInputStream()).body, "10 ms by default");
+            send(socket, "GET /work?ms=abc HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertEquals(400, Response.read(socket.getInputStream()).status);
+            send(socket, "GET /work?ms=10001 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertEquals(400, Response.read(socket.getInputStream()).status);
+            send(socket, "POST /work HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n");
+            assertEquals(405, Response.read(socket.getInputStream()).status);
+        }
+    }
+
+    @Test
     void connectionCloseIsHonoured() throws IOException {
         try (Socket socket = connect()) {
             send(socket, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");

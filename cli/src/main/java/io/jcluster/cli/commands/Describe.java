@@ -1,0 +1,207 @@
+package io.jcluster.cli.commands;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.control.AppNotRunningException;
+import io.jcluster.cli.control.Apps;
+import io.jcluster.cli.control.ControlClient;
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.Json;
+import io.jcluster.cli.metrics.AppSnapshot;
+import io.jcluster.cli.metrics.GcCollector;
+import io.jcluster.cli.metrics.WorkerExit;
+import io.jcluster.cli.metrics.WorkerSnapshot;
+import io.jcluster.cli.primary.AppStatus;
+import io.jcluster.cli.primary.WorkerStatus;
+import io.jcluster.cli.top.Figures;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jcluster describe}: everything about one app. */
+@Command(name = "describe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Everything about one app: the config in force, each worker in detail (state, CPU, memory,",
+                "heap, GC by collector, requests, latency), and the latest worker exits with their exit",
+                "codes or signals and when they happened."})
+final class Describe implements Callable<Integer> {
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "<name>", description = "The app (default: the only one running).")
+    String name;
+
+    @Option(names = "--json", description = "Print it as JSON: status, metrics (the latest snapshot), config, exits.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        Home home = Home.fromEnvironment();
+        String app = AppArgument.resolve(home, name);
+        ControlReply reply;
+        try (ControlClient client = Apps.connect(home, app)) {
+            reply = client.call(new ControlRequest(ControlRequest.DESCRIBE));
+        } catch (AppNotRunningException e) {
+            throw new ExitException(ExitException.FAILURE, e.getMessage());
+        }
+        if (!reply.ok()) throw new ExitException(ExitException.FAILURE, app + ": " + reply.error());
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.set("status", Json.MAPPER.valueToTree(reply.status()));
+            node.set("metrics", Json.MAPPER.valueToTree(reply.metrics()));
+            node.set("config", Json.MAPPER.valueToTree(reply.config()));
+            node.set("exits", Json.MAPPER.valueToTree(reply.exits()));
+            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } else {
+            print(out, reply, ZoneId.systemDefault());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The text form. */
+    static void print(PrintWriter out, ControlReply reply, ZoneId zone) {
+        AppStatus s = reply.status();
+        out.println(s.name() + ": " + s.state() + ", " + s.workers().size() + " worker" + (s.workers().size() == 1 ? "" : "s")
+                + " on port " + s.port() + " (listen " + s.listen() + "), primary pid " + s.primaryPid() + ", up "
+                + Figures.uptime(s.uptimeMillis()));
+        if (s.reason() != null) out.println("  " + s.reason());
+
+        out.println();
+        out.println("config in force");
+        printToml(out, reply.config());
+
+        out.println();
+        out.println("workers");
+        AppSnapshot snapshot = reply.metrics();
+        Map<Integer, WorkerSnapshot> figures = new HashMap<>();
+        if (snapshot != null) for (WorkerSnapshot w : snapshot.workers()) figures.put(w.slot(), w);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SLOT", "PID", "STATE", "GEN", "RESTARTS", "UPTIME", "CPU%", "RSS", "HEAP", "THREADS", "RPS",
+                "P50", "P99", "MAX", "LAG", "CONN", "INFLIGHT", "SHED/S", "GC/S", "GCMS/S", "PAUSE", "LAST EXIT"});
+        for (WorkerStatus w : s.workers()) {
+            WorkerSnapshot f = figures.get(w.slot());
+            boolean has = f != null && w.pid() != 0 && f.pid() == w.pid(); // figures of this very worker
+            rows.add(new String[] {Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
+                    Long.toString(w.generation()), Integer.toString(w.restarts()),
+                    w.pid() == 0 ? "-" : Figures.uptime(w.uptimeMillis()),
+                    has ? Figures.percent(f.cpuPercent()) : "-",
+                    has ? Figures.bytes(f.rssBytes()) : "-",
+                    has ? Figures.usedOf(f.heapUsedBytes(), f.heapMaxBytes()) : "-",
+                    has && f.threads() != null ? f.threads().toString() : "-",
+                    has ? Figures.rate(f.requestsPerSecond()) : "-",
+                    has ? Figures.millis(f.latencyP50Millis()) : "-",
+                    has ? Figures.millis(f.latencyP99Millis()) : "-",
+                    has ? Figures.millis(f.latencyMaxMillis()) : "-",
+                    has ? Figures.millis(f.loopLagP99Millis()) : "-",
+                    has && f.openConnections() != null ? f.openConnections().toString() : "-",
+                    has && f.inflightRequests() != null ? f.inflightRequests().toString() : "-",
+                    has ? Figures.rate(f.shedPerSecond()) : "-",
+                    has ? Figures.perSecond(f.gcPerSecond()) : "-",
+                    has ? Figures.perSecond(f.gcMillisPerSecond()) : "-",
+                    has ? Figures.millis(f.gcPauseMaxMillis()) : "-",
+                    w.lastExit() == null ? "-" : w.lastExit().describe()});
+        }
+        table(out, rows);
+
+        List<String[]> gc = new ArrayList<>();
+        gc.add(new String[] {"SLOT", "COLLECTOR", "COLLECTIONS", "TIME", "PAUSES"});
+        for (WorkerStatus w : s.workers()) {
+            WorkerSnapshot f = figures.get(w.slot());
+            if (f == null || f.collectors() == null || w.pid() == 0 || f.pid() != w.pid()) continue;
+            for (GcCollector c : f.collectors()) {
+                gc.add(new String[] {Integer.toString(w.slot()), c.name(), Long.toString(c.count()),
+                        Figures.millis(c.millis()), c.pauses() ? "yes" : "no (concurrent)"});
+            }
+        }
+        if (gc.size() > 1) {
+            out.println();
+            out.println("garbage collectors, since each worker started");
+            table(out, gc);
+        }
+
+        out.println();
+        out.println("recent exits");
+        List<WorkerExit> exits = reply.exits() == null ? List.of() : reply.exits();
+        if (exits.isEmpty()) {
+            out.println("  none");
+        } else {
+            List<String[]> e = new ArrayList<>();
+            e.add(new String[] {"WHEN", "SLOT", "PID", "GEN", "EXIT", "REASON"});
+            for (int i = exits.size() - 1; i >= 0; i--) {
+                WorkerExit x = exits.get(i);
+                e.add(new String[] {WHEN.format(Instant.ofEpochMilli(x.atEpochMillis()).atZone(zone)), Integer.toString(x.slot()),
+                        x.pid() <= 0 ? "-" : Long.toString(x.pid()), Long.toString(x.generation()), x.describe(),
+                        x.reason() == null ? "-" : x.reason()});
+            }
+            table(out, e);
+        }
+    }
+
+    /** The config's tables as TOML; a table with nothing set says so. */
+    @SuppressWarnings("unchecked")
+    private static void printToml(PrintWriter out, Map<String, Map<String, Object>> config) {
+        if (config == null) return;
+        boolean first = true;
+        for (Map.Entry<String, Map<String, Object>> table : config.entrySet()) {
+            if (!first) out.println();
+            first = false;
+            out.println("[" + table.getKey() + "]");
+            Map<String, Object> sub = null;
+            for (Map.Entry<String, Object> kv : table.getValue().entrySet()) {
+                if (kv.getValue() instanceof Map<?, ?> m) {
+                    sub = (Map<String, Object>) m;
+                    continue;
+                }
+                out.println(kv.getKey() + " = " + toml(kv.getValue()));
+            }
+            if (table.getValue().isEmpty()) out.println("# nothing set" + ("overload".equals(table.getKey()) ? ": no load shedding" : ""));
+            if (sub != null) {
+                out.println("[" + table.getKey() + ".env]");
+                for (Map.Entry<String, Object> kv : sub.entrySet()) out.println(kv.getKey() + " = " + toml(kv.getValue()));
+            }
+        }
+    }
+
+    private static String toml(Object v) {
+        if (v instanceof String s) {
+            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+        }
+        if (v instanceof List<?> list) {
+            List<String> parts = new ArrayList<>();
+            for (Object o : list) parts.add(toml(o));
+            return "[" + String.join(", ", parts) + "]";
+        }
+        return String.valueOf(v);
+    }
+
+    private static void table(PrintWriter out, List<String[]> rows) {
+        int[] widths = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) widths[i] = Math.max(widths[i], r[i].length());
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int i = 0; i < r.length; i++) {
+                line.append(r[i]);
+                if (i < r.length - 1) line.append(" ".repeat(widths[i] - r[i].length() + 2));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.metrics.AppMetrics;
+import io.jcluster.cli.metrics.SlotSample;
+import io.jcluster.cli.metrics.WorkerExit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the supervisor tells the app's {@link AppMetrics}, in the metrics package's own terms (it
+ * knows nothing of the primary). Supervisor thread only.
+ */
+final class MetricsFeed {
+    private final AppMetrics metrics;
+    private final PrimaryLog log;
+    private boolean failed;
+
+    MetricsFeed(AppMetrics metrics, PrimaryLog log) {
+        this.metrics = metrics;
+        this.log = log;
+    }
+
+    AppMetrics metrics() {
+        return metrics;
+    }
+
+    void heartbeat(Worker w, Map<String, String> fields) {
+        metrics.heartbeat(w.slot(), w.pid(), fields);
+    }
+
+    void exited(ExitRecord e) {
+        metrics.exited(new WorkerExit(e.slot(), e.pid(), e.generation(), e.code(), e.signal(), e.atEpochMillis(), e.reason()));
+    }
+
+    /** Takes a snapshot; never throws (it runs on a fixed-rate schedule, which a throw would end). */
+    void tick(Supplier<AppStatus> status) {
+        try {
+            AppStatus s = status.get();
+            List<SlotSample> slots = new ArrayList<>(s.workers().size());
+            for (WorkerStatus w : s.workers()) {
+                slots.add(new SlotSample(w.slot(), w.pid(), w.state(), w.generation(), w.restarts(), w.uptimeMillis()));
+            }
+            metrics.tick(s.state(), slots);
+        } catch (RuntimeException e) {
+            if (!failed) log.info("metrics: could not take a snapshot (reported once): %s", e);
+            failed = true;
+        }
+    }
+}

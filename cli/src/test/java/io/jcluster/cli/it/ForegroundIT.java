@@ -1,0 +1,103 @@
+package io.jcluster.cli.it;
+
+import static io.jcluster.cli.it.Sandbox.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code jcluster start --foreground} as a container's PID 1: worker output on stdout tagged with
+ * app/slot ({@code --logs stdout}), and SIGTERM stops every worker gracefully, exits 0 and leaves
+ * no process. The primary really is PID 1 of a new PID namespace ({@code unshare}).
+ */
+@Timeout(180)
+class ForegroundIT {
+    @Test
+    void sigtermStopsAPid1PrimaryCleanly() throws Exception {
+        assumeTrue(canUnshare(), "unshare --pid works here (root or user namespaces)");
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            Path out = sandbox.dir.resolve("pid1.txt");
+            List<String> command = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc",
+                    Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground", "--logs", "stdout",
+                    Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", "pid1", "-i", "2", "-p", Integer.toString(port),
+                    "--listen", "self", "--", "self-http"));
+            Process unshare = sandbox.background(out, command);
+            try {
+                await("both workers' output on stdout", Duration.ofSeconds(90), () -> {
+                    String s = read(out);
+                    return s.contains("pid1/0 | ") && s.contains("pid1/1 | ") && s.contains("fake: listening on " + port);
+                });
+                Set<String> slots = new TreeSet<>();
+                for (int i = 0; i < 200 && slots.size() < 2; i++) {
+                    slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
+                }
+                assertEquals(Set.of("0", "1"), slots, "two workers answer on one port");
+
+                ProcessHandle primary = unshare.toHandle().children().findFirst().orElseThrow();
+                assertEquals("1", nsPid(primary.pid()), "the primary is PID 1 of its namespace");
+                primary.destroy(); // SIGTERM
+                assertTrue(unshare.waitFor(60, TimeUnit.SECONDS), "the primary exits after SIGTERM:\n" + read(out));
+                assertEquals(0, unshare.exitValue(), "a graceful stop exits 0:\n" + read(out));
+                String text = read(out);
+                assertTrue(text.contains("SIGTERM: stopping gracefully"), text);
+                assertTrue(text.contains("stopped"), text);
+                assertTrue(text.lines().filter(l -> l.contains("worker exited")).count() >= 2, text);
+                assertEquals(List.of(), sandbox.leftovers(), "no process is left");
+            } finally {
+                unshare.destroyForcibly();
+                unshare.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void stdoutLogsNeedTheForeground() throws Exception {
+        try (Sandbox sandbox = new Sandbox()) {
+            Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--logs", "stdout");
+            assertEquals(2, r.code(), r.all());
+            assertTrue(r.err().contains("logs to stdout need --foreground"), r.err());
+        }
+    }
+
+    private static boolean canUnshare() {
+        try {
+            Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** The pid of {@code pid} inside its own PID namespace (the last NSpid in /proc/pid/status). */
+    private static String nsPid(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (l.startsWith("NSpid:")) {
+                String[] parts = l.trim().split("\\s+");
+                return parts[parts.length - 1];
+            }
+        }
+        return "?";
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

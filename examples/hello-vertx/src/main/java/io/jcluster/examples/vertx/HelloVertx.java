@@ -1,0 +1,51 @@
+package io.jcluster.examples.vertx;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Vert.x HTTP server that binds its port with SO_REUSEPORT, so several copies share it. It
+ * knows nothing of jcluster: it reads the port from {@code JCLUSTER_PORT} (set by jcluster), else
+ * {@code PORT}, else 8080, and says which process answered.
+ */
+public final class HelloVertx {
+    private HelloVertx() {}
+
+    public static void main(String[] args) {
+        int port = Integer.parseInt(firstSet(System.getenv("JCLUSTER_PORT"), System.getenv("PORT"), "8080"));
+        String slot = firstSet(System.getenv("JCLUSTER_SLOT"), "-1");
+        long pid = ProcessHandle.current().pid();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        if (!vertx.isNativeTransportEnabled()) {
+            // Without epoll, Vert.x ignores setReusePort and a second copy cannot bind the port.
+            System.err.println("hello-vertx: no native transport (" + vertx.unavailableNativeTransportCause()
+                    + "): SO_REUSEPORT is off");
+        }
+        String body = "hello from vertx slot=" + slot + " pid=" + pid + "\n";
+        vertx.createHttpServer(new HttpServerOptions().setPort(port).setReusePort(true))
+                .requestHandler(req -> req.response().putHeader("content-type", "text/plain; charset=utf-8").end(body))
+                .listen()
+                .onSuccess(server -> System.out.println("hello-vertx: listening on port " + server.actualPort() + " (pid " + pid + ")"))
+                .onFailure(e -> {
+                    System.err.println("hello-vertx: cannot listen on port " + port + ": " + e);
+                    System.exit(1);
+                });
+        // SIGTERM (jcluster's stop, after the drain timeout): close the server and its connections.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("hello-vertx: close: " + e);
+            }
+        }, "hello-vertx-shutdown"));
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) return v;
+        }
+        return null;
+    }
+}
