@@ -87,10 +87,10 @@ class HttpInstrumentationTest {
     @Test
     void handlersGoRightAfterTheCodecInOrderAndOnce() {
         EmbeddedChannel ch = channel(new App(), new OverloadShedder.Bounds(10, 0));
-        assertEquals(List.of("codec", HttpInstrumentation.SHEDDER, HttpInstrumentation.METRICS, "app"),
-                ch.pipeline().names().subList(0, 4));
+        assertEquals(List.of("codec", HttpInstrumentation.DRAIN, HttpInstrumentation.SHEDDER, HttpInstrumentation.METRICS, "app"),
+                ch.pipeline().names().subList(0, 5));
         assertTrue(new HttpInstrumentation(metrics, probe, OverloadShedder.Bounds.OFF).installInto(ch.pipeline()));
-        assertEquals(4, ch.pipeline().names().size() - 1, "installed once (the last name is the tail)");
+        assertEquals(5, ch.pipeline().names().size() - 1, "installed once (the last name is the tail)");
 
         EmbeddedChannel off = channel(new App(), OverloadShedder.Bounds.OFF);
         assertNull(off.pipeline().get(HttpInstrumentation.SHEDDER), "no shedder unless [overload] sets a bound");
