@@ -781,6 +781,11 @@ public final class Primary implements AutoCloseable {
                         + Durations.format(health.heartbeatTimeout()) + ")");
                 continue;
             }
+            long stall = parseLong(w.heartbeat().get("app.loop.stallMillis"));
+            if (stall > health.heartbeatTimeout().toMillis()) {
+                hung(w, "an event loop stuck for " + stall + " ms (heartbeat_timeout " + Durations.format(health.heartbeatTimeout()) + ")");
+                continue;
+            }
             String deadlocked = w.heartbeat().get("deadlocked");
             if (deadlocked != null && !deadlocked.equals("0")) {
                 hung(w, deadlocked + " deadlocked thread(s)");
@@ -900,6 +905,14 @@ public final class Primary implements AutoCloseable {
             if (s.worker() == w || s.surge() == w) return s;
         }
         return w.slot() < slots.size() && slots.get(w.slot()).index() == w.slot() ? slots.get(w.slot()) : null;
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static Throwable cause(Throwable e) {

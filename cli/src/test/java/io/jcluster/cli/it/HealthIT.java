@@ -88,6 +88,47 @@ class HealthIT {
         }
     }
 
+    @Test
+    void aStuckEventLoopCountsAsHungAlthoughTheAgentStillBeats() throws Exception {
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            sandbox.write("jcluster.toml", """
+                    [app]
+                    name = "stuck"
+                    jar = "%s"
+                    instances = 1
+                    port = %d
+                    [health]
+                    heartbeat_interval = "250ms"
+                    heartbeat_timeout = "2s"
+                    """.formatted(Sandbox.HELLO_JAR.toAbsolutePath(), port));
+            Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, r.code(), r.all());
+            long victim = sandbox.worker("stuck", 0).get("pid").asLong();
+            Thread holder = new Thread(() -> {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    s.getOutputStream().write("GET /work?ms=10000 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                    s.getInputStream().read(); // ends when the stuck worker is killed
+                } catch (java.io.IOException expected) {
+                    // reset by the kill
+                }
+            });
+            holder.setDaemon(true);
+            holder.start();
+            Sandbox.await("the stuck worker to be replaced", Duration.ofSeconds(60), () -> {
+                try {
+                    JsonNode w = sandbox.worker("stuck", 0);
+                    return w.get("pid").asLong() != victim && "ready".equals(w.get("state").asText());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            JsonNode w = sandbox.worker("stuck", 0);
+            assertTrue(w.get("lastExit").get("reason").asText().startsWith("hung: an event loop stuck for"), w.toString());
+            assertTrue(Files.readString(sandbox.home.resolve("logs/stuck/0.log")).contains("Full thread dump"));
+        }
+    }
+
     /** kill(1) with a named signal. */
     static final class Signal {
         static boolean send(long pid, String name) throws Exception {

@@ -36,11 +36,14 @@ public final class WorkerMetrics {
     public static final String LATENCY_SUM = "http.latency.sum";
     public static final String CONNECTIONS = "connections";
     public static final String LAG = "loop.lag";
+    /** How long the most stuck event loop has kept its pending probe waiting, in milliseconds, now. */
+    public static final String STALL = "loop.stallMillis";
 
     private static final WorkerMetrics PROCESS = new WorkerMetrics();
 
     private final Histogram latency = new Histogram();
     private final Histogram lag = new Histogram();
+    private volatile java.util.function.LongSupplier stall;
     private final LongAdder shed = new LongAdder();
     private final AtomicLong inflight = new AtomicLong();
     private final List<IntSupplier> connections = new CopyOnWriteArrayList<>();
@@ -107,6 +110,15 @@ public final class WorkerMetrics {
         loops = true;
     }
 
+    /**
+     * Where the current stall of the probed loops comes from. A loop that never runs its probe
+     * records no lag at all, so this is how a stuck loop shows: the primary counts a stall past
+     * its heartbeat timeout as a hung worker, although the agent's own heartbeats go on.
+     */
+    public void stall(java.util.function.LongSupplier millis) {
+        stall = millis;
+    }
+
     /** Counts the open connections of one more server. */
     public void connections(IntSupplier open) {
         connections.add(open);
@@ -139,6 +151,10 @@ public final class WorkerMetrics {
                 f.put(LAG + ".max", max);
             }
             lag.intervalSince(lagSeen).putFigures(LAG, f);
+            java.util.function.LongSupplier s = stall;
+            if (s != null) {
+                f.put(STALL, s.getAsLong());
+            }
         }
         return f;
     }

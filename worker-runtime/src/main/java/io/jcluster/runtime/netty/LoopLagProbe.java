@@ -59,6 +59,7 @@ public final class LoopLagProbe {
     /** Registers the loops of {@code group} without starting the timer: tests call {@link #probeAll()}. */
     void add(EventExecutorGroup group) {
         metrics.probingLoops();
+        metrics.stall(this::stallMillis);
         for (EventExecutor executor : group) {
             loops.computeIfAbsent(executor, Loop::new);
         }
@@ -68,6 +69,15 @@ public final class LoopLagProbe {
     public long lagNanos(EventExecutor executor) {
         Loop loop = loops.get(executor);
         return loop == null ? 0 : loop.lagNanos();
+    }
+
+    /** How long the most stuck loop has kept its pending probe waiting, in milliseconds (0 when none waits). */
+    long stallMillis() {
+        long most = 0;
+        for (Loop loop : loops.values()) {
+            most = Math.max(most, loop.waitingNanos());
+        }
+        return TimeUnit.NANOSECONDS.toMillis(most);
     }
 
     /** The probe state of one loop, for handlers that keep it per channel. Null when not probed. */
@@ -91,6 +101,12 @@ public final class LoopLagProbe {
 
         Loop(EventExecutor executor) {
             this.executor = executor;
+        }
+
+        /** How long the pending probe has waited, 0 when none is pending or the loop is ending. */
+        long waitingNanos() {
+            long s = sent;
+            return s == 0 || executor.isShuttingDown() ? 0 : System.nanoTime() - s;
         }
 
         long lagNanos() {
