@@ -120,6 +120,7 @@ setsid bash -c "java -Xmx64m -jar '$JAR' $PLAIN_PORT > '$WORK/plain-1.log' 2>&1 
                 java -Xmx64m -jar '$JAR' $PLAIN_PORT > '$WORK/plain-2.log' 2>&1 & echo \$! > '$WORK/plain-2.pid'; wait" \
   < /dev/null > /dev/null 2>&1 &
 STARTED+=("$!")
+disown "$!"  # killed by pid at the end; no job notice
 wait_until 30 curl -sf "http://127.0.0.1:$PLAIN_PORT/" -o /dev/null
 PLAIN=("$(cat "$WORK/plain-1.pid")" "$(cat "$WORK/plain-2.pid")")
 STARTED+=("${PLAIN[@]}")
@@ -135,9 +136,17 @@ measure() {
   python3 -c "import sys; o=sys.argv[1].split(); print(o[0], ($b - $a) / $TICK * 1e6 / float(o[1]))" \
     "$(echo "$out" | awk '/Requests\/sec/ {rps=$2} /requests in/ {n=$1} END {print rps, n}')"
 }
-# warm both up the same way
-wrk -t2 -c64 -d10s "http://127.0.0.1:$PORT/" >/dev/null
-wrk -t2 -c64 -d10s "http://127.0.0.1:$PLAIN_PORT/" >/dev/null
+# Warm up: the plain JVMs start cold (the jcluster ones served the load above). Run both until each
+# one's rate is within 10% of its previous run, for at most 12 rounds.
+settled() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if b > 0 and abs(a-b)/b < 0.1 else 1)" "$1" "$2"; }
+pj=0; pp=0
+for w in $(seq 1 12); do
+  cj=$(measure "$PORT" "${JW[@]}" | cut -d' ' -f1)
+  cp=$(measure "$PLAIN_PORT" "${PLAIN[@]}" | cut -d' ' -f1)
+  if settled "$cj" "$pj" && settled "$cp" "$pp"; then break; fi
+  pj=$cj; pp=$cp
+done
+warmup_rounds=$w
 : > "$WORK/ab.txt"
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then
@@ -175,7 +184,7 @@ primary CPU at 1 Hz, ${WINDOW}s windows (% of one core):
   2 workers, top attached, under load:   ${primary_with_top}%
   ${WORKERS_BIG} small-heap workers idle:          ${primary_idle_big}%  (primary RSS $((primary_rss_big_kb / 1024)) MiB; all ${WORKERS_BIG} ready after ${big_ready_s}s)
 jcluster top (200x50, 1 frame/s, ${WINDOW}s): ${top_cpu}% of one core, RSS $((top_rss_kb / 1024)) MiB
-hello-netty, 2 workers, wrk -t2 -c64 -d${WRK_SECONDS}s, ${ROUNDS} rounds alternating (ABBA), medians:
+hello-netty, 2 workers, wrk -t2 -c64 -d${WRK_SECONDS}s, ${ROUNDS} rounds alternating (ABBA) after ${warmup_rounds} warm-up rounds, medians:
   under jcluster (agent + metrics): ${jc_rps} req/s, ${jc_cpu} us of worker CPU per request   (runs: ${jc_all})
   same JVMs without jcluster:       ${plain_rps} req/s, ${plain_cpu} us of worker CPU per request   (runs: ${plain_all})
   cost of jcluster's agent and metrics: ${rps_cost}% of RPS, ${cpu_cost}% CPU per request
