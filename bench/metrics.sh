@@ -2,16 +2,17 @@
 # Metrics and top: what the live figures cost, measured on this machine (issue: live metrics and top).
 #   1. CPU of the primary at the default 1 s interval: 2 workers idle, 2 workers under load, 32 small-heap workers idle
 #   2. CPU of `jcluster top` while it runs (in tmux, 200x50), and of the primary streaming to it
-#   3. hello-netty requests per second under jcluster (agent + request metrics + heartbeats + primary)
-#      against the same two workers run without jcluster (no agent, no metrics), in alternating wrk rounds
-# Usage: bench/metrics.sh            (WINDOW=60 ROUNDS=3 WRK_SECONDS=10 WORKERS_BIG=32 to change)
+#   3. hello-netty requests per second, and worker CPU per request, under jcluster (agent + request
+#      metrics + heartbeats + primary) against the same two workers without jcluster (no agent, no
+#      metrics), in alternating wrk rounds; medians, since other load on the machine makes single runs noisy
+# Usage: bench/metrics.sh            (WINDOW=60 ROUNDS=8 WRK_SECONDS=5 WORKERS_BIG=32 to change)
 # Loopback only; a temporary JCLUSTER_HOME and free ports; bounded in time (each step has a deadline);
 # stops everything it started, by pid, on exit. Installs wrk and tmux with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WINDOW=${WINDOW:-60}
-ROUNDS=${ROUNDS:-3}
-WRK_SECONDS=${WRK_SECONDS:-10}
+ROUNDS=${ROUNDS:-8}
+WRK_SECONDS=${WRK_SECONDS:-5}
 WORKERS_BIG=${WORKERS_BIG:-32}
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need wrk wrk
@@ -110,30 +111,68 @@ sleep 2
 tmux -S "$WORK/tmux.sock" kill-server >/dev/null 2>&1 || true
 
 # ---- 3. requests per second with and without jcluster ----
+# `jcluster start` runs the primary and its workers in a session of their own (setsid). With the
+# kernel's autogroup scheduling (sched_autogroup_enabled=1) CPU is shared between sessions first, so
+# on a busy machine the comparison is only fair when the plain JVMs also run in one session of
+# their own, apart from wrk: otherwise the side that shares wrk's session wins by scheduling alone.
 PLAIN_PORT=$(free_port)
-for i in 1 2; do
-  # hello-netty on its own binds its port with SO_REUSEPORT: two of them share it, like two slots
-  java -Xmx64m -jar "$JAR" "$PLAIN_PORT" > "$WORK/plain-$i.log" 2>&1 &
-  STARTED+=("$!")
-done
+setsid bash -c "java -Xmx64m -jar '$JAR' $PLAIN_PORT > '$WORK/plain-1.log' 2>&1 & echo \$! > '$WORK/plain-1.pid';
+                java -Xmx64m -jar '$JAR' $PLAIN_PORT > '$WORK/plain-2.log' 2>&1 & echo \$! > '$WORK/plain-2.pid'; wait" \
+  < /dev/null > /dev/null 2>&1 &
+STARTED+=("$!")
+disown "$!"  # killed by pid at the end; no job notice
 wait_until 30 curl -sf "http://127.0.0.1:$PLAIN_PORT/" -o /dev/null
-# warm both up the same way
-wrk -t2 -c64 -d10s "http://127.0.0.1:$PORT/" >/dev/null
-wrk -t2 -c64 -d10s "http://127.0.0.1:$PLAIN_PORT/" >/dev/null
-jc_rps=(); plain_rps=()
-for r in $(seq 1 "$ROUNDS"); do
-  jc_rps+=("$(wrk_rps "$PORT")")
-  plain_rps+=("$(wrk_rps "$PLAIN_PORT")")
+PLAIN=("$(cat "$WORK/plain-1.pid")" "$(cat "$WORK/plain-2.pid")")
+STARTED+=("${PLAIN[@]}")
+JW=($("$JC" ls --json bench | python3 -c "import json,sys; print(' '.join(str(w['pid']) for w in json.load(sys.stdin)[0]['workers']))"))
+ticks_of() { local t=0 p; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+# one wrk run: "<req/s> <worker CPU microseconds per request>"
+measure() {
+  local port=$1; shift
+  local a b out
+  a=$(ticks_of "$@")
+  out=$(wrk -t2 -c64 -d"${WRK_SECONDS}s" "http://127.0.0.1:$port/")
+  b=$(ticks_of "$@")
+  python3 -c "import sys; o=sys.argv[1].split(); print(o[0], ($b - $a) / $TICK * 1e6 / float(o[1]))" \
+    "$(echo "$out" | awk '/Requests\/sec/ {rps=$2} /requests in/ {n=$1} END {print rps, n}')"
+}
+# Warm up: the plain JVMs start cold (the jcluster ones served the load above). Run both until each
+# one's rate is within 10% of its previous run, for at most 12 rounds.
+settled() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if b > 0 and abs(a-b)/b < 0.1 else 1)" "$1" "$2"; }
+pj=0; pp=0
+for w in $(seq 1 12); do
+  cj=$(measure "$PORT" "${JW[@]}" | cut -d' ' -f1)
+  cp=$(measure "$PLAIN_PORT" "${PLAIN[@]}" | cut -d' ' -f1)
+  if settled "$cj" "$pj" && settled "$cp" "$pp"; then break; fi
+  pj=$cj; pp=$cp
 done
-summary=$(python3 - "${jc_rps[*]}" "${plain_rps[*]}" <<'PY'
+warmup_rounds=$w
+: > "$WORK/ab.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  if [ $((r % 2)) -eq 1 ]; then
+    echo "jcluster $(measure "$PORT" "${JW[@]}")" >> "$WORK/ab.txt"
+    echo "plain $(measure "$PLAIN_PORT" "${PLAIN[@]}")" >> "$WORK/ab.txt"
+  else
+    echo "plain $(measure "$PLAIN_PORT" "${PLAIN[@]}")" >> "$WORK/ab.txt"
+    echo "jcluster $(measure "$PORT" "${JW[@]}")" >> "$WORK/ab.txt"
+  fi
+done
+summary=$(python3 - "$WORK/ab.txt" <<'PY'
 import sys, statistics
-jc = [float(x) for x in sys.argv[1].split()]
-plain = [float(x) for x in sys.argv[2].split()]
-mj, mp = statistics.mean(jc), statistics.mean(plain)
-print(f"{mj:.0f} {mp:.0f} {(mp - mj) / mp * 100:+.2f}")
+runs = {"jcluster": [], "plain": []}
+for line in open(sys.argv[1]):
+    name, rps, cpu = line.split()
+    runs[name].append((float(rps), float(cpu)))
+def med(name, i): return statistics.median(r[i] for r in runs[name])
+jr, pr, jc, pc = med("jcluster", 0), med("plain", 0), med("jcluster", 1), med("plain", 1)
+print(f"{jr:.0f} {pr:.0f} {(pr - jr) / pr * 100:+.1f} {jc:.2f} {pc:.2f} {(jc - pc) / pc * 100:+.1f}")
+print(" ".join(f"{r[0]:.0f}" for r in runs["jcluster"]))
+print(" ".join(f"{r[0]:.0f}" for r in runs["plain"]))
 PY
 )
-read -r jc_mean plain_mean cost <<<"$summary"
+read -r jc_rps plain_rps rps_cost jc_cpu plain_cpu cpu_cost <<<"$(echo "$summary" | sed -n 1p)"
+jc_all=$(echo "$summary" | sed -n 2p)
+plain_all=$(echo "$summary" | sed -n 3p)
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<OUT
@@ -145,8 +184,8 @@ primary CPU at 1 Hz, ${WINDOW}s windows (% of one core):
   2 workers, top attached, under load:   ${primary_with_top}%
   ${WORKERS_BIG} small-heap workers idle:          ${primary_idle_big}%  (primary RSS $((primary_rss_big_kb / 1024)) MiB; all ${WORKERS_BIG} ready after ${big_ready_s}s)
 jcluster top (200x50, 1 frame/s, ${WINDOW}s): ${top_cpu}% of one core, RSS $((top_rss_kb / 1024)) MiB
-hello-netty, 2 workers, wrk -t2 -c64 -d${WRK_SECONDS}s, ${ROUNDS} alternating rounds:
-  under jcluster (agent + metrics): ${jc_rps[*]}  mean ${jc_mean} req/s
-  same JVMs without jcluster:       ${plain_rps[*]}  mean ${plain_mean} req/s
-  cost of jcluster's agent and metrics: ${cost}% of RPS
+hello-netty, 2 workers, wrk -t2 -c64 -d${WRK_SECONDS}s, ${ROUNDS} rounds alternating (ABBA) after ${warmup_rounds} warm-up rounds, medians:
+  under jcluster (agent + metrics): ${jc_rps} req/s, ${jc_cpu} us of worker CPU per request   (runs: ${jc_all})
+  same JVMs without jcluster:       ${plain_rps} req/s, ${plain_cpu} us of worker CPU per request   (runs: ${plain_all})
+  cost of jcluster's agent and metrics: ${rps_cost}% of RPS, ${cpu_cost}% CPU per request
 OUT

@@ -33,9 +33,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcluster describe}: everything about one app. */
 @Command(name = "describe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Everything about one app: the config in force, each worker in detail (state, CPU, memory,",
-                "heap, GC by collector, requests, latency), and the latest worker exits with their exit",
-                "codes or signals and when they happened."})
+        description = {"Everything about one app: config, workers, recent exits.",
+                "The config in force, each worker in detail (state, CPU, memory, heap,",
+                "GC by collector, requests, latency), and the latest worker exits with",
+                "their exit codes or signals and when they happened."})
 final class Describe implements Callable<Integer> {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 

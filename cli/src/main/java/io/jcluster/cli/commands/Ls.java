@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcluster ls}: every app and its workers. */
 @Command(name = "ls", aliases = {"list", "status"}, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"List apps and their workers: slot, pid, state, generation, uptime, restarts, CPU, memory (RSS)",
-                "and requests per second; --json adds the latest snapshot of every app's figures."})
+        description = {"List apps and their workers.",
+                "Per worker: slot, pid, state, generation, uptime, restarts, CPU, memory",
+                "(RSS) and requests per second; --json adds each app's latest snapshot."})
 final class Ls implements Callable<Integer> {
     @Spec
     CommandSpec spec;

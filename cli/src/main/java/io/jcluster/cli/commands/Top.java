@@ -32,10 +32,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcluster top}: the live dashboard of one app. */
 @Command(name = "top", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"A live dashboard of an app's workers: requests per second, latency, event-loop lag, CPU,",
-                "memory, heap and GC, with the app's totals and a sparkline of its requests per second.",
-                "Keys: q quit, up/down select, k restart the selected worker, r rolling reload (asks first),",
-                "+/- one worker more or less, s sort by the next column. NO_COLOR turns colors off."})
+        description = {"A live dashboard of an app's workers.",
+                "Per worker: requests per second, p99 latency, event-loop lag, CPU, RSS,",
+                "heap, GCs per second, GC time and the longest GC pause; above them the",
+                "app's totals and a sparkline of its requests per second over a minute.",
+                "Keys: q quit, up/down select, k restart the selected worker, r rolling",
+                "reload (asks first), +/- one worker more or less, s sort by the next",
+                "column. NO_COLOR turns colors off."})
 final class Top implements Callable<Integer> {
     /** Width of a {@code --once} frame when there is no terminal to measure. */
     static final int DEFAULT_WIDTH = 120;

@@ -97,7 +97,7 @@ class MetricsIT {
             assertEquals("1", tmux.display("#{alternate_on}"), "top draws on the alternate screen");
             List<Map<String, String>> frames = new ArrayList<>();
             List<String> headers = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
+            for (int i = 0; i < 8; i++) {
                 Thread.sleep(1000);
                 String screen = tmux.capture();
                 for (Map<String, String> row : rows(screen)) frames.add(row);
