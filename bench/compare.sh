@@ -23,6 +23,7 @@ need hyperfine hyperfine
 need node nodejs
 need npm npm
 bench_setup # wrk, curl, the built distribution, JCLUSTER_HOME, JC, JAR, PORT
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 WORK=$(mktemp -d /tmp/pm2-bench.XXXXXX)
 export PM2_HOME=$WORK/pm2-home
@@ -241,7 +242,8 @@ all() { echo "$*"; }
   echo
   echo "\`bench/compare.sh $RUNS\`: hello-netty under jcluster (2 workers) and a 10-line Node cluster app under"
   echo "PM2 $PM2_VERSION (cluster mode, 2 instances, wait_ready), $(java -version 2>&1 | head -1), node $(node --version);"
-  echo "loopback only. Medians of $RUNS runs unless said otherwise; every sample is listed."
+  echo "loopback only. Medians of $RUNS runs unless said otherwise; every sample is listed. Load average"
+  echo "before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows both sides)."
   echo
   echo "| measurement | jcluster | PM2 |"
   echo "| --- | --- | --- |"
