@@ -105,19 +105,9 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            String refusal = Peers.refusal(ctx.channel());
-            if (refusal != null) {
-                log.info("control.sock: refused a connection: %s", refusal);
-                ctx.close();
-                return;
+            if (Peers.admit(ctx, "control.sock", log, () -> requested, FIRST_REQUEST_TIMEOUT_MS, ": no request line")) {
+                ctx.fireChannelActive();
             }
-            ctx.executor().schedule(() -> {
-                if (!requested && ctx.channel().isActive()) {
-                    log.info("control.sock: closed a connection: no request line within %d ms", FIRST_REQUEST_TIMEOUT_MS);
-                    ctx.close();
-                }
-            }, FIRST_REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            ctx.fireChannelActive();
         }
 
         @Override

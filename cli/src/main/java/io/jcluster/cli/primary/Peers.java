@@ -35,6 +35,30 @@ public final class Peers {
         }
     }
 
+    /**
+     * Lets the peer of a new connection on {@code socket} in, or closes it with a logged reason
+     * when it is another user; then closes it too, logged as {@code silentWhat}, if
+     * {@code spoke} still says no after {@code silenceMillis}. Call from {@code channelActive}.
+     *
+     * @return whether the peer was let in
+     */
+    public static boolean admit(io.netty.channel.ChannelHandlerContext ctx, String socket, PrimaryLog log,
+                                java.util.function.BooleanSupplier spoke, long silenceMillis, String silentWhat) {
+        String refusal = refusal(ctx.channel());
+        if (refusal != null) {
+            log.info("%s: refused a connection: %s", socket, refusal);
+            ctx.close();
+            return false;
+        }
+        ctx.executor().schedule(() -> {
+            if (!spoke.getAsBoolean() && ctx.channel().isActive()) {
+                log.info("%s: closed a connection%s within %d ms", socket, silentWhat, silenceMillis);
+                ctx.close();
+            }
+        }, silenceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return true;
+    }
+
     /** Null when {@code ch}'s peer may talk to us, else the reason to refuse it. */
     public static String refusal(Channel ch) {
         PeerCredentials c = of(ch);

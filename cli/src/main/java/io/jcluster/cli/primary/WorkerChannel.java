@@ -101,22 +101,12 @@ final class WorkerChannel implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            String refusal = Peers.refusal(ctx.channel());
-            if (refusal != null) {
-                log.info("workers.sock: refused a connection: %s", refusal);
-                ctx.close();
-                return;
-            }
             PeerCredentials c = Peers.of(ctx.channel());
             peerPid = c == null ? 0 : c.pid();
-            ctx.executor().schedule(() -> {
-                if (!framed && ctx.channel().isActive()) {
-                    log.info("workers.sock: closed a connection from pid %d: no whole frame within %d ms", peerPid,
-                            FIRST_FRAME_TIMEOUT_MS);
-                    ctx.close();
-                }
-            }, FIRST_FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            ctx.fireChannelActive();
+            if (Peers.admit(ctx, "workers.sock", log, () -> framed, FIRST_FRAME_TIMEOUT_MS,
+                    " from pid " + peerPid + ": no whole frame")) {
+                ctx.fireChannelActive();
+            }
         }
 
         @Override
