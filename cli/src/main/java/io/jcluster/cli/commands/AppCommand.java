@@ -19,6 +19,12 @@ final class AppCommand {
         return names.contains("all") ? Apps.names(home) : names;
     }
 
+    /** "app 'x' is not running (running: a, b)": the message, and what does run. */
+    static String notRunning(Home home, AppNotRunningException e) {
+        List<String> running = Apps.names(home);
+        return e.getMessage() + (running.isEmpty() ? "" : " (running: " + String.join(", ", running) + ")");
+    }
+
     /**
      * Sends {@code request} to every app {@code names} stands for, printing "{@code <app>: <done>}"
      * after each success; returns the worst exit code.
@@ -54,8 +60,7 @@ final class AppCommand {
             err.flush();
             return reply.exitCode();
         } catch (AppNotRunningException e) {
-            List<String> running = Apps.names(home);
-            err.println("jcluster: " + e.getMessage() + (running.isEmpty() ? "" : " (running: " + String.join(", ", running) + ")"));
+            err.println("jcluster: " + notRunning(home, e));
             err.flush();
             return ExitException.FAILURE;
         } catch (IOException e) {

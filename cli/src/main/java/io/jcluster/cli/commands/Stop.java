@@ -35,7 +35,7 @@ final class Stop implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Home home = Home.fromEnvironment();
         PrintWriter out = spec.commandLine().getOut();
-        List<String> targets = names.contains("all") ? Apps.names(home) : names;
+        List<String> targets = AppCommand.targets(home, names);
         if (targets.isEmpty()) {
             out.println("no apps running");
             out.flush();
@@ -49,9 +49,7 @@ final class Stop implements Callable<Integer> {
                 out.flush();
             } catch (AppNotRunningException e) {
                 if (names.contains("all")) continue;
-                List<String> running = Apps.names(home);
-                spec.commandLine().getErr().println("jcluster: " + e.getMessage()
-                        + (running.isEmpty() ? "" : " (running: " + String.join(", ", running) + ")"));
+                spec.commandLine().getErr().println("jcluster: " + AppCommand.notRunning(home, e));
                 code = ExitException.FAILURE;
             } catch (ExitException e) {
                 spec.commandLine().getErr().println("jcluster: " + e.getMessage());

@@ -15,11 +15,6 @@ public final class LogTail {
     private LogTail() {}
 
     public static List<String> lastLines(Path file, int n) {
-        return lastLines(file, n, null);
-    }
-
-    /** The last {@code n} lines of {@code file}, leaving out those that start with {@code skipPrefix}. */
-    public static List<String> lastLines(Path file, int n, String skipPrefix) {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long len = f.length();
             int size = (int) Math.min(len, WINDOW);
@@ -28,7 +23,7 @@ public final class LogTail {
             f.readFully(buf);
             List<String> lines = new ArrayList<>(Arrays.asList(new String(buf, StandardCharsets.UTF_8).split("\r?\n")));
             if (size == WINDOW && lines.size() > 1) lines.remove(0); // a partial first line
-            lines.removeIf(l -> l.isBlank() || skipPrefix != null && l.startsWith(skipPrefix));
+            lines.removeIf(String::isBlank);
             return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
         } catch (IOException e) {
             return List.of();

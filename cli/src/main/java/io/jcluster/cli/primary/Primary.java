@@ -10,6 +10,7 @@ import io.jcluster.cli.config.ByteSize;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
+import io.jcluster.cli.metrics.ProcessMemory;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -791,12 +792,13 @@ public final class Primary implements AutoCloseable {
                 hung(w, deadlocked + " deadlocked thread(s)");
                 continue;
             }
-            w.rssBytes(Signals.rss(w.pid()));
             long max = health.maxMemory().bytes();
-            if (max > 0 && w.rssBytes() > max) {
+            if (max <= 0) continue; // no limit: the metrics snapshot reads RSS for the figures
+            Long rss = ProcessMemory.rssBytes(w.pid());
+            if (rss != null && rss > max) {
                 if (w.overMemorySince() == null) w.overMemorySince(now);
                 if (Duration.between(w.overMemorySince(), now).compareTo(health.memoryGrace()) >= 0) {
-                    overMemory(w, "rss " + new ByteSize(w.rssBytes()).human() + " over max_memory " + health.maxMemory().human()
+                    overMemory(w, "rss " + new ByteSize(rss).human() + " over max_memory " + health.maxMemory().human()
                             + " for " + Durations.format(health.memoryGrace()));
                 }
             } else {

@@ -1,14 +1,10 @@
 package io.jcluster.cli.primary;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** What the JDK cannot do to a process by itself: send it an arbitrary signal, read its RSS. */
+/** What the JDK cannot do to a process by itself: send it an arbitrary signal. */
 final class Signals {
-    private static final long PAGE_SIZE = 4096;
-
     private Signals() {}
 
     /** Sends {@code signal} (a name like {@code QUIT}) to {@code pid}; false when it could not be sent. */
@@ -22,16 +18,6 @@ final class Signals {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    /** The resident set size of {@code pid} in bytes, or 0 when it cannot be read. */
-    static long rss(long pid) {
-        try {
-            String[] statm = Files.readString(Path.of("/proc", Long.toString(pid), "statm")).trim().split("\\s+");
-            return Long.parseLong(statm[1]) * PAGE_SIZE;
-        } catch (IOException | RuntimeException e) {
-            return 0;
         }
     }
 }

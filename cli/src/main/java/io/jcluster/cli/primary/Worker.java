@@ -30,7 +30,6 @@ final class Worker {
     private boolean retiring;
     private String killReason;
     private ScheduledFuture<?> pendingKill;
-    private long rssBytes;
     private Instant overMemorySince;
     private WorkerOutput output;
 
@@ -59,8 +58,6 @@ final class Worker {
     WorkerOutput output() { return output; }
     void output(WorkerOutput o) { output = o; }
     String killReason() { return killReason; }
-    long rssBytes() { return rssBytes; }
-    void rssBytes(long b) { rssBytes = b; }
     Instant overMemorySince() { return overMemorySince; }
     void overMemorySince(Instant t) { overMemorySince = t; }
 

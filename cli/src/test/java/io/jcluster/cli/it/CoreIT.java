@@ -41,9 +41,7 @@ class CoreIT {
         assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         sandbox = new Sandbox();
         port = Sandbox.freePort();
-        Sandbox.Result r = sandbox.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "2", "-p",
-                Integer.toString(port), "--name", "hello");
-        assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.primaryLog("hello"));
+        sandbox.startHello("hello", port);
     }
 
     @AfterAll

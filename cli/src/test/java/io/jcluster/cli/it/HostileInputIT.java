@@ -58,9 +58,7 @@ class HostileInputIT {
         assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         sandbox = new Sandbox();
         port = Sandbox.freePort();
-        Sandbox.Result r = sandbox.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "2", "-p",
-                Integer.toString(port), "--name", APP);
-        assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.primaryLog(APP));
+        sandbox.startHello(APP, port);
         JsonNode app = sandbox.app(APP);
         primaryPid = app.get("primaryPid").asLong();
         workerPids = pids(app);

@@ -88,6 +88,12 @@ final class Sandbox implements AutoCloseable {
         return pb.start();
     }
 
+    /** Starts hello-netty as {@code name} with two workers on {@code port}, and checks that it started. */
+    void startHello(String name, int port) throws IOException, InterruptedException {
+        Result r = cli("start", HELLO_JAR.toAbsolutePath().toString(), "-i", "2", "-p", Integer.toString(port), "--name", name);
+        assertTrue(r.code() == 0, () -> "start failed: " + r.all() + "\n" + primaryLog(name));
+    }
+
     /** {@code ls --json} of one app. */
     JsonNode app(String name) throws IOException, InterruptedException {
         Result r = cli("ls", "--json", name);
