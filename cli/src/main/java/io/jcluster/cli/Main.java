@@ -4,8 +4,10 @@ import io.jcluster.cli.commands.ExitException;
 import io.jcluster.cli.commands.JClusterCommand;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.control.ControlReply;
-import io.jcluster.cli.control.ControlRequest;
-import io.jcluster.cli.control.Json;
+import io.jcluster.cli.control.RecordJson;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
 import picocli.CommandLine;
 
 /** {@code jcluster}: the command line entry point. */
@@ -13,21 +15,49 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        Thread warmUp = new Thread(Main::warmUpJson, "json-warm-up");
+        // picocli looks for Groovy (a class path miss opens every jar) and registers converters for
+        // java.sql and java.time types (loading and initialising them) unless told not to; no option
+        // of jcluster has such a type.
+        System.setProperty("picocli.disable.closures", "true");
+        System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+        Thread warmUp = new Thread(Main::warmUpClient, "client-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
-        int code = commandLine().execute(args);
+        int code = commandLine(args).execute(args);
         System.exit(code);
     }
 
     /**
-     * Builds Jackson's (de)serializers for the control protocol on another core while picocli reads
-     * the command model: most commands talk to a primary, and both take tens of milliseconds in a
-     * fresh JVM. Nothing depends on it finishing.
+     * The command line that can run {@code args}: the root and only the subcommand they name (the
+     * first word that is not an option; the root's own options take no value), or the root alone for
+     * {@code --version}. Help, a mistyped command and anything else get the whole command line, which
+     * lists and suggests every subcommand.
      */
-    private static void warmUpJson() {
-        Json.MAPPER.writerFor(ControlRequest.class);
-        Json.MAPPER.readerFor(ControlReply.class);
+    public static CommandLine commandLine(String[] args) {
+        boolean versionOnly = args.length > 0;
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                Class<?> sub = JClusterCommand.subcommand(arg);
+                return sub == null ? commandLine() : withErrorHandling(root().addSubcommand(sub));
+            }
+            versionOnly &= arg.equals("-V") || arg.equals("--version");
+        }
+        return versionOnly ? withErrorHandling(root()) : commandLine();
+    }
+
+    /**
+     * Prepares the JDK's Unix sockets (their first use sets up a {@code SecureRandom}) and the reading
+     * of replies on another core while picocli reads the command model: most commands talk to a
+     * primary, and each of these takes milliseconds in a fresh JVM. Nothing depends on it finishing.
+     */
+    private static void warmUpClient() {
+        try {
+            SocketChannel.open(StandardProtocolFamily.UNIX).close();
+            RecordJson.read("{\"ok\":true,\"status\":{\"workers\":[{\"lastExit\":{},\"heartbeat\":{}}]},"
+                    + "\"metrics\":{\"workers\":[{\"collectors\":[]}],\"totals\":{}}}", ControlReply.class);
+        } catch (IOException | RuntimeException e) {
+            // Only a warm-up: the command itself reports what goes wrong.
+        }
     }
 
     /**
@@ -36,7 +66,17 @@ public final class Main {
      * anything else prints one line (the stack trace with {@code JCLUSTER_DEBUG=1}) and exits 1.
      */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new JClusterCommand());
+        CommandLine cl = root();
+        for (Class<?> sub : JClusterCommand.SUBCOMMANDS) cl.addSubcommand(sub);
+        return withErrorHandling(cl);
+    }
+
+    private static CommandLine root() {
+        return new CommandLine(new JClusterCommand());
+    }
+
+    /** Sets the handler on {@code cl} and the subcommands it has now: picocli does not pass it on to ones added later. */
+    private static CommandLine withErrorHandling(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             var err = line.getErr();
             if (e instanceof ExitException x) {

@@ -53,11 +53,12 @@ public final class CdsTraining {
         commands.add(List.of("stop", "train"));
         StringBuilder codes = new StringBuilder();
         for (List<String> c : commands) {
-            CommandLine cl = Main.commandLine();
+            String[] line = c.toArray(String[]::new);
+            CommandLine cl = Main.commandLine(line);
             StringWriter err = new StringWriter();
             cl.setOut(new PrintWriter(new StringWriter()));
             cl.setErr(new PrintWriter(err));
-            int code = cl.execute(c.toArray(String[]::new));
+            int code = cl.execute(line);
             codes.append(String.join(" ", c).replace(home.toString(), "~")).append(" -> ").append(code).append("; ");
             if (c.get(0).equals("ls") && code != 0) System.out.println("training: ls failed: " + err);
         }

@@ -1,5 +1,6 @@
 package io.jcluster.cli.control;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,8 +14,9 @@ import java.nio.file.Path;
 import java.net.StandardProtocolFamily;
 
 /**
- * The CLI's end of an app's {@code control.sock}: JSON lines over a JDK Unix socket (no netty, so
- * commands start fast). Not thread-safe: one request at a time.
+ * The CLI's end of an app's {@code control.sock}: JSON lines over a JDK Unix socket, read and
+ * written with {@link RecordJson} (neither netty nor jackson-databind, so that commands start fast).
+ * Not thread-safe: one request at a time.
  */
 public final class ControlClient implements AutoCloseable {
     private final SocketChannel channel;
@@ -55,7 +57,7 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends {@code request} without waiting; {@link #next()} reads the replies. */
     public void send(ControlRequest request) throws IOException {
-        byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (RecordJson.write(request) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.wrap(line);
         while (buf.hasRemaining()) channel.write(buf);
     }
@@ -64,7 +66,11 @@ public final class ControlClient implements AutoCloseable {
     public ControlReply next() throws IOException {
         String reply = in.readLine();
         if (reply == null) throw new IOException("the primary closed the connection without answering");
-        return Json.MAPPER.readValue(reply, ControlReply.class);
+        try {
+            return RecordJson.read(reply, ControlReply.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException("the primary's reply is not one this jcluster reads (" + e.getOriginalMessage() + ")", e);
+        }
     }
 
     @Override

@@ -29,8 +29,6 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static final String RELOAD = "reload";
     public static final String SCALE = "scale";
 
-    /** One JSON value per line: {@code {"command":"ls"}}} is not a request with a stray brace. */
-    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** A request with no arguments. */
     public ControlRequest(String command) {
@@ -65,7 +63,7 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static ControlRequest parse(String line) throws BadRequestException {
         JsonNode tree;
         try {
-            tree = STRICT.readTree(line);
+            tree = Strict.READER.readTree(line);
         } catch (JsonProcessingException e) {
             throw new BadRequestException("not JSON: " + abbreviate(e.getOriginalMessage()));
         }
@@ -79,6 +77,14 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new BadRequestException("not a control request: " + abbreviate(e.getMessage()));
         }
+    }
+
+    /**
+     * One JSON value per line: {@code {"command":"ls"}}} is not a request with a stray brace. In a
+     * holder of its own so that the CLI, which only writes requests, never builds it.
+     */
+    private static final class Strict {
+        static final ObjectReader READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     private static String abbreviate(String s) {

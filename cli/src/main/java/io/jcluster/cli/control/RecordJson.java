@@ -1,0 +1,195 @@
+package io.jcluster.cli.control;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The control protocol's records as JSON on the CLI's side, with jackson-core's streaming parser
+ * and generator alone. jackson-databind does the same work on the primary's side, but building its
+ * (de)serializers for these records takes 60-80 ms in a fresh JVM: more than a whole
+ * {@code jcluster ls} may take.
+ *
+ * <p>It reads what databind writes for the records: an object per record, keyed by component name
+ * (unknown keys are skipped, missing ones read as null, or 0 and false for primitives); arrays for
+ * lists; objects for maps; numbers, strings and booleans for the scalars; and anything for
+ * {@code Object} (maps, lists, strings, {@code Integer}, {@code Long}, {@code Double},
+ * {@code Boolean}, as databind reads untyped values).
+ */
+public final class RecordJson {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final Map<Class<?>, Constructor<?>> CONSTRUCTORS = new HashMap<>();
+
+    private RecordJson() {}
+
+    /** Reads {@code json}, one JSON value, as a {@code type}; anything else is an {@link IOException} that says what. */
+    public static <T extends Record> T read(String json, Class<T> type) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            if (p.nextToken() == null) throw new JsonParseException(p, "no JSON value");
+            T value = type.cast(value(p, type));
+            if (p.nextToken() != null) throw new JsonParseException(p, "more than one JSON value");
+            return value;
+        }
+    }
+
+    /** {@code record} as a JSON object of its non-null components: scalars only (what requests hold). */
+    public static String write(Record record) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            for (RecordComponent c : record.getClass().getRecordComponents()) {
+                Object v = component(record, c);
+                if (v == null) continue;
+                g.writeFieldName(c.getName());
+                if (v instanceof Number || v instanceof Boolean || v instanceof String) g.writeObject(v);
+                else throw new IllegalArgumentException(c + " is not a scalar");
+            }
+            g.writeEndObject();
+        }
+        return out.toString();
+    }
+
+    private static Object value(JsonParser p, Type type) throws IOException {
+        Class<?> raw = raw(type);
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL) return raw.isPrimitive() ? zero(raw) : null;
+        if (raw == Object.class) return untyped(p);
+        if (raw.isRecord()) return record(p, raw);
+        if (raw == List.class) {
+            expect(p, JsonToken.START_ARRAY, type);
+            List<Object> list = new ArrayList<>();
+            Type element = argument(type, 0);
+            while (p.nextToken() != JsonToken.END_ARRAY) list.add(value(p, element));
+            return list;
+        }
+        if (raw == Map.class) {
+            expect(p, JsonToken.START_OBJECT, type);
+            Map<String, Object> map = new LinkedHashMap<>();
+            Type valueType = argument(type, 1);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                map.put(key, value(p, valueType));
+            }
+            return map;
+        }
+        if (raw == String.class) {
+            if (!t.isScalarValue()) throw new JsonParseException(p, "expected a string, found " + t);
+            return p.getValueAsString();
+        }
+        if (raw == boolean.class || raw == Boolean.class) {
+            if (!t.isBoolean()) throw new JsonParseException(p, "expected true or false, found " + t);
+            return p.getBooleanValue();
+        }
+        if (!t.isNumeric()) throw new JsonParseException(p, "expected a number, found " + t);
+        if (raw == int.class || raw == Integer.class) return p.getIntValue();
+        if (raw == long.class || raw == Long.class) return p.getLongValue();
+        if (raw == double.class || raw == Double.class) return p.getDoubleValue();
+        throw new IllegalArgumentException("cannot read a " + type);
+    }
+
+    private static Object record(JsonParser p, Class<?> type) throws IOException {
+        expect(p, JsonToken.START_OBJECT, type);
+        RecordComponent[] components = type.getRecordComponents();
+        Object[] args = new Object[components.length];
+        boolean[] seen = new boolean[components.length];
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            int i = indexOf(components, name);
+            if (i < 0) {
+                p.skipChildren();
+            } else {
+                args[i] = value(p, components[i].getGenericType());
+                seen[i] = true;
+            }
+        }
+        for (int i = 0; i < components.length; i++) {
+            Class<?> c = components[i].getType();
+            if (!seen[i] && c.isPrimitive()) args[i] = zero(c);
+        }
+        try {
+            return constructor(type, components).newInstance(args);
+        } catch (InvocationTargetException | InstantiationException | IllegalAccessException e) {
+            throw new JsonParseException(p, "not a " + type.getSimpleName() + ": " + e.getCause());
+        }
+    }
+
+    private static Object untyped(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
+            case START_OBJECT -> value(p, Map.class);
+            case START_ARRAY -> value(p, List.class);
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberValue();
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE, VALUE_FALSE -> p.getBooleanValue();
+            default -> throw new JsonParseException(p, "unexpected " + p.currentToken());
+        };
+    }
+
+    private static void expect(JsonParser p, JsonToken token, Type type) throws JsonParseException {
+        if (p.currentToken() != token) {
+            throw new JsonParseException(p, "expected " + token.asString() + " for a " + raw(type).getSimpleName()
+                    + ", found " + p.currentToken());
+        }
+    }
+
+    private static int indexOf(RecordComponent[] components, String name) {
+        for (int i = 0; i < components.length; i++) if (components[i].getName().equals(name)) return i;
+        return -1;
+    }
+
+    private static synchronized Constructor<?> constructor(Class<?> type, RecordComponent[] components) {
+        return CONSTRUCTORS.computeIfAbsent(type, t -> {
+            Class<?>[] types = new Class<?>[components.length];
+            for (int i = 0; i < components.length; i++) types[i] = components[i].getType();
+            try {
+                Constructor<?> c = t.getDeclaredConstructor(types);
+                c.setAccessible(true);
+                return c;
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException("a record without its canonical constructor: " + t, e);
+            }
+        });
+    }
+
+    private static Object component(Record record, RecordComponent c) {
+        try {
+            return c.getAccessor().invoke(record);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + c, e);
+        }
+    }
+
+    private static Class<?> raw(Type type) {
+        if (type instanceof Class<?> c) return c;
+        if (type instanceof ParameterizedType p) return (Class<?>) p.getRawType();
+        throw new IllegalArgumentException("cannot read a " + type);
+    }
+
+    private static Type argument(Type type, int index) {
+        return type instanceof ParameterizedType p ? p.getActualTypeArguments()[index] : Object.class;
+    }
+
+    private static Object zero(Class<?> primitive) {
+        if (primitive == boolean.class) return false;
+        if (primitive == int.class) return 0;
+        if (primitive == long.class) return 0L;
+        if (primitive == double.class) return 0.0;
+        throw new IllegalArgumentException("cannot read a " + primitive);
+    }
+}
