@@ -6,6 +6,7 @@ import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.RecordJson;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.SocketChannel;
 import picocli.CommandLine;
@@ -20,7 +21,7 @@ public final class Main {
         // of jcluster has such a type.
         System.setProperty("picocli.disable.closures", "true");
         System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
-        Thread warmUp = new Thread(Main::warmUpClient, "client-warm-up");
+        Thread warmUp = new Thread(new ClientWarmUp(), "client-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
         int code = commandLine(args).execute(args);
@@ -49,14 +50,18 @@ public final class Main {
      * Prepares the JDK's Unix sockets (their first use sets up a {@code SecureRandom}) and the reading
      * of replies on another core while picocli reads the command model: most commands talk to a
      * primary, and each of these takes milliseconds in a fresh JVM. Nothing depends on it finishing.
+     * (Main has classes rather than lambdas: a lambda's first call spins classes at run time.)
      */
-    private static void warmUpClient() {
-        try {
-            SocketChannel.open(StandardProtocolFamily.UNIX).close();
-            RecordJson.read("{\"ok\":true,\"status\":{\"workers\":[{\"lastExit\":{},\"heartbeat\":{}}]},"
-                    + "\"metrics\":{\"workers\":[{\"collectors\":[]}],\"totals\":{}}}", ControlReply.class);
-        } catch (IOException | RuntimeException e) {
-            // Only a warm-up: the command itself reports what goes wrong.
+    private static final class ClientWarmUp implements Runnable {
+        @Override
+        public void run() {
+            try {
+                SocketChannel.open(StandardProtocolFamily.UNIX).close();
+                RecordJson.read("{\"ok\":true,\"status\":{\"workers\":[{\"lastExit\":{},\"heartbeat\":{}}]},"
+                        + "\"metrics\":{\"workers\":[{\"collectors\":[]}],\"totals\":{}}}", ControlReply.class);
+            } catch (IOException | RuntimeException e) {
+                // Only a warm-up: the command itself reports what goes wrong.
+            }
         }
     }
 
@@ -77,8 +82,14 @@ public final class Main {
 
     /** Sets the handler on {@code cl} and the subcommands it has now: picocli does not pass it on to ones added later. */
     private static CommandLine withErrorHandling(CommandLine cl) {
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            var err = line.getErr();
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    private static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine line, CommandLine.ParseResult parsed) {
+            PrintWriter err = line.getErr();
             if (e instanceof ExitException x) {
                 if (x.getMessage() != null) err.println("jcluster: " + x.getMessage());
                 err.flush();
@@ -93,7 +104,6 @@ public final class Main {
             if (System.getenv("JCLUSTER_DEBUG") != null) e.printStackTrace(err);
             err.flush();
             return ExitException.FAILURE;
-        });
-        return cl;
+        }
     }
 }

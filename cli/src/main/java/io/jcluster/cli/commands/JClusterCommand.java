@@ -1,7 +1,7 @@
 package io.jcluster.cli.commands;
 
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -22,17 +22,34 @@ public final class JClusterCommand implements Runnable {
             Scale.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Doctor.class, Startup.class,
             Completion.class, PrimaryCommand.class);
 
-    @Spec
-    CommandSpec spec;
+    /**
+     * Each subcommand by its name and by each alias. The same names are in the subcommands'
+     * annotations ({@code JClusterCommandTest} checks that they agree): reading those annotations
+     * to find one takes milliseconds the first time.
+     */
+    static final Map<String, Class<?>> BY_NAME = Map.ofEntries(
+            Map.entry("start", Start.class),
+            Map.entry("stop", Stop.class), Map.entry("delete", Stop.class),
+            Map.entry("reload", Reload.class),
+            Map.entry("restart", Restart.class),
+            Map.entry("scale", Scale.class),
+            Map.entry("ls", Ls.class), Map.entry("list", Ls.class), Map.entry("status", Ls.class),
+            Map.entry("top", Top.class),
+            Map.entry("describe", Describe.class),
+            Map.entry("logs", Logs.class), Map.entry("log", Logs.class),
+            Map.entry("flush", Flush.class),
+            Map.entry("doctor", Doctor.class),
+            Map.entry("startup", Startup.class),
+            Map.entry("completion", Completion.class),
+            Map.entry("__primary", PrimaryCommand.class));
 
     /** The subcommand called {@code word} (a name or an alias), or null. */
     public static Class<?> subcommand(String word) {
-        for (Class<?> c : SUBCOMMANDS) {
-            Command command = c.getAnnotation(Command.class);
-            if (command.name().equals(word) || Arrays.asList(command.aliases()).contains(word)) return c;
-        }
-        return null;
+        return BY_NAME.get(word);
     }
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {

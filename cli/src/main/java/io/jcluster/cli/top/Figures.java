@@ -1,6 +1,7 @@
 package io.jcluster.cli.top;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /**
  * How figures are written in {@code top}, {@code ls} and {@code describe}: short, fixed meaning,
@@ -84,7 +85,13 @@ public final class Figures {
         return s / 86400 + "d" + (s % 86400 / 3600 == 0 ? "" : s % 86400 / 3600 + "h");
     }
 
+    /**
+     * {@code v} with {@code decimals} digits after the point, rounded half up from its shortest
+     * decimal form, as {@code %.Nf} does; without {@link String#format}, whose first use costs a
+     * {@code jcluster ls} several milliseconds.
+     */
     private static String fixed(double v, int decimals) {
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+        if (!Double.isFinite(v)) return Double.toString(v);
+        return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
     }
 }
