@@ -16,16 +16,24 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        startUp();
+        int code = commandLine(args).execute(args);
+        System.exit(code);
+    }
+
+    /**
+     * What {@code main} does before it reads the command line (the class-data training run calls it
+     * too, so that the archive holds what it loads).
+     */
+    public static void startUp() {
         // picocli looks for Groovy (a class path miss opens every jar) and registers converters for
         // java.sql and java.time types (loading and initialising them) unless told not to; no option
         // of jcluster has such a type.
         System.setProperty("picocli.disable.closures", "true");
         System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
-        Thread warmUp = new Thread(new ClientWarmUp(), "client-warm-up");
+        Thread warmUp = new Thread(new WarmUp(), "warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
-        int code = commandLine(args).execute(args);
-        System.exit(code);
     }
 
     /**
@@ -35,24 +43,28 @@ public final class Main {
      * lists and suggests every subcommand.
      */
     public static CommandLine commandLine(String[] args) {
+        Class<?> sub = subcommand(args);
+        if (sub != null) return withErrorHandling(root().addSubcommand(sub));
         boolean versionOnly = args.length > 0;
-        for (String arg : args) {
-            if (!arg.startsWith("-")) {
-                Class<?> sub = JClusterCommand.subcommand(arg);
-                return sub == null ? commandLine() : withErrorHandling(root().addSubcommand(sub));
-            }
-            versionOnly &= arg.equals("-V") || arg.equals("--version");
-        }
+        for (String arg : args) versionOnly &= arg.equals("-V") || arg.equals("--version");
         return versionOnly ? withErrorHandling(root()) : commandLine();
+    }
+
+    /** The subcommand {@code args} name, or null: their first word that is not an option, if it is one. */
+    private static Class<?> subcommand(String[] args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) return JClusterCommand.subcommand(arg);
+        }
+        return null;
     }
 
     /**
      * Prepares the JDK's Unix sockets (their first use sets up a {@code SecureRandom}) and the reading
-     * of replies on another core while picocli reads the command model: most commands talk to a
+     * of replies on another core while picocli builds the command model: most commands talk to a
      * primary, and each of these takes milliseconds in a fresh JVM. Nothing depends on it finishing.
      * (Main has classes rather than lambdas: a lambda's first call spins classes at run time.)
      */
-    private static final class ClientWarmUp implements Runnable {
+    private static final class WarmUp implements Runnable {
         @Override
         public void run() {
             try {

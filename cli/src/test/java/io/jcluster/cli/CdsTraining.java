@@ -22,13 +22,13 @@ import picocli.CommandLine;
  * answers with a canned reply, so that reading a reply and printing the table are in the list too.
  */
 public final class CdsTraining {
+    /** The answer to every request: an app with a worker and the figures {@code ls} shows (fields it does not know are ignored, missing ones are null). */
     private static final String REPLY = "{\"ok\":true,\"status\":{\"name\":\"train\",\"state\":\"online\",\"port\":8080,"
             + "\"listen\":\"handoff\",\"primaryPid\":1,\"uptimeMillis\":1000,\"workers\":[{\"slot\":0,\"pid\":2,"
             + "\"state\":\"ready\",\"generation\":1,\"restarts\":1,\"uptimeMillis\":900,\"lastExit\":{\"slot\":0,\"pid\":3,"
             + "\"generation\":1,\"code\":137,\"signal\":\"KILL\",\"atEpochMillis\":1,\"reason\":\"crashed\",\"lastLines\":[\"x\"]},"
-            + "\"heartbeat\":{\"heapUsed\":\"1\"}}]}}\n";
-    /** A metrics answer with the figures {@code ls} shows; fields it does not know are ignored, missing ones are null. */
-    private static final String METRICS = "{\"ok\":true,\"metrics\":{\"app\":\"train\",\"state\":\"online\",\"atEpochMillis\":1,"
+            + "\"heartbeat\":{\"heapUsed\":\"1\"}}]},"
+            + "\"metrics\":{\"app\":\"train\",\"state\":\"online\",\"atEpochMillis\":1,"
             + "\"intervalMillis\":1000,\"workers\":[{\"slot\":0,\"pid\":2,\"state\":\"ready\",\"generation\":1,\"restarts\":1,"
             + "\"uptimeMillis\":900,\"cpuPercent\":1.5,\"rssBytes\":1048576,\"heapUsedBytes\":1024,\"heapMaxBytes\":4096,"
             + "\"requestsPerSecond\":10.0,\"latencyP99Millis\":1.25,\"gcPerSecond\":0.5}]}}\n";
@@ -36,6 +36,7 @@ public final class CdsTraining {
     private CdsTraining() {}
 
     public static void main(String[] args) throws Exception {
+        Main.startUp();
         Path home = Files.createTempDirectory("jcluster-cds-");
         System.setProperty("jcluster.home", home.toString());
         Path run = Files.createDirectories(home.resolve("run/train"));
@@ -69,7 +70,7 @@ public final class CdsTraining {
         System.out.println("trained on " + commands.size() + " commands: " + codes);
     }
 
-    /** Answers every request line of every connection: metrics requests with {@link #METRICS}, others with {@link #REPLY}. */
+    /** Answers every request line of every connection with {@link #REPLY}. */
     private static void answer(ServerSocketChannel server) {
         while (server.isOpen()) {
             try (SocketChannel ch = server.accept()) {
@@ -82,8 +83,7 @@ public final class CdsTraining {
                             line.append(c);
                             continue;
                         }
-                        String reply = line.indexOf("\"metrics\"") >= 0 ? METRICS : REPLY;
-                        ch.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+                        ch.write(ByteBuffer.wrap(REPLY.getBytes(StandardCharsets.UTF_8)));
                         line.setLength(0);
                     }
                 }

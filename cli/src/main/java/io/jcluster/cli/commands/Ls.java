@@ -52,8 +52,7 @@ final class Ls implements Callable<Integer> {
                 ControlReply reply = client.call(new ControlRequest(ControlRequest.LS));
                 if (reply.ok() && reply.status() != null) {
                     apps.add(reply.status());
-                    ControlReply metrics = client.call(new ControlRequest(ControlRequest.METRICS));
-                    if (metrics.ok() && metrics.metrics() != null) figures.put(name, metrics.metrics());
+                    if (reply.metrics() != null) figures.put(name, reply.metrics());
                 } else {
                     problems.add(name + ": " + reply.error());
                 }

@@ -17,7 +17,7 @@ import java.util.Map;
  * @param status   the app, for requests that return it
  * @param progress a step of a long request (reload, scale); null on the final answer
  * @param code     the exit code the CLI should end with when {@code ok} is false (1 or 2)
- * @param metrics  the latest snapshot ({@code metrics}, {@code describe}, and each line of a stream)
+ * @param metrics  the latest snapshot ({@code ls}, {@code metrics}, {@code describe}, and each line of a stream)
  * @param history  the app's totals over the last minute, oldest first ({@code metrics}; a stream's first line)
  * @param config   the config in force, table by table ({@code describe})
  * @param exits    the latest worker exits, oldest first ({@code describe})

@@ -130,7 +130,8 @@ public final class ControlServer implements AutoCloseable {
             CompletableFuture<ControlReply> answer = switch (command) {
                 case ControlRequest.METRICS -> MetricsRequests.metrics(primary);
                 case ControlRequest.DESCRIBE -> MetricsRequests.describe(primary);
-                case ControlRequest.PING, ControlRequest.LS -> primary.status().thenApply(ControlReply::ok);
+                case ControlRequest.PING -> primary.status().thenApply(ControlReply::ok);
+                case ControlRequest.LS -> MetricsRequests.ls(primary);
                 case ControlRequest.AWAIT_READY -> primary.awaitReady().thenApply(ControlReply::ok);
                 case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null));
                 case ControlRequest.RELOAD -> primary.reload(progress).thenApply(ControlReply::ok);

@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The control socket's figures: {@code metrics} (the latest snapshot and the last minute of totals,
- * once or as a stream) and {@code describe} (the config in force, the app, its latest snapshot and
+ * The control socket's figures: {@code ls} (the app and its latest snapshot), {@code metrics} (the
+ * latest snapshot and the last minute of totals, once or as a stream) and {@code describe} (the config in force, the app, its latest snapshot and
  * recent exits).
  */
 final class MetricsRequests {
@@ -26,6 +26,13 @@ final class MetricsRequests {
         AppMetrics m = primary.metrics();
         return CompletableFuture.completedFuture(
                 new ControlReply(true, null, null, null, null, null, m.latest(), m.history(HISTORY), null, null));
+    }
+
+    /** The answer to {@code ls}: the app and its latest snapshot, what one {@code jcluster ls} line shows. */
+    static CompletableFuture<ControlReply> ls(Primary primary) {
+        AppMetrics m = primary.metrics();
+        return primary.status().thenApply(status -> new ControlReply(true, null, null, status, null, null, m.latest(), null,
+                null, null));
     }
 
     /** The answer to {@code describe}. */

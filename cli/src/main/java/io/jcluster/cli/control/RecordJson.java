@@ -41,6 +41,7 @@ public final class RecordJson {
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() == null) throw new JsonParseException(p, "no JSON value");
             T value = type.cast(value(p, type));
+            if (value == null) throw new JsonParseException(p, "null, not a " + type.getSimpleName());
             if (p.nextToken() != null) throw new JsonParseException(p, "more than one JSON value");
             return value;
         }

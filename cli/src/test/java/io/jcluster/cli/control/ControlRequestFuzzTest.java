@@ -68,7 +68,7 @@ class ControlRequestFuzzTest {
         assertTrue(parsed > 300 && refused > 5_000, "parsed " + parsed + ", refused " + refused);
     }
 
-    private static String mutate(String s, Random random) {
+    static String mutate(String s, Random random) {
         StringBuilder b = new StringBuilder(s);
         for (int n = 1 + random.nextInt(4); n > 0; n--) {
             int p = random.nextInt(b.length() + 1);
@@ -83,7 +83,7 @@ class ControlRequestFuzzTest {
         return b.toString();
     }
 
-    private static String randomText(Random random) {
+    static String randomText(Random random) {
         StringBuilder b = new StringBuilder();
         for (int n = random.nextInt(80); n > 0; n--) b.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
         return b.toString();
