@@ -82,6 +82,8 @@ public final class Primary implements AutoCloseable {
     private boolean everOnline;
     private boolean stopping;
     private boolean steeringWarned;
+    /** Whether the slot sockets stopped listening because every slot errored (see {@link #refuseIfAllErrored()}). */
+    private boolean refusing;
     /** The change under way (reload, scale, restart), in words, or null. */
     private String change;
 
@@ -564,6 +566,13 @@ public final class Primary implements AutoCloseable {
 
     /** Starts a worker process for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
     private Worker spawnWorker(Slot slot, AppConfig cfg, long gen) {
+        String notListening = listenAgain();
+        if (notListening != null) {
+            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(), notListening, List.of());
+            metrics.exited(exit);
+            slot.lastExit(exit);
+            return null;
+        }
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
         command.add(cfg.java().toString());
@@ -704,6 +713,7 @@ public final class Primary implements AutoCloseable {
             slot.errored(why);
             log.info("slot %d: errored: %s; not restarting it (jcluster restart clears this)", slot.index(), why);
             for (String line : exit.lastLines()) log.info("slot %d:   | %s", slot.index(), line);
+            refuseIfAllErrored();
         } else {
             log.info("slot %d: worker pid %d %s (%s); restarting in %s", slot.index(), exit.pid(), exit.reason(),
                     exit.describe(), Durations.format(delay));
@@ -750,11 +760,65 @@ public final class Primary implements AutoCloseable {
     }
 
     /**
+     * With every slot errored nobody will accept the connections that queue on the slot sockets:
+     * they would wait until their clients give up. So the sockets stop listening, keeping the port:
+     * connections are refused at once, as from a stopped server (and as PM2's cluster mode does
+     * once its workers are gone), until {@link #listenAgain()} before the next worker starts.
+     */
+    private void refuseIfAllErrored() {
+        if (refusing || stopping || config.listen() != Listen.HANDOFF || slots.isEmpty()) return;
+        for (Slot slot : slots) {
+            if (!slot.errored() || slot.worker() != null || slot.surge() != null || slot.socket() == null) return;
+        }
+        steering.steerTo(Set.of()); // no slot is healthy: no program, so the kernel's group can empty
+        for (Slot slot : slots) {
+            steering.leaving(slot.socket());
+            try {
+                slot.socket().stopListening();
+            } catch (IOException e) {
+                log.info("slot %d: could not stop listening (%s); its connections wait until their clients give up",
+                        slot.index(), e.getMessage());
+            }
+        }
+        refusing = true;
+        log.info("every slot errored: port %d refuses connections until jcluster restart", config.port());
+    }
+
+    /** Undoes {@link #refuseIfAllErrored()}; returns why the sockets could not listen again, or null. */
+    private String listenAgain() {
+        if (!refusing) return null;
+        List<Slot> listening = new ArrayList<>();
+        for (Slot slot : slots) {
+            try {
+                slot.socket().listenAgain();
+                steering.joined(slot.socket());
+                listening.add(slot);
+            } catch (IOException e) {
+                for (Slot back : listening) {
+                    steering.leaving(back.socket());
+                    try {
+                        back.socket().stopListening();
+                    } catch (IOException ignored) {
+                        // it keeps listening, with no worker: as before this feature
+                    }
+                }
+                return "could not listen on port " + config.port() + " again (" + e.getMessage() + "); it is held by "
+                        + PortOwners.describeOwner(config.port());
+            }
+        }
+        refusing = false;
+        log.info("listening on port %d again", config.port());
+        return null;
+    }
+
+    /**
      * Points new connections at the slots that have a ready worker (when some do not). Returns
      * false when the kernel will not take the steering program.
      */
     private boolean steer() {
         if (config.listen() != Listen.HANDOFF) return true;
+        refuseIfAllErrored();
+        if (refusing) return true;
         Set<SlotSocket> healthy = new HashSet<>();
         for (Slot s : slots) {
             if (!s.leaving() && s.serving() != null && s.socket() != null) healthy.add(s.socket());
@@ -898,6 +962,7 @@ public final class Primary implements AutoCloseable {
             if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
         }
         if (reason == null && change != null) reason = change + " in progress";
+        if (refusing) reason = (reason == null ? "" : reason + "; ") + "port " + config.port() + " refuses connections until jcluster restart";
         return new AppStatus(config.name(), state.id(), config.port(), config.listen().id(), ProcessHandle.current().pid(),
                 Duration.between(startedAt, Instant.now()).toMillis(), reason, list);
     }

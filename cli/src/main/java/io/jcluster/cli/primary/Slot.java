@@ -55,8 +55,12 @@ final class Slot {
     void lastExit(ExitRecord e) { lastExit = e; }
     Instant nextStartAt() { return nextStartAt; }
 
-    /** From now on the slot runs {@code w}, of {@code w}'s config and generation. */
+    /**
+     * From now on the slot runs {@code w}, of {@code w}'s config and generation: a ready worker, so
+     * an errored slot (a reload to a version that starts) is errored no more.
+     */
     void promote(Worker w) {
+        clearErrors();
         worker = w;
         surge = null;
         config = w.config();

@@ -34,6 +34,23 @@ final class SlotSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops listening and keeps the port: the kernel resets the connections queued here and
+     * refuses new ones. {@link #listenAgain()} undoes it (Linux allows {@code listen()} on a
+     * listener that was shut down). SO_REUSEADDR goes first: the kernel lets a socket with it bind
+     * beside sockets that have it and do not listen, and the JDK's server sockets set it.
+     */
+    void stopListening() throws IOException {
+        socket.setReuseAddress(false);
+        socket.shutdown(true, false);
+    }
+
+    /** Listens again after {@link #stopListening()}; fails when another socket took the port meanwhile. */
+    void listenAgain() throws IOException {
+        socket.listen(BACKLOG);
+        socket.setReuseAddress(true);
+    }
+
     /** Sets a socket option the JDK and netty have no name for (used for the reuseport BPF program). */
     void setRawOption(int level, int option, java.nio.ByteBuffer value) throws IOException {
         socket.setRawOpt(level, option, value);

@@ -1,16 +1,26 @@
 package io.jcluster.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** An app that throws at start: restarts back off exponentially, then the slot is errored and the primary stays. */
+/**
+ * An app that throws at start: restarts back off exponentially, then the slot is errored, the
+ * primary stays and the port refuses connections; a reload to a version that starts recovers it.
+ */
 @Timeout(180)
 class CrashLoopIT {
     @Test
@@ -49,7 +59,7 @@ class CrashLoopIT {
                     .toList();
             long[] minimum = {300, 600, 1200};
             for (int i = 0; i < 3; i++) {
-                long gap = java.time.Duration.between(exits.get(i), starts.get(i + 1)).toMillis();
+                long gap = Duration.between(exits.get(i), starts.get(i + 1)).toMillis();
                 assertTrue(gap >= minimum[i] - 20, "restart " + (i + 1) + " waited " + gap + " ms, backoff says " + minimum[i]);
             }
 
@@ -65,6 +75,29 @@ class CrashLoopIT {
             Sandbox.Result ls = sandbox.cli("ls");
             assertTrue(ls.out().contains("errored") && ls.out().contains("failed to start 4 times"), ls.out());
             assertTrue(ls.out().contains("fake: boom on start"), ls.out());
+
+            // Nobody would ever accept: the port refuses connections at once instead of queueing them.
+            assertTrue(app.get("reason").asText().contains("port " + port + " refuses connections"), app.toString());
+            try (Socket s = new Socket()) {
+                assertThrows(ConnectException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port), 5_000));
+            }
+            // ... and keeps the port: nothing else can bind it meanwhile.
+            try (ServerSocket other = new ServerSocket()) {
+                assertThrows(BindException.class, () -> other.bind(new InetSocketAddress("127.0.0.1", port)));
+            }
+
+            // A reload to a version that starts listens again and clears the errored slot.
+            sandbox.write("jcluster.toml", """
+                    [app]
+                    name = "crashy"
+                    jar = "%s"
+                    instances = 1
+                    port = %d
+                    """.formatted(Sandbox.HELLO_JAR.toAbsolutePath(), port));
+            Sandbox.Result reload = sandbox.cli("reload", "crashy");
+            assertEquals(0, reload.code(), reload.all());
+            assertEquals("online", sandbox.app("crashy").get("state").asText());
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(10)).contains("slot=0"), "hello-netty answers on the slot's socket");
         }
     }
 }
