@@ -171,7 +171,8 @@ class AccessIT {
 
     private static String probe(String user, Path probe, Path socket) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return run(List.of("runuser", "-u", user, "--", java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+        // -XX:-UsePerfData: no /tmp/hsperfdata_<user> left behind by a user that is deleted afterwards
+        return run(List.of("runuser", "-u", user, "--", java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                 probe.toString(), socket.toString())).trim();
     }
 
