@@ -772,6 +772,7 @@ public final class Primary implements AutoCloseable {
         }
         steering.steerTo(Set.of()); // no slot is healthy: no program, so the kernel's group can empty
         for (Slot slot : slots) {
+            if (!slot.socket().listening()) continue;
             steering.leaving(slot.socket());
             try {
                 slot.socket().stopListening();
@@ -781,7 +782,7 @@ public final class Primary implements AutoCloseable {
             }
         }
         refusing = true;
-        log.info("every slot errored: port %d refuses connections until jcluster restart", config.port());
+        log.info("every slot errored: port %d refuses connections until jcluster restart or reload", config.port());
     }
 
     /** Undoes {@link #refuseIfAllErrored()}; returns why the sockets could not listen again, or null. */
@@ -789,6 +790,7 @@ public final class Primary implements AutoCloseable {
         if (!refusing) return null;
         List<Slot> listening = new ArrayList<>();
         for (Slot slot : slots) {
+            if (slot.socket() == null || slot.socket().listening()) continue; // a slot added by scale meanwhile
             try {
                 slot.socket().listenAgain();
                 steering.joined(slot.socket());
@@ -962,7 +964,8 @@ public final class Primary implements AutoCloseable {
             if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
         }
         if (reason == null && change != null) reason = change + " in progress";
-        if (refusing) reason = (reason == null ? "" : reason + "; ") + "port " + config.port() + " refuses connections until jcluster restart";
+        if (refusing) reason = (reason == null ? "" : reason + "; ") + "port " + config.port()
+                + " refuses connections until jcluster restart or reload";
         return new AppStatus(config.name(), state.id(), config.port(), config.listen().id(), ProcessHandle.current().pid(),
                 Duration.between(startedAt, Instant.now()).toMillis(), reason, list);
     }

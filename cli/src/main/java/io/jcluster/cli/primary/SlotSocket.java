@@ -14,6 +14,8 @@ import java.net.InetSocketAddress;
 final class SlotSocket implements AutoCloseable {
     static final int BACKLOG = 4096;
     private final Socket socket;
+    /** False between {@link #stopListening()} and {@link #listenAgain()}. Confined to the supervisor thread. */
+    private boolean listening = true;
 
     private SlotSocket(Socket socket) {
         this.socket = socket;
@@ -43,12 +45,19 @@ final class SlotSocket implements AutoCloseable {
     void stopListening() throws IOException {
         socket.setReuseAddress(false);
         socket.shutdown(true, false);
+        listening = false;
     }
 
     /** Listens again after {@link #stopListening()}; fails when another socket took the port meanwhile. */
     void listenAgain() throws IOException {
         socket.listen(BACKLOG);
         socket.setReuseAddress(true);
+        listening = true;
+    }
+
+    /** Whether it listens: true from {@link #open} until {@link #stopListening()}. */
+    boolean listening() {
+        return listening;
     }
 
     /** Sets a socket option the JDK and netty have no name for (used for the reuseport BPF program). */
