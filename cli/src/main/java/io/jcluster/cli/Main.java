@@ -13,6 +13,8 @@ import picocli.CommandLine;
 
 /** {@code jcluster}: the command line entry point. */
 public final class Main {
+    private static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -31,6 +33,9 @@ public final class Main {
         // of jcluster has such a type.
         System.setProperty("picocli.disable.closures", "true");
         System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+        // The JDK's first socket looks for a SelectorProvider service in every jar on the class path
+        // (opening all of them, about 20 ms) unless this names one: the JDK's own on Linux.
+        if (System.getProperty(SELECTOR_PROVIDER) == null) System.setProperty(SELECTOR_PROVIDER, "sun.nio.ch.EPollSelectorProvider");
         Thread warmUp = new Thread(new WarmUp(), "warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
