@@ -29,7 +29,6 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static final String RELOAD = "reload";
     public static final String SCALE = "scale";
 
-
     /** A request with no arguments. */
     public ControlRequest(String command) {
         this(command, null, null, null, null);

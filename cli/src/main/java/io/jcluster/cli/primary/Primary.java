@@ -82,8 +82,6 @@ public final class Primary implements AutoCloseable {
     private boolean everOnline;
     private boolean stopping;
     private boolean steeringWarned;
-    /** Whether the slot sockets stopped listening because every slot errored (see {@link #refuseIfAllErrored()}). */
-    private boolean refusing;
     /** The change under way (reload, scale, restart), in words, or null. */
     private String change;
 
@@ -766,7 +764,7 @@ public final class Primary implements AutoCloseable {
      * once its workers are gone), until {@link #listenAgain()} before the next worker starts.
      */
     private void refuseIfAllErrored() {
-        if (refusing || stopping || config.listen() != Listen.HANDOFF || slots.isEmpty()) return;
+        if (refusing() || stopping || config.listen() != Listen.HANDOFF || slots.isEmpty()) return;
         for (Slot slot : slots) {
             if (!slot.errored() || slot.worker() != null || slot.surge() != null || slot.socket() == null) return;
         }
@@ -781,13 +779,20 @@ public final class Primary implements AutoCloseable {
                         slot.index(), e.getMessage());
             }
         }
-        refusing = true;
         log.info("every slot errored: port %d refuses connections until jcluster restart or reload", config.port());
+    }
+
+    /** Whether slot sockets stopped listening because every slot errored (see {@link #refuseIfAllErrored()}). */
+    private boolean refusing() {
+        for (Slot slot : slots) {
+            if (slot.socket() != null && !slot.socket().listening()) return true;
+        }
+        return false;
     }
 
     /** Undoes {@link #refuseIfAllErrored()}; returns why the sockets could not listen again, or null. */
     private String listenAgain() {
-        if (!refusing) return null;
+        if (!refusing()) return null;
         List<Slot> listening = new ArrayList<>();
         for (Slot slot : slots) {
             if (slot.socket() == null || slot.socket().listening()) continue; // a slot added by scale meanwhile
@@ -808,7 +813,6 @@ public final class Primary implements AutoCloseable {
                         + PortOwners.describeOwner(config.port());
             }
         }
-        refusing = false;
         log.info("listening on port %d again", config.port());
         return null;
     }
@@ -820,7 +824,7 @@ public final class Primary implements AutoCloseable {
     private boolean steer() {
         if (config.listen() != Listen.HANDOFF) return true;
         refuseIfAllErrored();
-        if (refusing) return true;
+        if (refusing()) return true;
         Set<SlotSocket> healthy = new HashSet<>();
         for (Slot s : slots) {
             if (!s.leaving() && s.serving() != null && s.socket() != null) healthy.add(s.socket());
@@ -964,7 +968,7 @@ public final class Primary implements AutoCloseable {
             if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
         }
         if (reason == null && change != null) reason = change + " in progress";
-        if (refusing) reason = (reason == null ? "" : reason + "; ") + "port " + config.port()
+        if (refusing()) reason = (reason == null ? "" : reason + "; ") + "port " + config.port()
                 + " refuses connections until jcluster restart or reload";
         return new AppStatus(config.name(), state.id(), config.port(), config.listen().id(), ProcessHandle.current().pid(),
                 Duration.between(startedAt, Instant.now()).toMillis(), reason, list);
