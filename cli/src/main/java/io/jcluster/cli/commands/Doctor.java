@@ -1,7 +1,7 @@
 package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.Home;
-import io.jcluster.cli.primary.Kernel;
+import io.jcluster.cli.host.Kernel;
 import io.netty.channel.epoll.Epoll;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

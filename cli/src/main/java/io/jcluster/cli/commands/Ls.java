@@ -10,7 +10,7 @@ import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
 import io.jcluster.cli.metrics.AppSnapshot;
-import io.jcluster.cli.primary.AppStatus;
+import io.jcluster.cli.control.AppStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package io.jcluster.cli.commands;
 
 import io.jcluster.cli.metrics.AppSnapshot;
 import io.jcluster.cli.metrics.WorkerSnapshot;
-import io.jcluster.cli.primary.AppStatus;
-import io.jcluster.cli.primary.ExitRecord;
-import io.jcluster.cli.primary.WorkerStatus;
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.cli.control.WorkerStatus;
 import java.io.PrintWriter;
 import io.jcluster.cli.top.Figures;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.jcluster.cli.metrics.AppSnapshot;
 import io.jcluster.cli.metrics.AppTotals;
 import io.jcluster.cli.metrics.WorkerExit;
-import io.jcluster.cli.primary.AppStatus;
 import java.util.List;
 import java.util.Map;
 

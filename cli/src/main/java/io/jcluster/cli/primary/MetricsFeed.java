@@ -1,5 +1,9 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.WorkerStatus;
+import io.jcluster.cli.control.ExitRecord;
+
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.SlotSample;
 import io.jcluster.cli.metrics.WorkerExit;

@@ -1,5 +1,7 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.host.PortOwners;
+
 import java.io.IOException;
 
 /** The app's port is held by a process that is not this app. */

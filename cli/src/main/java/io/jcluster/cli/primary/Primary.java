@@ -1,5 +1,12 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.WorkerStatus;
+import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.cli.control.AppState;
+import io.jcluster.cli.host.Kernel;
+import io.jcluster.cli.host.PortOwners;
+
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.config.ConfigLoader;
@@ -675,7 +682,7 @@ public final class Primary implements AutoCloseable {
         Slot slot = slotOf(w);
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
-        ExitRecord exit = ExitRecord.of(w, code, reason, w.output().lastLines(LAST_LINES));
+        ExitRecord exit = w.exitRecord(code, reason, w.output().lastLines(LAST_LINES));
         metrics.exited(exit);
         w.output().note("worker exited: slot=" + w.slot() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
         w.exited(exit);

@@ -1,5 +1,7 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.control.ExitRecord;
+
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.RestartPolicy;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.host.PortOwners;
+
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;

@@ -1,10 +1,13 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.control.ExitRecord;
+
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.logs.WorkerOutput;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -60,6 +63,11 @@ final class Worker {
     String killReason() { return killReason; }
     Instant overMemorySince() { return overMemorySince; }
     void overMemorySince(Instant t) { overMemorySince = t; }
+
+    /** How this worker ended, now. */
+    ExitRecord exitRecord(int code, String reason, List<String> lastLines) {
+        return new ExitRecord(slot, pid(), generation, code, ExitRecord.signalName(code), System.currentTimeMillis(), reason, lastLines);
+    }
 
     /** Completes when the worker is ready; fails when it exits first. */
     CompletableFuture<Worker> ready() { return ready; }

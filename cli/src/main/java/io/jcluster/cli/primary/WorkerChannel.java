@@ -1,5 +1,7 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.host.Peers;
+
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireException;
 import io.jcluster.runtime.wire.WireMessage;
@@ -103,7 +105,7 @@ final class WorkerChannel implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             PeerCredentials c = Peers.of(ctx.channel());
             peerPid = c == null ? 0 : c.pid();
-            if (Peers.admit(ctx, "workers.sock", log, () -> framed, FIRST_FRAME_TIMEOUT_MS,
+            if (Peers.admit(ctx, "workers.sock", line -> log.info("%s", line), () -> framed, FIRST_FRAME_TIMEOUT_MS,
                     " from pid " + peerPid + ": no whole frame")) {
                 ctx.fireChannelActive();
             }

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.host;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.control;
 
 import java.util.List;
 

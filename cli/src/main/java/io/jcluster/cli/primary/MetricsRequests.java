@@ -1,9 +1,11 @@
-package io.jcluster.cli.control;
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.Json;
 
 import io.jcluster.cli.config.ConfigTables;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.AppSnapshot;
-import io.jcluster.cli.primary.Primary;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.control;
 
 import java.util.List;
 
@@ -13,17 +13,14 @@ import java.util.List;
 public record ExitRecord(int slot, long pid, long generation, int code, String signal, long atEpochMillis, String reason,
                          List<String> lastLines) {
 
-    static ExitRecord of(Worker w, int code, String reason, List<String> lastLines) {
-        return new ExitRecord(w.slot(), w.pid(), w.generation(), code, signalName(code), System.currentTimeMillis(), reason, lastLines);
-    }
-
     /** "exit code 1" or "signal KILL". */
     public String describe() {
         if (code < 0) return "did not start";
         return signal != null ? "signal " + signal : "exit code " + code;
     }
 
-    static String signalName(int code) {
+    /** The signal's name for an exit status of 128 + n, or null. */
+    public static String signalName(int code) {
         if (code <= 128 || code > 128 + 64) return null;
         return switch (code - 128) {
             case 1 -> "HUP";

@@ -1,10 +1,12 @@
-package io.jcluster.cli.control;
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.control.BadRequestException;
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.Json;
 
 import io.jcluster.cli.config.Home;
-import io.jcluster.cli.primary.Peers;
-import io.jcluster.cli.primary.Primary;
-import io.jcluster.cli.primary.PrimaryLog;
-import io.jcluster.cli.primary.ChangeFailed;
+import io.jcluster.cli.host.Peers;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -105,7 +107,7 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            if (Peers.admit(ctx, "control.sock", log, () -> requested, FIRST_REQUEST_TIMEOUT_MS, ": no request line")) {
+            if (Peers.admit(ctx, "control.sock", line -> log.info("%s", line), () -> requested, FIRST_REQUEST_TIMEOUT_MS, ": no request line")) {
                 ctx.fireChannelActive();
             }
         }

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.host;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,7 +57,7 @@ public final class PortOwners {
     }
 
     /** Socket inodes listening on {@code port}, any address, IPv4 or IPv6. */
-    static Set<Long> listeningInodes(int port) {
+    public static Set<Long> listeningInodes(int port) {
         Set<Long> inodes = new HashSet<>();
         for (ListenRow row : listenRows()) {
             if (row.port() == port) inodes.add(row.inode());
@@ -66,7 +66,7 @@ public final class PortOwners {
     }
 
     /** The accept queue length of the listening socket with {@code inode} (-1 when not found). */
-    static int acceptQueue(long inode) {
+    public static int acceptQueue(long inode) {
         for (ListenRow row : listenRows()) {
             if (row.inode() == inode) return row.acceptQueue();
         }
@@ -74,7 +74,7 @@ public final class PortOwners {
     }
 
     /** Socket inodes among the open fds of {@code pid} (empty if it is gone or not ours to read). */
-    static Set<Long> socketInodes(long pid) {
+    public static Set<Long> socketInodes(long pid) {
         Set<Long> inodes = new HashSet<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
             for (Path fd : fds) {
@@ -94,7 +94,7 @@ public final class PortOwners {
     }
 
     /** True when process {@code pid} holds a socket listening on {@code port}. */
-    static boolean listens(long pid, int port) {
+    public static boolean listens(long pid, int port) {
         Set<Long> listening = listeningInodes(port);
         if (listening.isEmpty()) return false;
         for (long inode : socketInodes(pid)) {

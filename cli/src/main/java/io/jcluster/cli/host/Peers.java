@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.host;
 
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -42,17 +42,17 @@ public final class Peers {
      *
      * @return whether the peer was let in
      */
-    public static boolean admit(io.netty.channel.ChannelHandlerContext ctx, String socket, PrimaryLog log,
+    public static boolean admit(io.netty.channel.ChannelHandlerContext ctx, String socket, java.util.function.Consumer<String> log,
                                 java.util.function.BooleanSupplier spoke, long silenceMillis, String silentWhat) {
         String refusal = refusal(ctx.channel());
         if (refusal != null) {
-            log.info("%s: refused a connection: %s", socket, refusal);
+            log.accept(socket + ": refused a connection: " + refusal);
             ctx.close();
             return false;
         }
         ctx.executor().schedule(() -> {
             if (!spoke.getAsBoolean() && ctx.channel().isActive()) {
-                log.info("%s: closed a connection%s within %d ms", socket, silentWhat, silenceMillis);
+                log.accept(socket + ": closed a connection" + silentWhat + " within " + silenceMillis + " ms");
                 ctx.close();
             }
         }, silenceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
