@@ -39,6 +39,16 @@ final class SlotSocket implements AutoCloseable {
     }
 
     /**
+     * A slot socket over a listening TCP fd this process already holds: one that systemd passed
+     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}). Nothing is bound or set;
+     * closing it closes the fd.
+     */
+    static SlotSocket adopt(int fd) {
+        Epoll.ensureAvailability();
+        return new SlotSocket(new Socket(fd));
+    }
+
+    /**
      * Stops listening and keeps the port: the kernel resets the connections queued here and
      * refuses new ones. {@link #listenAgain()} undoes it (Linux allows {@code listen()} on a
      * listener that was shut down). SO_REUSEADDR goes first: the kernel lets a socket with it bind
