@@ -39,13 +39,18 @@ final class SlotSocket implements AutoCloseable {
     }
 
     /**
-     * A slot socket over a listening TCP fd this process already holds: one that systemd passed
-     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}). Nothing is bound or set;
-     * closing it closes the fd.
+     * A slot socket over a bound TCP listener this process already holds: one that systemd passed
+     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}). It listens again, as
+     * {@link #listenAgain()} does, in case a previous primary stopped it (systemd's socket outlives
+     * the primary that shut it down); on a socket that listens, that only sets the backlog. Closing it
+     * closes this process's fd, not systemd's.
      */
-    static SlotSocket adopt(int fd) {
+    static SlotSocket adopt(int fd) throws IOException {
         Epoll.ensureAvailability();
-        return new SlotSocket(new Socket(fd));
+        Socket s = new Socket(fd);
+        s.listen(BACKLOG);
+        s.setReuseAddress(true);
+        return new SlotSocket(s);
     }
 
     /**

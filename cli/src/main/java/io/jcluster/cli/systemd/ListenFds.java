@@ -32,10 +32,33 @@ public final class ListenFds {
     /** One passed fd and the name systemd gave it ({@code FileDescriptorName=}, or the socket unit's name). */
     public record ListenFd(int fd, String name) {
         /**
-         * Where it listens, when it is a listening TCP socket (IPv4 or IPv6); throws otherwise, naming
-         * the fd. Reads the socket without taking it: closing stays with whoever adopts the fd.
+         * The TCP address (IPv4 or IPv6) it is bound to, when it is a TCP listener: one that listens, or
+         * one that a previous primary stopped ({@code SlotSocket.stopListening}, when every slot was
+         * errored) and that keeps its port, which adopting it undoes. Throws otherwise, naming the fd.
+         * Reads the socket without taking it: closing stays with whoever adopts the fd.
          */
-        public InetSocketAddress listeningAddress() throws IOException {
+        public InetSocketAddress address() throws IOException {
+            Socket s = socket();
+            if (intOption(s, SO_TYPE) != SOCK_STREAM) {
+                throw new IOException("fd " + fd + " (" + name + ") from systemd is not a stream socket (ListenStream=)");
+            }
+            SocketAddress local = s.localAddress();
+            if (!(local instanceof InetSocketAddress inet)) {
+                throw new IOException("fd " + fd + " (" + name + ") from systemd is not a TCP socket: " + local);
+            }
+            if (s.remoteAddress() != null) {
+                throw new IOException("fd " + fd + " (" + name + ") from systemd is a connection, not a listener (Accept=yes?)");
+            }
+            if (inet.getPort() == 0) throw new IOException("fd " + fd + " (" + name + ") from systemd is not bound to a port");
+            return inet;
+        }
+
+        /** Whether it listens now (SO_ACCEPTCONN). */
+        public boolean listening() throws IOException {
+            return intOption(socket(), SO_ACCEPTCONN) != 0;
+        }
+
+        private Socket socket() throws IOException {
             Epoll.ensureAvailability();
             String link;
             try {
@@ -44,18 +67,7 @@ public final class ListenFds {
                 throw new IOException("fd " + fd + " (" + name + ") from systemd is not open", e);
             }
             if (!link.startsWith("socket:")) throw new IOException("fd " + fd + " (" + name + ") from systemd is not a socket: " + link);
-            Socket s = new Socket(fd);
-            if (intOption(s, SO_TYPE) != SOCK_STREAM) {
-                throw new IOException("fd " + fd + " (" + name + ") from systemd is not a stream socket (ListenStream=)");
-            }
-            SocketAddress local = s.localAddress();
-            if (!(local instanceof InetSocketAddress inet)) {
-                throw new IOException("fd " + fd + " (" + name + ") from systemd is not a TCP socket: " + local);
-            }
-            if (intOption(s, SO_ACCEPTCONN) == 0) {
-                throw new IOException("fd " + fd + " (" + name + ") from systemd does not listen (Accept=yes passes connections)");
-            }
-            return inet;
+            return new Socket(fd);
         }
     }
 
@@ -124,14 +136,15 @@ public final class ListenFds {
     }
 
     /**
-     * The passed fds that listen on TCP port {@code port}, in fd order (= {@code ListenStream=} order):
-     * the loop gives the i-th to slot i. Throws when a passed fd is not a listening TCP socket, since
-     * a unit that passes something else is a mistake to report, not to skip.
+     * The passed fds bound to TCP port {@code port}, in fd order (= {@code ListenStream=} order): the
+     * loop gives the i-th to slot i. Throws when a passed fd is no TCP listener (see
+     * {@link ListenFd#address()}), since a unit that passes something else is a mistake to report,
+     * not to skip.
      */
     public List<ListenFd> forPort(int port) throws IOException {
         List<ListenFd> out = new ArrayList<>();
         for (ListenFd fd : fds) {
-            if (fd.listeningAddress().getPort() == port) out.add(fd);
+            if (fd.address().getPort() == port) out.add(fd);
         }
         return out;
     }

@@ -21,10 +21,12 @@ public final class ListenFdsChild {
         List<SlotSocket> slots = new ArrayList<>();
         int port = -1;
         for (ListenFds.ListenFd fd : fds.all()) {
-            port = fd.listeningAddress().getPort();
+            port = fd.address().getPort();
+            boolean was = fd.listening();
             SlotSocket s = SlotSocket.adopt(fd.fd());
             slots.add(s);
-            System.out.println("fd=" + fd.fd() + " name=" + fd.name() + " port=" + port + " inode=" + s.inode());
+            System.out.println("fd=" + fd.fd() + " name=" + fd.name() + " port=" + port + " inode=" + s.inode()
+                    + " listened=" + was + " listens=" + fd.listening());
         }
         System.out.println("forPort=" + (port < 0 ? 0 : fds.forPort(port).size()) + " otherPort=" + fds.forPort(1).size());
         ProcessBuilder env = new ProcessBuilder("/usr/bin/env");

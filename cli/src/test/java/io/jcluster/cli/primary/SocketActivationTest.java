@@ -89,6 +89,8 @@ class SocketActivationTest {
                 "for i in range(2):",
                 "    os.dup2(200 + i, 3 + i, inheritable=True)",
                 "    os.close(200 + i)",
+                // the second as a previous primary left it when every slot was errored: shut down, port kept
+                "socket.socket(fileno=os.dup(4)).shutdown(socket.SHUT_RD)",
                 "print('port=%d inodes=%d,%d' % (port, os.fstat(3).st_ino, os.fstat(4).st_ino), flush=True)",
                 "env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS='2', LISTEN_FDNAMES='port-%d:port-%d' % (port, port))",
                 "os.execve(sys.argv[1], sys.argv[1:], env)");
@@ -99,14 +101,18 @@ class SocketActivationTest {
         Matcher m = Pattern.compile("port=(\\d+) inodes=(\\d+),(\\d+)").matcher(out.readLine());
         assertTrue(m.matches());
         int port = Integer.parseInt(m.group(1));
-        assertEquals("fd=3 name=port-" + port + " port=" + port + " inode=" + m.group(2), out.readLine());
-        assertEquals("fd=4 name=port-" + port + " port=" + port + " inode=" + m.group(3), out.readLine());
+        assertEquals("fd=3 name=port-" + port + " port=" + port + " inode=" + m.group(2) + " listened=true listens=true", out.readLine());
+        assertEquals("fd=4 name=port-" + port + " port=" + port + " inode=" + m.group(3) + " listened=false listens=true",
+                out.readLine(), "a socket a previous primary stopped listens again");
         assertEquals("forPort=2 otherPort=0", out.readLine());
         assertEquals("childSeesListenVars=false", out.readLine());
         assertEquals("ready", out.readLine());
 
         connect(port);
-        assertEquals("queued=1", queued(p, out), "the connection waits in one of the two adopted sockets");
+        connect(port);
+        connect(port);
+        connect(port);
+        assertEquals("queued=4", queued(p, out, 4), "the connections wait in the two adopted sockets");
     }
 
     @Test
@@ -132,11 +138,11 @@ class SocketActivationTest {
         }
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
-        assertTrue(first != null && first.matches("fd=3 name=port-" + port + " port=" + port + " inode=\\d+"), first);
+        assertTrue(first != null && first.matches("fd=3 name=port-" + port + " port=" + port + " inode=\\d+ listened=true listens=true"), first);
         assertEquals("forPort=1 otherPort=0", out.readLine());
         assertEquals("childSeesListenVars=false", out.readLine());
         assertEquals("ready", out.readLine());
-        assertEquals("queued=1", queued(p, out), "the connection that started it waits for it");
+        assertEquals("queued=1", queued(p, out, 1), "the connection that started it waits for it");
     }
 
     private void connect(int port) throws IOException {
@@ -146,14 +152,14 @@ class SocketActivationTest {
     }
 
     /** Asks the child for its queued connections until it sees one (the kernel finishes the handshake on its own time). */
-    private static String queued(Process p, BufferedReader out) throws Exception {
+    private static String queued(Process p, BufferedReader out, int expected) throws Exception {
         OutputStream in = p.getOutputStream();
         String answer = null;
         for (int i = 0; i < 50; i++) {
             in.write("queued\n".getBytes(StandardCharsets.UTF_8));
             in.flush();
             answer = out.readLine();
-            if ("queued=1".equals(answer)) return answer;
+            if (("queued=" + expected).equals(answer)) return answer;
             Thread.sleep(100);
         }
         return answer;

@@ -9,6 +9,7 @@ import io.jcluster.cli.systemd.ListenFds.ListenFd;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,22 +53,39 @@ class ListenFdsTest {
     }
 
     @Test
-    void aPassedFdThatIsNoListeningTcpSocketIsReported() throws IOException {
+    void aPassedFdThatIsNoListeningTcpSocketIsReported() throws Exception {
         assumeTrue(Epoll.isAvailable(), "netty epoll");
-        assertTrue(assertThrows(IOException.class, () -> new ListenFd(9999, "gone").listeningAddress()).getMessage()
+        assertTrue(assertThrows(IOException.class, () -> new ListenFd(9999, "gone").address()).getMessage()
                 .startsWith("fd 9999 (gone) from systemd is not open"));
-        assertTrue(assertThrows(IOException.class, () -> new ListenFd(0, "stdin").listeningAddress()).getMessage()
+        assertTrue(assertThrows(IOException.class, () -> new ListenFd(0, "stdin").address()).getMessage()
                 .startsWith("fd 0 (stdin) from systemd is not"));
         Socket udp = Socket.newSocketDgram();
         Socket unbound = Socket.newSocketStream();
+        Socket listener = Socket.newSocketStream();
+        Socket connection = Socket.newSocketStream();
         try {
             assertEquals("fd " + udp.intValue() + " (udp) from systemd is not a stream socket (ListenStream=)",
-                    assertThrows(IOException.class, () -> new ListenFd(udp.intValue(), "udp").listeningAddress()).getMessage());
-            assertEquals("fd " + unbound.intValue() + " (tcp) from systemd does not listen (Accept=yes passes connections)",
-                    assertThrows(IOException.class, () -> new ListenFd(unbound.intValue(), "tcp").listeningAddress()).getMessage());
+                    assertThrows(IOException.class, () -> new ListenFd(udp.intValue(), "udp").address()).getMessage());
+            assertEquals("fd " + unbound.intValue() + " (tcp) from systemd is not bound to a port",
+                    assertThrows(IOException.class, () -> new ListenFd(unbound.intValue(), "tcp").address()).getMessage());
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            listener.listen(4);
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            assertEquals(port, new ListenFd(listener.intValue(), "l").address().getPort());
+            assertTrue(new ListenFd(listener.intValue(), "l").listening());
+            boolean connected = connection.connect(new InetSocketAddress("127.0.0.1", port)); // non-blocking
+            for (int i = 0; !connected && i < 100; i++) {
+                Thread.sleep(10);
+                connected = connection.finishConnect();
+            }
+            assertTrue(connected);
+            assertEquals("fd " + connection.intValue() + " (c) from systemd is a connection, not a listener (Accept=yes?)",
+                    assertThrows(IOException.class, () -> new ListenFd(connection.intValue(), "c").address()).getMessage());
         } finally {
             udp.close();
             unbound.close();
+            listener.close();
+            connection.close();
         }
     }
 }
