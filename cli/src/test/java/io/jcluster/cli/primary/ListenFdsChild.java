@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A JVM started with sockets passed the systemd way ({@code LISTEN_FDS}), as a primary under a
- * {@code .socket} unit is: it adopts each fd as a {@link SlotSocket} and says what it found, one line
+ * {@code .socket} unit is, with the app's port as its argument: it adopts the fds on that port as
+ * {@link SlotSocket}s ({@link PassedSockets}) and says what it found, one line
  * each; then, per line {@code queued} on stdin, the connections waiting in those sockets; it closes
  * them and exits when stdin ends.
  */
@@ -17,18 +18,24 @@ public final class ListenFdsChild {
     private ListenFdsChild() {}
 
     public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
         ListenFds fds = ListenFds.fromEnvironment();
-        List<SlotSocket> slots = new ArrayList<>();
-        int port = -1;
-        for (ListenFds.ListenFd fd : fds.all()) {
-            port = fd.address().getPort();
-            boolean was = fd.listening();
-            SlotSocket s = SlotSocket.adopt(fd.fd());
-            slots.add(s);
-            System.out.println("fd=" + fd.fd() + " name=" + fd.name() + " port=" + port + " inode=" + s.inode()
-                    + " listened=" + was + " listens=" + fd.listening());
+        List<Boolean> was = new ArrayList<>();
+        for (ListenFds.ListenFd fd : fds.all()) was.add(fd.listening());
+        List<SlotSocket> slots = PassedSockets.adopt(fds, port);
+        for (int i = 0; i < slots.size(); i++) {
+            ListenFds.ListenFd fd = fds.all().get(i);
+            System.out.println("fd=" + fd.fd() + " name=" + fd.name() + " port=" + fd.address().getPort() + " inode=" + slots.get(i).inode()
+                    + " listened=" + was.get(i) + " listens=" + fd.listening());
         }
-        System.out.println("forPort=" + (port < 0 ? 0 : fds.forPort(port).size()) + " otherPort=" + fds.forPort(1).size());
+        String other;
+        try {
+            PassedSockets.adopt(fds, 1);
+            other = "adopted";
+        } catch (java.io.IOException e) {
+            other = e.getMessage();
+        }
+        System.out.println("otherPort=" + other);
         ProcessBuilder env = new ProcessBuilder("/usr/bin/env");
         ListenFds.removeFrom(env.environment());
         String childEnv = new String(env.start().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
