@@ -66,6 +66,15 @@ public final class SystemdReport {
         }
     }
 
+    /**
+     * The status line {@code systemctl status} shows: {@code "2/3 workers ready, generation 7"}, with
+     * {@code ", 1 errored"} when some slots are.
+     */
+    public static String status(int readyWorkers, int slots, long generation, int erroredSlots) {
+        return readyWorkers + "/" + slots + " workers ready, generation " + generation
+                + (erroredSlots > 0 ? ", " + erroredSlots + " errored" : "");
+    }
+
     /** Whether systemd has been told READY=1 (and no reload or stop since). */
     public boolean ready() {
         return readySent && !reloadingSent && !stoppingSent;

@@ -95,6 +95,12 @@ class SystemdReportTest {
     }
 
     @Test
+    void theStatusLine() {
+        assertEquals("2/2 workers ready, generation 7", SystemdReport.status(2, 2, 7, 0));
+        assertEquals("1/3 workers ready, generation 1, 2 errored", SystemdReport.status(1, 3, 1, 2));
+    }
+
+    @Test
     void withoutSystemdNothingHappens() {
         SystemdReport report = new SystemdReport(SdNotify.of(Map.of(), 1, System::nanoTime, s -> {}));
         report.report(SERVING, "serving");
