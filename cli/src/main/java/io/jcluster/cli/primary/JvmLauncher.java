@@ -4,6 +4,8 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
+import io.jcluster.cli.systemd.ListenFds;
+import io.jcluster.cli.systemd.SdNotify;
 import io.jcluster.runtime.WorkerEnv;
 import java.io.File;
 import java.io.IOException;
@@ -64,6 +66,8 @@ final class JvmLauncher implements Launcher {
     }
 
     private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
+        ListenFds.removeFrom(env); // systemd's sockets and notify socket are the primary's, not the app's
+        SdNotify.removeFrom(env);
         env.putAll(cfg.env());
         env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
         env.put(WorkerEnv.APP, cfg.name());

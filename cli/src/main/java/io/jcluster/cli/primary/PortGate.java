@@ -30,6 +30,12 @@ final class PortGate {
         return socket;
     }
 
+    /** A socket systemd passed, as a slot's socket, in the steering group. */
+    SlotSocket adopt(SlotSocket passed) {
+        steering.joined(passed);
+        return passed;
+    }
+
     /** Closes a leaving slot's socket (its queue is empty, or the drain timeout passed). */
     void close(SlotSocket socket) {
         if (socket == null) return;

@@ -11,6 +11,8 @@ import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PortOwners;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
+import io.jcluster.cli.metrics.Probes;
+import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.runtime.wire.Wire;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -22,7 +24,6 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +44,10 @@ public final class Primary implements AutoCloseable {
     private final EventLoopGroup io;
     private final Supervisor app;
     private final HealthWatch health;
+    private final ServiceReports reports;
     private WorkerChannel workerChannel;
 
-    private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut) {
+    private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground) {
         this.spec = spec;
         this.log = new PrimaryLog(logOut, config.name());
         this.loop = new SupervisorLoop(log);
@@ -56,7 +58,11 @@ public final class Primary implements AutoCloseable {
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.app = new Supervisor(loop, log, new JvmLauncher(home, logs, agentJar, cds), new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
-        loop.reconcileWith(app::reconcile);
+        this.reports = new ServiceReports(app, foreground);
+        loop.reconcileWith(() -> {
+            app.reconcile();
+            if (reports.afterEvent()) app.reconcile();
+        });
     }
 
     /**
@@ -64,21 +70,25 @@ public final class Primary implements AutoCloseable {
      * {@code workers.sock}. Starts nothing yet: see {@link #start()}.
      *
      * @param spec what {@code start} was asked, so that a reload reads the same config file again
+     * @param foreground whether this primary runs in the foreground (systemd, a container): it decides
+     *                   the default of {@code [restart] when_errored}
      * @throws PortInUseException when a process outside this app holds the port
      * @throws IOException when epoll (netty's native transport) cannot load here, or a socket cannot be opened
      */
-    public static Primary open(Home home, StartSpec spec, AppConfig config, PrintStream logOut) throws IOException {
+    public static Primary open(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground)
+            throws IOException {
         if (!Epoll.isAvailable()) {
             Throwable why = Epoll.unavailabilityCause();
             throw new IOException("netty's epoll transport is not available on this machine (" + why + "); jcluster needs Linux"
                     + " with glibc on x86_64 or aarch64", why);
         }
-        if (!PortOwners.isFree(config.host(), config.port())) {
+        ListenFds passed = ListenFds.fromEnvironment();
+        if (passed.isEmpty() && !PortOwners.isFree(config.host(), config.port())) {
             throw new PortInUseException(config.host(), config.port());
         }
-        Primary p = new Primary(home, spec, config, logOut);
+        Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
-            p.app.openSlots();
+            p.app.openSlots(PassedSockets.adopt(passed, config.port()));
             p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), new WorkerMessages(p.app), p.log);
         } catch (IOException | RuntimeException e) {
             p.close();
@@ -105,9 +115,14 @@ public final class Primary implements AutoCloseable {
         return app.metrics().metrics();
     }
 
-    /** How long the supervisor loop has been stuck in one task: zero while it is well. */
-    public Duration loopStalled() {
-        return loop.stalled();
+    /** {@code /readyz} and {@code /healthz}, for the metrics listener. */
+    public Probes probes() {
+        return reports.probes();
+    }
+
+    /** Whether the primary stopped because every slot errored and {@code [restart] when_errored = "exit"}. */
+    public boolean gaveUp() {
+        return reports.gaveUp();
     }
 
     /** Spawns a worker on every slot and starts the health checks and the metrics snapshots. */
@@ -123,6 +138,7 @@ public final class Primary implements AutoCloseable {
         });
         loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
         loop.every(HealthWatch.TICK, health::tick);
+        reports.start(loop);
     }
 
     /** The app as it is now. */
@@ -175,12 +191,13 @@ public final class Primary implements AutoCloseable {
      * @param progress told of each step, on the loop
      */
     public CompletableFuture<AppStatus> reload(Consumer<String> progress) {
-        return onLoop(result -> {
+        CompletableFuture<AppStatus> done = onLoop(result -> {
             String refusal = app.refusal("reload");
             if (refusal != null) {
                 result.completeExceptionally(new ChangeFailed(refusal, List.of()));
                 return;
             }
+            reports.reloading(true);
             loop.offLoop(this::loadConfig, loaded -> {
                 if (loaded instanceof ChangeFailed failed) {
                     result.completeExceptionally(failed);
@@ -195,9 +212,14 @@ public final class Primary implements AutoCloseable {
                     return;
                 }
                 if (next.listen() == Listen.SELF) progress.accept("listen=self: " + Kernel.migrateAdvice());
-                new RollingReload(app, next, progress, result).run();
+                new RollingReload(app, next, step -> {
+                    reports.reloadStep();
+                    progress.accept(step);
+                }, result).run();
             });
         });
+        done.whenCompleteAsync((status, failure) -> reports.reloading(false), loop);
+        return done;
     }
 
     /** The config file read again: an {@link AppConfig}, or the {@link ChangeFailed} that says why not. */

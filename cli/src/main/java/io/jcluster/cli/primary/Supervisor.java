@@ -63,9 +63,17 @@ final class Supervisor {
     CompletableFuture<Void> stopped() { return stopped; }
     StatusView status() { return status; }
 
-    /** Opens the slots' sockets; before the loop runs, so a port in use fails the start. */
-    void openSlots() throws IOException {
-        for (int i = 0; i < config.instances(); i++) slots.add(newSlot(i, config));
+    /**
+     * Opens the slots' sockets, the first ones from those systemd passed (socket activation); before
+     * the loop runs, so a port in use fails the start.
+     */
+    void openSlots(List<SlotSocket> passed) throws IOException {
+        for (int i = 0; i < config.instances(); i++) {
+            slots.add(i < passed.size() ? new Slot(i, gate.adopt(passed.get(i)), config, generation) : newSlot(i, config));
+        }
+        for (int i = config.instances(); i < passed.size(); i++) {
+            log.info("systemd passed %d sockets for %d slots: socket %d stays spare", passed.size(), config.instances(), i);
+        }
     }
 
     /** From now on every active slot gets a worker (by {@link #reconcile()}). */

@@ -75,7 +75,7 @@ class SupervisorTest {
         app = new Supervisor(loop, log, launcher, new PortGate(log),
                 new MetricsFeed(new AppMetrics("unit", Duration.ofSeconds(1)), log), config);
         loop.reconcileWith(app::reconcile);
-        app.openSlots();
+        app.openSlots(List.of());
         loop.execute(app::startAll);
         loop.runDue();
         return app;

@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
  * Stands in for systemd in tests: a bound {@code AF_UNIX} datagram socket (netty's epoll domain
  * datagram channel) that keeps every datagram it receives, for {@code NOTIFY_SOCKET=} its {@link #name()}.
  */
-final class NotifySocket implements AutoCloseable {
+public final class NotifySocket implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
     private final Channel channel;
     private final String name;
 
     /** Binds {@code name}: a path, or {@code @name} for the abstract namespace. */
-    NotifySocket(String name) throws InterruptedException {
+    public NotifySocket(String name) throws InterruptedException {
         this.name = name;
         String bind = name.startsWith("@") ? "\0" + name.substring(1) : name;
         channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
@@ -41,17 +41,17 @@ final class NotifySocket implements AutoCloseable {
     }
 
     /** What {@code NOTIFY_SOCKET} says. */
-    String name() {
+    public String name() {
         return name;
     }
 
     /** The next datagram, or null when none comes within {@code wait}. */
-    String next(Duration wait) throws InterruptedException {
+    public String next(Duration wait) throws InterruptedException {
         return received.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The next datagram; fails the test when none comes within 5 s. */
-    String next() throws InterruptedException {
+    public String next() throws InterruptedException {
         String s = next(Duration.ofSeconds(5));
         if (s == null) throw new AssertionError("no datagram within 5s on " + name);
         return s;
