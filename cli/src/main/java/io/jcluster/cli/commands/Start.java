@@ -116,6 +116,14 @@ final class Start implements Callable<Integer> {
         return startDetached(home, config);
     }
 
+    /**
+     * The detached primary's JVM: small and quiet (see bench/primary.sh for what each choice saves).
+     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them, for a primary of very many workers.
+     */
+    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
+            "-Dio.netty.allocator.type=unpooled");
+
     private int startDetached(Home home, AppConfig config) throws IOException, InterruptedException {
         String app = config.name();
         PrintWriter out = spec.commandLine().getOut();
@@ -123,10 +131,10 @@ final class Start implements Callable<Integer> {
         long logStart = Files.exists(log) ? Files.size(log) : 0;
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
-        command.addAll(List.of(ConfigLoader.currentJava().toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
-                "-Dio.netty.allocator.type=unpooled",
-                "-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
+        command.add(ConfigLoader.currentJava().toString());
+        String own = System.getenv("JCLUSTER_PRIMARY_JVM_ARGS");
+        command.addAll(own != null ? List.of(own.trim().split("\\s+")) : PRIMARY_JVM);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
         ProcessBuilder pb = new ProcessBuilder(command);
         SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran start: only --foreground speaks sd_notify
         Process primary = pb
