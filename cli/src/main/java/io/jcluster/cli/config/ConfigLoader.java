@@ -318,6 +318,7 @@ public final class ConfigLoader {
         if (Map.class.isAssignableFrom(type)) return "a table of strings";
         if (type == Listen.class) return "\"handoff\" or \"self\"";
         if (type == LogTarget.class) return "\"files\" or \"stdout\"";
+        if (type == WhenErrored.class) return "\"stay\" or \"exit\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
@@ -373,6 +374,7 @@ public final class ConfigLoader {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS) // when_errored = 1 is no choice, nor listen = 0
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .addModule(module)
                 .build();

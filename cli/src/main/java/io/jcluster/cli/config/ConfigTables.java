@@ -37,6 +37,8 @@ public final class ConfigTables {
         restart.put("stable_after", duration(c.restart().stableAfter()));
         restart.put("max_failures", c.restart().maxFailures());
         restart.put("failure_window", duration(c.restart().failureWindow()));
+        // the default depends on whether the primary runs in the foreground, which the config does not know
+        if (c.restart().whenErrored() != null) restart.put("when_errored", c.restart().whenErrored().id());
 
         Map<String, Object> reload = table(t, "reload");
         reload.put("ready_timeout", duration(c.reload().readyTimeout()));

@@ -8,6 +8,9 @@ import java.time.Duration;
  * A start counts as failed when the worker exits (or misses its ready timeout) before it is ready,
  * or less than {@code minUptime} after; a worker ready for {@code stableAfter} is stable: its crash is
  * restarted at once and resets the backoff.
+ *
+ * @param whenErrored what the primary does once every slot is errored; null when the config file
+ *                    leaves it to {@link #whenErrored(boolean)}'s default
  */
 public record RestartPolicy(
         Duration backoffInitial,
@@ -16,7 +19,8 @@ public record RestartPolicy(
         Duration stableAfter,
         Duration minUptime,
         Integer maxFailures,
-        Duration failureWindow) {
+        Duration failureWindow,
+        WhenErrored whenErrored) {
 
     public RestartPolicy {
         if (backoffInitial == null) backoffInitial = Duration.ofMillis(100);
@@ -29,7 +33,12 @@ public record RestartPolicy(
     }
 
     public static RestartPolicy defaults() {
-        return new RestartPolicy(null, null, null, null, null, null, null);
+        return new RestartPolicy(null, null, null, null, null, null, null, null);
+    }
+
+    /** What to do once every slot is errored: the config's choice, else the default for this kind of primary. */
+    public WhenErrored whenErrored(boolean foreground) {
+        return whenErrored != null ? whenErrored : WhenErrored.defaultFor(foreground);
     }
 
     /** The delay before the next start after {@code consecutiveFailures} failures in a row (1 = the first). */
