@@ -62,8 +62,9 @@ class StartErrorsTest {
     void unknownKeyNamesFileLineAndKey() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
-        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes args, cds, cwd, env, host, instances, "
-                + "jar, java, jvm_args, listen, name, port\n", err.toString());
+        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, args, cds, cwd, env, host, instances, "
+                + "jar, java, jvm_args, listen, name, port, and the tables env_<name>, restart, reload, health, logs, metrics, "
+                + "overload, recycle, watch\n", err.toString());
         assertNothingStarted();
     }
 
@@ -71,7 +72,7 @@ class StartErrorsTest {
     void unknownTableNamesIt() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\n\n[restarts]\nmax_failures = 3\n");
         assertEquals(2, start(c.toString()));
-        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, logs, metrics, overload, reload, restart"),
+        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, logs, metrics, overload, recycle, reload, restart, watch"),
                 err.toString());
     }
 
