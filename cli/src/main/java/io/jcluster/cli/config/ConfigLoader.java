@@ -107,7 +107,7 @@ public final class ConfigLoader {
         if (spec.env() != null && apps.stream().noneMatch(a -> a.envs().contains(spec.env()))) {
             AppTables.One first = apps.get(0);
             List<String> known = apps.stream().flatMap(a -> a.envs().stream()).distinct().toList();
-            throw new Where(file, first.lines(), first.own(), apps.size() > 1 ? first.name() : null).error(
+            throw new ConfigException(file, TomlLines.lineOf(first.lines(), List.of("app")), apps.size() > 1 ? first.name() : null,
                     "app." + AppTables.ENV_PREFIX + spec.env(), "--env " + spec.env() + ": no app of this file has [app."
                             + AppTables.ENV_PREFIX + spec.env() + "] (" + (known.isEmpty() ? "it has no named environments"
                             : "its environments: " + String.join(", ", known)) + ")");
