@@ -1,5 +1,8 @@
 package io.jcluster.cli.logs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
@@ -41,6 +44,42 @@ public record LogLine(LogSource source, String text) {
     /** Whether this line is one JSON object of {@code [logs] format = "json"}. */
     public boolean json() {
         return text.startsWith(JSON_TIME) && text.endsWith("}");
+    }
+
+    /**
+     * The line for a person: a JSON line as its time and message, any other as it is.
+     */
+    public String display() {
+        if (!json()) return text;
+        try {
+            JsonNode n = Reader.MAPPER.readTree(text);
+            return n.path("time").asText("") + " " + n.path("message").asText("");
+        } catch (IOException e) {
+            return text;
+        }
+    }
+
+    /**
+     * The line as one JSON object ({@code time}, {@code app}, {@code slot}, {@code pid},
+     * {@code generation}, {@code stream}, {@code message}): a JSON line as it is; a text line with
+     * its time stamp (or null), its source's app, slot and stream, and what follows the stamp and
+     * the {@code app/slot} tag as the message; pid and generation are not in a text line (null).
+     */
+    public String toJson() {
+        if (json()) return text;
+        String stamp = stamp();
+        String message = text;
+        if (stamp != null) message = message.substring(Math.min(message.length(), stamp.length() + 1));
+        String tag = source.app() + "/" + source.slot() + " | ";
+        if (message.startsWith(tag)) message = message.substring(tag.length());
+        return "{\"time\":" + (stamp == null ? "null" : JsonLines.quote(stamp)) + ",\"app\":" + JsonLines.quote(source.app())
+                + ",\"slot\":" + source.slot() + ",\"pid\":null,\"generation\":null,\"stream\":\""
+                + (source.stream() == LogFiles.Stream.ERR ? "err" : "out") + "\",\"message\":" + JsonLines.quote(message) + "}";
+    }
+
+    /** In a holder of its own: only {@code logs} of JSON files needs a mapper. */
+    private static final class Reader {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     private static boolean looksLikeTime(String t) {
