@@ -254,8 +254,8 @@ function _picocli_jcluster_start() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--foreground' '-h' '--help' '-V' '--version'"
-  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--logs'"
+  local flag_opts="'--foreground' '--watch' '-h' '--help' '-V' '--version'"
+  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--only' '--env' '--logs'"
   local handoffself_option_args=("handoff" "self") # --listen values
   local filesstdout_option_args=("files" "stdout") # --logs values
 
@@ -278,6 +278,12 @@ function _picocli_jcluster_start() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${handoffself_option_args[@]}" ) )
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--logs')
       local IFS=$'\n'
@@ -501,7 +507,7 @@ function _picocli_jcluster_logs() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
@@ -531,7 +537,7 @@ function _picocli_jcluster_log() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
