@@ -146,4 +146,26 @@ class StartErrorsTest {
         assertEquals(2, start("app.jar", "--instances", "many"));
         assertTrue(err.toString().contains("'many' is not a worker count"), err.toString());
     }
+
+    @Test
+    void noArgumentWithoutAJclusterTomlHereIsAUsageError() {
+        assertEquals(2, start());
+        assertEquals("jcluster: nothing to start: give a jar or a config file (there is no jcluster.toml in "
+                + Path.of("").toAbsolutePath() + ")\n", err.toString());
+        assertNothingStarted();
+    }
+
+    @Test
+    void flagsForOneAppAreRefusedForSeveral() throws IOException {
+        Path c = config("[[app]]\nname = \"a\"\njar = \"app.jar\"\n[[app]]\nname = \"b\"\njar = \"app.jar\"\n");
+        assertEquals(2, start(c.toString(), "-p", "9000"));
+        assertEquals("jcluster: --port is for one app, and this starts 2 (a, b): pick one with --only\n", err.toString());
+        assertNothingStarted();
+        assertEquals(2, start(jar.toString(), "--only", "a"));
+        assertTrue(err.toString().endsWith("jcluster: --only picks apps of a config file, not of a jar\n"), err.toString());
+        assertEquals(2, start(c.toString(), "--env", "prod"));
+        assertTrue(err.toString().endsWith(c + ":1: app 'a': app.env_prod: --env prod: no app of this file has [app.env_prod]"
+                + " (it has no named environments)\n"), err.toString());
+        assertNothingStarted();
+    }
 }
