@@ -178,8 +178,7 @@ final class Describe implements Callable<Integer> {
             }
             if (table.getValue().isEmpty()) out.println("# nothing set" + ("overload".equals(table.getKey()) ? ": no load shedding" : ""));
             if (sub != null) {
-                out.println("[" + table.getKey() + ".env]" + (table.getValue().containsKey("env_name") ? ""
-                        : "                           # no --env: [app.env] alone"));
+                out.println("[" + table.getKey() + ".env]");
                 for (Map.Entry<String, Object> kv : sub.entrySet()) out.println(kv.getKey() + " = " + toml(kv.getValue()));
             }
         }
