@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Two apps of one file, {@code api} after {@code db}: {@code jcluster start} with no argument starts
  * {@code ./jcluster.toml}, db's primary first and api's only once db is ready; each app has its own
- * primary; {@code --only}; reload and stop of the file's apps; env values never in {@code ls --json}
- * and masked in {@code describe}; db's own {@code [app.logs]} writes JSON lines.
+ * primary; {@code --env} reaches api's workers and is kept by reload; {@code --only}; reload and stop of
+ * the file's apps; env values never in {@code ls --json} and masked in {@code describe}; db's own
+ * {@code [app.logs]} writes JSON lines.
  */
 @Timeout(300)
 class MultiAppIT {
@@ -44,6 +45,9 @@ class MultiAppIT {
                     after = ["db"]
                     [app.env]
                     API_TOKEN = "s3cret-value"
+                    MODE = "dev"
+                    [app.env_production]
+                    MODE = "prod"
 
                     [[app]]
                     name = "db"
@@ -68,7 +72,7 @@ class MultiAppIT {
             assertTrue(cycle.err().contains(":4: app 'a': app.after: the apps start after each other in a cycle: a → b → a"), cycle.err());
             assertTrue(sb.leftovers().isEmpty(), "nothing started");
 
-            Sandbox.Result start = sb.cli("start");
+            Sandbox.Result start = sb.cli("start", "--env", "production");
             assertEquals(0, start.code(), start.all() + sb.primaryLog("db") + sb.primaryLog("api"));
             String out = start.out();
             assertTrue(out.indexOf("starting db") >= 0 && out.indexOf("starting db") < out.indexOf("starting api"), out);
@@ -90,6 +94,9 @@ class MultiAppIT {
             assertFalse(describe.out().contains("s3cret-value"), describe.out());
             assertTrue(describe.out().contains("API_TOKEN = \"********\""), describe.out());
             assertTrue(describe.out().contains("after = [\"db\"]"), describe.out());
+            assertTrue(describe.out().contains("# env in force: production"), describe.out());
+            long apiWorker = sb.worker("api", 0).get("pid").asLong();
+            assertTrue(environ(apiWorker).contains("MODE=prod"), "[app.env_production] over [app.env]");
 
             long dbWorker = sb.worker("db", 0).get("pid").asLong();
             await("db's worker output as JSON lines", HTTP, () -> jsonLine(sb.home.resolve("logs/db/0.log"), dbWorker) != null);
@@ -105,6 +112,7 @@ class MultiAppIT {
             assertTrue(reload.out().indexOf("db: reloaded") >= 0 && reload.out().indexOf("db: reloaded") < reload.out().indexOf("api: reloaded"),
                     "each primary reloaded its own app of the file, in start order: " + reload.out());
             assertEquals(2, sb.worker("api", 0).get("generation").asInt());
+            assertTrue(environ(sb.worker("api", 0).get("pid").asLong()).contains("MODE=prod"), "reload keeps the env of the start");
 
             Sandbox.Result stop = sb.cli("stop", "jcluster.toml");
             assertEquals(0, stop.code(), stop.all());
@@ -125,6 +133,11 @@ class MultiAppIT {
             assertEquals(0, sb.cli("stop", "jcluster.toml").code());
             await("nothing left", HTTP, () -> sb.leftovers().isEmpty());
         }
+    }
+
+    private static String environ(long pid) throws Exception {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), java.nio.charset.StandardCharsets.UTF_8)
+                .replace('\0', '\n');
     }
 
     private static Instant lastReady(Path log) throws Exception {
