@@ -29,4 +29,24 @@ public final class RecycleSchedule {
     public static boolean servedEnough(long requests, Long maxRequests) {
         return maxRequests != null && requests >= maxRequests;
     }
+
+    /** What to do about a scheduled recycle at a moment. */
+    public enum Decision {
+        /** Not due yet. */
+        NOT_YET,
+        /** Due, but another change runs or the app is degraded: ask again later (it is not dropped). */
+        WAIT,
+        /** Due: start a rolling reload now, then schedule the next from the new generation's start. */
+        RECYCLE
+    }
+
+    /**
+     * Whether the recycle due at {@code dueAt} (null: none scheduled) runs at {@code now}: never
+     * overlapping another change ({@code changeRunning}: a reload, scale or stop), and skipped while
+     * the app is degraded (a slot backing off or errored), until it is online again.
+     */
+    public static Decision decide(Instant now, Instant dueAt, boolean changeRunning, boolean degraded) {
+        if (dueAt == null || now.isBefore(dueAt)) return Decision.NOT_YET;
+        return changeRunning || degraded ? Decision.WAIT : Decision.RECYCLE;
+    }
 }

@@ -37,4 +37,14 @@ class RecycleScheduleTest {
         assertTrue(RecycleSchedule.servedEnough(10_000, 10_000L));
         assertFalse(RecycleSchedule.servedEnough(Long.MAX_VALUE, null));
     }
+
+    @Test
+    void aDueRecycleNeverOverlapsAChangeAndWaitsOutADegradedApp() {
+        Instant due = START.plus(Duration.ofHours(24));
+        assertEquals(RecycleSchedule.Decision.NOT_YET, RecycleSchedule.decide(due.minusMillis(1), due, false, false));
+        assertEquals(RecycleSchedule.Decision.RECYCLE, RecycleSchedule.decide(due, due, false, false));
+        assertEquals(RecycleSchedule.Decision.WAIT, RecycleSchedule.decide(due, due, true, false));
+        assertEquals(RecycleSchedule.Decision.WAIT, RecycleSchedule.decide(due.plusSeconds(60), due, false, true));
+        assertEquals(RecycleSchedule.Decision.NOT_YET, RecycleSchedule.decide(due, null, false, false));
+    }
 }

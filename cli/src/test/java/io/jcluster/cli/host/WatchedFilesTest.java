@@ -86,4 +86,24 @@ class WatchedFilesTest {
         WatchedFiles.Look gone = WatchedFiles.look(paths);
         assertEquals(SETTLED, WatchedFiles.verdict(added, gone, WatchedFiles.look(paths)));
     }
+
+    @Test
+    void aJarThatFailedIsNotTriedAgainUntilItChangesAgain() throws IOException {
+        Path jar = dir.resolve("app.jar");
+        Files.write(jar, jar("A.class"));
+        touch(jar, 1_000_000);
+        FileWatch watch = FileWatch.startingNow(List.of(jar));
+        assertEquals(UNCHANGED, watch.observe(WatchedFiles.look(watch.paths())));
+        Files.write(jar, jar("A.class", "Broken.class"));
+        touch(jar, 2_000_000);
+        assertEquals(SETTLING, watch.observe(WatchedFiles.look(watch.paths())));
+        WatchedFiles.Look settled = WatchedFiles.look(watch.paths());
+        assertEquals(SETTLED, watch.observe(settled));
+        watch.reloadStarted(settled); // ... and the reload rolled back
+        for (int i = 0; i < 3; i++) assertEquals(UNCHANGED, watch.observe(WatchedFiles.look(watch.paths())), "no restart loop");
+        Files.write(jar, jar("A.class", "Fixed.class"));
+        touch(jar, 3_000_000);
+        assertEquals(SETTLING, watch.observe(WatchedFiles.look(watch.paths())));
+        assertEquals(SETTLED, watch.observe(WatchedFiles.look(watch.paths())), "a new change is tried");
+    }
 }
