@@ -31,13 +31,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcluster dump}: a thread dump, heap dump or flight recording of one worker, through
- * {@code jcmd}, into the app's logs directory. The worker is the one the primary says runs the
+ * {@code jcmd}, into {@code dumps/} of the app's logs directory. The worker is the one the primary says runs the
  * slot, and its identity is checked (its environment names the app, slot and generation) just
  * before {@code jcmd} attaches, so a pid the kernel gave to another process is never dumped.
  */
 @Command(name = "dump", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Dump one worker: threads, heap or a flight recording (jfr), through jcmd.",
-                "The file lands in $JCLUSTER_HOME/logs/<app>/ and its path is printed."})
+                "The file lands in $JCLUSTER_HOME/logs/<app>/dumps/ and its path is printed."})
 final class Dump implements Callable<Integer> {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final long JCMD_TIMEOUT_S = 300;
@@ -93,7 +93,8 @@ final class Dump implements Callable<Integer> {
         }
         Path jcmd = jcmd(reply.config());
         String base = "dump-" + slot + "-" + w.pid() + "-" + STAMP.format(java.time.Instant.now());
-        Path dir = home.logDir(app);
+        // a directory of its own: the log cap and flush count and truncate the files of the logs directory itself
+        Path dir = home.logDir(app).resolve("dumps");
         Files.createDirectories(dir);
         PrintWriter out = spec.commandLine().getOut();
         Path file;

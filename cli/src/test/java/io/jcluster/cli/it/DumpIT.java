@@ -11,7 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code jcluster dump}: threads, heap and a short flight recording of a real worker, each file in the app's logs directory. */
+/** {@code jcluster dump}: threads, heap and a short flight recording of a real worker, each file in {@code logs/<app>/dumps/}. */
 @Timeout(180)
 class DumpIT {
     @Test
@@ -23,7 +23,7 @@ class DumpIT {
                     "--name", "hello");
             assertEquals(0, start.code(), start.all());
             long pid = sb.worker("hello", 0).get("pid").asLong();
-            Path logs = sb.home.resolve("logs/hello");
+            Path logs = sb.home.resolve("logs/hello/dumps");
 
             Sandbox.Result threads = sb.cli("dump", "hello", "--slot", "0", "threads");
             assertEquals(0, threads.code(), threads.all());
@@ -47,6 +47,8 @@ class DumpIT {
             assertTrue(noSlot.err().contains("hello has no slot 5 (slots 0 to 0)"), noSlot.err());
             Sandbox.Result badKind = sb.cli("dump", "hello", "--slot", "0", "core");
             assertEquals(2, badKind.code(), badKind.all());
+            assertEquals(0, sb.cli("flush", "hello").code());
+            assertTrue(Files.readString(file).contains("Full thread dump"), "flush leaves dumps alone");
         }
     }
 
