@@ -634,8 +634,8 @@ function _picocli_jcluster_startup() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--user' '--install' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--unit-dir' '--java'"
+  local flag_opts="'--user' '--install' '--socket' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--unit-dir' '--java' '--systemd-version'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -657,6 +657,9 @@ function _picocli_jcluster_startup() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--systemd-version')
+      return
       ;;
   esac
   local systemd_pos_param_args=("systemd") # 0-0 values

@@ -20,6 +20,6 @@ final class PrimaryCommand implements Callable<Integer> {
         Home home = Home.fromEnvironment();
         StartSpec spec = Json.MAPPER.readValue(home.specFile(app).toFile(), StartSpec.class);
         AppConfig config = ConfigLoader.load(spec);
-        return PrimaryRun.run(home, spec, config, System.out);
+        return PrimaryRun.run(home, spec, config, System.out, false);
     }
 }

@@ -29,13 +29,13 @@ final class PrimaryRun {
      * and stop timeouts); 1 when a worker had to be SIGKILLed at the stop, when a slot was errored
      * as the stop came, or on other failures; 2 when the port is taken.
      */
-    static int run(Home home, StartSpec spec, AppConfig config, PrintStream log) {
+    static int run(Home home, StartSpec spec, AppConfig config, PrintStream log, boolean foreground) {
         String app = config.name();
         Primary primary;
         try {
             home.prepare(app);
             Files.writeString(home.pidFile(app), ProcessHandle.current().pid() + "\n");
-            primary = Primary.open(home, spec, config, log);
+            primary = Primary.open(home, spec, config, log, foreground);
         } catch (PortInUseException e) {
             log.println("jcluster: " + e.getMessage());
             Apps.removeRunDir(home, app);
@@ -68,13 +68,21 @@ final class PrimaryRun {
         try (primary; control; prometheus) {
             Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
             Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
-            Signal.handle(new Signal("HUP"), s -> primary.log().info("SIGHUP ignored (use jcluster stop or SIGTERM)"));
+            Signal.handle(new Signal("HUP"), s -> reload(primary));
             primary.start();
             primary.stopped().join();
             return outcome.exitCode(primary);
         } finally {
             Apps.removeRunDir(home, app);
         }
+    }
+
+    /** SIGHUP: a rolling reload, as gunicorn, nginx and systemd's {@code ExecReload} mean it; the outcome goes to the log. */
+    private static void reload(Primary primary) {
+        primary.log().info("SIGHUP: reloading (the config file is read again)");
+        primary.reload(step -> primary.log().info("reload: %s", step)).whenComplete((status, e) -> {
+            if (e != null) primary.log().info("SIGHUP reload failed: %s", (e.getCause() != null ? e.getCause() : e).getMessage());
+        });
     }
 
     /** What the exit code of a stopped primary says: whether the app was healthy and every worker stopped in time. */
@@ -95,7 +103,8 @@ final class PrimaryRun {
             boolean errored = was != null && was.workers().stream().anyMatch(w -> "errored".equals(w.state()));
             if (killed) primary.log().info("exit code 1: a worker did not stop within its timeouts and was killed");
             if (errored) primary.log().info("exit code 1: the app had errored slots when it was stopped");
-            return killed || errored ? ExitException.FAILURE : 0;
+            if (primary.gaveUp()) primary.log().info("exit code 1: every slot errored (when_errored = \"exit\")");
+            return killed || errored || primary.gaveUp() ? ExitException.FAILURE : 0;
         }
     }
 
@@ -103,7 +112,7 @@ final class PrimaryRun {
     private static PrometheusEndpoint prometheus(AppConfig config, Primary primary) throws IOException {
         InetSocketAddress address = config.metrics().prometheusAddress();
         if (address == null) return null;
-        PrometheusEndpoint endpoint = PrometheusEndpoint.open(address, primary.metrics());
+        PrometheusEndpoint endpoint = PrometheusEndpoint.open(address, primary.metrics(), primary.probes());
         primary.log().info("Prometheus metrics on http://%s:%d%s", address.getHostString(), endpoint.address().getPort(),
                 PrometheusEndpoint.PATH);
         return endpoint;

@@ -17,6 +17,7 @@ import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
+import io.jcluster.cli.systemd.SdNotify;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.LogTail;
 import io.jcluster.cli.host.PortOwners;
@@ -135,7 +136,7 @@ final class Start implements Callable<Integer> {
             PlannedApp a = apps.get(0);
             home.prepare(a.config().name());
             Json.MAPPER.writeValue(home.specFile(a.config().name()).toFile(), a.spec());
-            return PrimaryRun.run(home, a.spec(), a.config(), System.err);
+            return PrimaryRun.run(home, a.spec(), a.config(), System.err, true);
         }
         Map<String, PlannedApp> byName = new LinkedHashMap<>();
         for (PlannedApp a : apps) byName.put(a.config().name(), a);
@@ -218,7 +219,9 @@ final class Start implements Callable<Integer> {
                 "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
                 "-Dio.netty.allocator.type=unpooled",
                 "-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
-        Process primary = new ProcessBuilder(command)
+        ProcessBuilder pb = new ProcessBuilder(command);
+        SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran start: only --foreground speaks sd_notify
+        Process primary = pb
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -51,14 +51,6 @@ public record AppConfig(
         if (watch == null) watch = WatchPolicy.off();
     }
 
-    /** A config with the default {@code [logs]}, {@code [metrics]} and {@code [overload]} tables. */
-    public AppConfig(String name, Path jar, Path configFile, Path workDir, int instances, int port, String host,
-                     Listen listen, List<String> jvmArgs, List<String> args, Map<String, String> env, Path java,
-                     RestartPolicy restart, ReloadPolicy reload, HealthPolicy health) {
-        this(name, jar, configFile, workDir, instances, port, host, listen, jvmArgs, args, env, java, restart, reload,
-                health, null, null, null, false, null, null, null, null);
-    }
-
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,

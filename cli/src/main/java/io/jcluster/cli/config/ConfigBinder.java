@@ -96,6 +96,7 @@ final class ConfigBinder {
         if (Map.class.isAssignableFrom(type)) return "a table of strings";
         if (type == Listen.class) return "\"handoff\" or \"self\"";
         if (type == LogTarget.class) return "\"files\" or \"stdout\"";
+        if (type == WhenErrored.class) return "\"stay\" or \"exit\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
@@ -167,6 +168,7 @@ final class ConfigBinder {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS) // when_errored = 1 is no choice, nor listen = 0
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .addModule(module)
                 .build();

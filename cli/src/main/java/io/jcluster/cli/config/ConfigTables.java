@@ -57,6 +57,8 @@ public final class ConfigTables {
         restart.put("failure_window", duration(c.restart().failureWindow()));
         restart.put("ok_exit_codes", List.copyOf(c.restart().okExitCodes()));
         restart.put("autorestart", c.restart().autorestart());
+        // the default depends on whether the primary runs in the foreground, which the config does not know
+        if (c.restart().whenErrored() != null) restart.put("when_errored", c.restart().whenErrored().id());
 
         Map<String, Object> reload = table(t, "reload");
         reload.put("ready_timeout", duration(c.reload().readyTimeout()));

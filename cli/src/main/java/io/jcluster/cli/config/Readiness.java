@@ -22,6 +22,8 @@ public record Readiness(String kind, String path) {
     public boolean byCall() { return kind.equals("auto") || kind.equals("call"); }
     public boolean byPort() { return kind.equals("auto") || kind.equals("port"); }
     public boolean byHttp() { return kind.equals("http"); }
+    /** Whether only the app's call counts: then the primary does not watch the port. */
+    public boolean onlyByCall() { return kind.equals("call"); }
 
     @JsonValue
     @Override

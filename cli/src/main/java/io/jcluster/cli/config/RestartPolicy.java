@@ -10,6 +10,8 @@ import java.util.List;
  * or less than {@code minUptime} after; a worker ready for {@code stableAfter} is stable: its crash is
  * restarted at once and resets the backoff.
  *
+ * @param whenErrored what the primary does once every slot is errored; null when the config file
+ *                    leaves it to {@link #whenErrored(boolean)}'s default
  * @param okExitCodes exit codes that mean "done": a worker that exits with one is not restarted
  *                    (default none: every exit jcluster did not ask for is restarted)
  * @param autorestart false: no worker exit is restarted (default true)
@@ -22,6 +24,7 @@ public record RestartPolicy(
         Duration minUptime,
         Integer maxFailures,
         Duration failureWindow,
+        WhenErrored whenErrored,
         List<Integer> okExitCodes,
         Boolean autorestart) {
 
@@ -38,7 +41,12 @@ public record RestartPolicy(
     }
 
     public static RestartPolicy defaults() {
-        return new RestartPolicy(null, null, null, null, null, null, null, null, null);
+        return new RestartPolicy(null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** What to do once every slot is errored: the config's choice, else the default for this kind of primary. */
+    public WhenErrored whenErrored(boolean foreground) {
+        return whenErrored != null ? whenErrored : WhenErrored.defaultFor(foreground);
     }
 
     /** The delay before the next start after {@code consecutiveFailures} failures in a row (1 = the first). */

@@ -48,11 +48,6 @@ public final class AppLogs implements AutoCloseable {
         return output;
     }
 
-    /** {@link #capture(int, long, Process)} with the generation not known: JSON lines say {@code "generation":null}. */
-    public WorkerOutput capture(int slot, Process process) {
-        return capture(slot, 0, process);
-    }
-
     WorkerOutput output(int slot, long pid, long generation) {
         boolean console = policy.to() == LogTarget.STDOUT;
         LinePrefix prefix = new LinePrefix(policy.timestamps(), console || policy.slotTags() ? app + "/" + slot : null);

@@ -11,12 +11,19 @@ import java.util.concurrent.Executors;
 
 /**
  * The opt-in Prometheus endpoint of one app's primary ({@code [metrics] listen}): {@code GET /metrics}
- * answers the latest snapshot as {@link PrometheusText}. The JDK's own HTTP server on one daemon
- * thread: nothing to add to the primary, and a scrape never touches the supervisor.
+ * answers the latest snapshot as {@link PrometheusText}, and, when it has {@link Probes},
+ * {@code /readyz} and {@code /healthz} answer 200 or 503 for Kubernetes and load balancers. The JDK's
+ * own HTTP server on one daemon thread: nothing to add to the primary, and neither a scrape nor a probe
+ * ever touches the supervisor.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     /** The path it serves. */
     public static final String PATH = "/metrics";
+    /** 200 while at least one worker is ready, else 503. */
+    public static final String READY_PATH = "/readyz";
+    /** 200 while the primary's loop runs and not every slot is errored, else 503. */
+    public static final String HEALTH_PATH = "/healthz";
+    private static final String TEXT = "text/plain; charset=utf-8";
 
     private final HttpServer server;
     private final ExecutorService thread;
@@ -32,6 +39,16 @@ public final class PrometheusEndpoint implements AutoCloseable {
      * @throws IOException when the address cannot be bound, with the address in the message
      */
     public static PrometheusEndpoint open(InetSocketAddress address, AppMetrics metrics) throws IOException {
+        return open(address, metrics, null);
+    }
+
+    /**
+     * Serves {@code metrics}, and {@code probes} on {@value #READY_PATH} and {@value #HEALTH_PATH}
+     * (404 there when {@code probes} is null), on {@code address} (resolved here).
+     *
+     * @throws IOException when the address cannot be bound, with the address in the message
+     */
+    public static PrometheusEndpoint open(InetSocketAddress address, AppMetrics metrics, Probes probes) throws IOException {
         InetSocketAddress bind = address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
         if (bind.isUnresolved()) throw new IOException("cannot resolve " + address.getHostString());
         HttpServer server;
@@ -47,7 +64,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             return t;
         });
         server.setExecutor(thread);
-        server.createContext("/", exchange -> handle(exchange, metrics));
+        server.createContext("/", exchange -> handle(exchange, metrics, probes));
         server.start();
         return new PrometheusEndpoint(server, thread);
     }
@@ -57,20 +74,42 @@ public final class PrometheusEndpoint implements AutoCloseable {
         return server.getAddress();
     }
 
-    private static void handle(HttpExchange exchange, AppMetrics metrics) throws IOException {
+    private static void handle(HttpExchange exchange, AppMetrics metrics, Probes probes) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            if (!PATH.equals(path) && !"/".equals(path)) {
-                reply(exchange, 404, "text/plain; charset=utf-8", "not found: the metrics are at " + PATH + "\n", true);
+            boolean probe = probes != null && (READY_PATH.equals(path) || HEALTH_PATH.equals(path));
+            if (!PATH.equals(path) && !"/".equals(path) && !probe) {
+                reply(exchange, 404, TEXT, "not found: the metrics are at " + PATH
+                        + (probes == null ? "" : ", the probes at " + READY_PATH + " and " + HEALTH_PATH) + "\n", true);
                 return;
             }
             String method = exchange.getRequestMethod();
             if (!"GET".equals(method) && !"HEAD".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                reply(exchange, 405, "text/plain; charset=utf-8", "method not allowed\n", true);
+                reply(exchange, 405, TEXT, "method not allowed\n", true);
                 return;
             }
-            reply(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(metrics.latest()), "GET".equals(method));
+            boolean body = "GET".equals(method);
+            if (READY_PATH.equals(path)) {
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                boolean ready = answer(probes::ready, false);
+                reply(exchange, ready ? 200 : 503, TEXT, ready ? "ready\n" : "not ready: no worker is ready\n", body);
+            } else if (HEALTH_PATH.equals(path)) {
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                String why = answer(probes::unhealthyReason, "the health check failed");
+                reply(exchange, why == null ? 200 : 503, TEXT, why == null ? "ok\n" : "unhealthy: " + why + "\n", body);
+            } else {
+                reply(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(metrics.latest()), body);
+            }
+        }
+    }
+
+    /** What a probe says, or {@code failed} when asking it throws: a probe that cannot answer is a no. */
+    private static <T> T answer(java.util.function.Supplier<T> probe, T failed) {
+        try {
+            return probe.get();
+        } catch (RuntimeException e) {
+            return failed;
         }
     }
 

@@ -35,9 +35,9 @@ import java.util.List;
 final class AppCds {
     /** Dumping attempts per primary: a dump that keeps failing is not retried forever. */
     private static final int MAX_ATTEMPTS = 3;
-    /** Archive warnings (classes it skips) would fill every worker's log; errors still show. */
     /** The least time the archive-writing worker gets between SIGTERM and SIGKILL. */
     static final Duration DUMP_GRACE = Duration.ofSeconds(30);
+    /** Archive warnings (classes it skips) would fill every worker's log; errors still show. */
     private static final List<String> QUIET = List.of("-Xlog:cds=error", "-Xlog:cds+dynamic=error");
 
     private final Path dir;

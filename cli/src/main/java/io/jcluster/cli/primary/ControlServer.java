@@ -12,10 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
@@ -23,14 +20,12 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.util.CharsetUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -43,12 +38,10 @@ public final class ControlServer implements AutoCloseable {
     /** A connection that has not sent a whole request line by then is closed: nothing legitimate is that slow. */
     static final long FIRST_REQUEST_TIMEOUT_MS = 10_000;
 
-    private final EventLoopGroup group;
     private final Channel server;
     private final Path path;
 
-    private ControlServer(EventLoopGroup group, Channel server, Path path) {
-        this.group = group;
+    private ControlServer(Channel server, Path path) {
         this.server = server;
         this.path = path;
     }
@@ -57,9 +50,8 @@ public final class ControlServer implements AutoCloseable {
     public static ControlServer open(Home home, Primary primary) throws IOException {
         Path path = home.controlSocket(primary.config().name());
         Files.deleteIfExists(path);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("control", true), EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
+                .group(primary.io()) // one netty thread for the worker channel and the control socket
                 .channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<DomainSocketChannel>() {
                     @Override
@@ -73,13 +65,11 @@ public final class ControlServer implements AutoCloseable {
         try {
             Channel server = b.bind(new DomainSocketAddress(path.toFile())).sync().channel();
             Files.setPosixFilePermissions(path, Home.OWNER_RW);
-            return new ControlServer(group, server, path);
+            return new ControlServer(server, path);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            group.shutdownGracefully();
             throw new IOException("interrupted while binding " + path, e);
         } catch (RuntimeException e) {
-            group.shutdownGracefully();
             throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
     }
@@ -87,7 +77,6 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {

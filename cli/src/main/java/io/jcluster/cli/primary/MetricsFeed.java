@@ -31,7 +31,7 @@ final class MetricsFeed {
     }
 
     void heartbeat(Worker w, Map<String, String> fields) {
-        metrics.heartbeat(w.slot(), w.pid(), fields);
+        metrics.heartbeat(w.slotIndex(), w.pid(), fields);
     }
 
     void exited(ExitRecord e) {

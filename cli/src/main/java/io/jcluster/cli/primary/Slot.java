@@ -1,37 +1,50 @@
 package io.jcluster.cli.primary;
 
-import io.jcluster.cli.control.ExitRecord;
-
 import io.jcluster.cli.config.AppConfig;
-import io.jcluster.cli.config.RestartPolicy;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.concurrent.ScheduledFuture;
+import io.jcluster.cli.control.ExitRecord;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * A worker position, 0..N-1: owns its listening socket (in handoff mode) for as long as the slot
  * exists, the config and generation it runs, and the restart bookkeeping of the workers that serve
- * it. Confined to the supervisor thread.
+ * it. Confined to the supervisor loop.
  */
 final class Slot {
+    /** The slot's own part of its life; what {@code ls} shows is {@link #state()}, derived from it and the worker. */
+    enum Phase {
+        /** Has, or is getting, a worker. */
+        ACTIVE,
+        /** Waits out a backoff before its next start. */
+        BACKING_OFF,
+        /** The crash-loop guard tripped: no more starts until {@code restart} or a reload. */
+        ERRORED,
+        /** Scale down: it takes no new connections and goes once its queue and worker are done. */
+        LEAVING;
+
+        Set<Phase> next() {
+            return switch (this) {
+                case ACTIVE -> EnumSet.of(BACKING_OFF, ERRORED, LEAVING);
+                case BACKING_OFF -> EnumSet.of(ACTIVE, ERRORED, LEAVING);
+                case ERRORED -> EnumSet.of(ACTIVE, LEAVING);
+                case LEAVING -> EnumSet.noneOf(Phase.class);
+            };
+        }
+    }
+
     private final int index;
     private final SlotSocket socket;
+    private final CrashGuard guard = new CrashGuard();
     private AppConfig config;
     private long generation;
+    private Phase phase = Phase.ACTIVE;
     private Worker worker;
-    /** A new worker starting on this slot's socket beside {@link #worker} during a reload. */
+    /** A new worker starting on this slot's socket beside {@link #worker} during a reload or a replacement. */
     private Worker surge;
-    private boolean leaving;
     private int restarts;
-    private int consecutiveFailures;
-    private final Deque<Instant> failedStarts = new ArrayDeque<>();
-    private boolean errored;
     private String erroredReason;
     private ExitRecord lastExit;
-    private ScheduledFuture<?> pendingStart;
-    private Instant nextStartAt;
+    private Loop.Timer pendingStart = Loop.Timer.NONE;
 
     Slot(int index, SlotSocket socket, AppConfig config, long generation) {
         this.index = index;
@@ -44,25 +57,56 @@ final class Slot {
     SlotSocket socket() { return socket; }
     AppConfig config() { return config; }
     long generation() { return generation; }
+    Phase phase() { return phase; }
     Worker worker() { return worker; }
     void worker(Worker w) { worker = w; }
     Worker surge() { return surge; }
     void surge(Worker w) { surge = w; }
-    boolean leaving() { return leaving; }
-    void leaving(boolean l) { leaving = l; }
+    CrashGuard guard() { return guard; }
     int restarts() { return restarts; }
-    boolean errored() { return errored; }
+    boolean errored() { return phase == Phase.ERRORED; }
+    boolean leaving() { return phase == Phase.LEAVING; }
     String erroredReason() { return erroredReason; }
     ExitRecord lastExit() { return lastExit; }
     void lastExit(ExitRecord e) { lastExit = e; }
-    Instant nextStartAt() { return nextStartAt; }
+
+    /** The only way a slot changes phase; leaving a backoff cancels its pending start. */
+    void moveTo(Phase next) {
+        if (next == phase) return;
+        if (!phase.next().contains(next)) {
+            throw new IllegalStateException("slot " + index + ": " + phase + " → " + next + " is not a move a slot makes");
+        }
+        if (phase == Phase.BACKING_OFF) {
+            pendingStart.cancel();
+            pendingStart = Loop.Timer.NONE;
+        }
+        if (phase == Phase.ERRORED) erroredReason = null;
+        phase = next;
+    }
+
+    /** Backs off until {@code start} runs (a timer on the loop). */
+    void backOff(Loop.Timer start) {
+        moveTo(Phase.BACKING_OFF);
+        pendingStart = start;
+    }
+
+    void errored(String reason) {
+        moveTo(Phase.ERRORED);
+        erroredReason = reason;
+    }
+
+    /** Clears the crash-loop guard and an errored or backing-off phase (on {@code restart}). */
+    void reset() {
+        guard.clear();
+        if (phase != Phase.LEAVING) moveTo(Phase.ACTIVE);
+    }
 
     /**
      * From now on the slot runs {@code w}, of {@code w}'s config and generation: a ready worker, so
      * an errored slot (a reload to a version that starts) is errored no more.
      */
     void promote(Worker w) {
-        clearErrors();
+        reset();
         worker = w;
         surge = null;
         config = w.config();
@@ -76,69 +120,22 @@ final class Slot {
         return null;
     }
 
-    /**
-     * Counts an unplanned exit of the slot's worker ({@code w} null when it could not even be
-     * spawned) and says how long to wait before the next start, or returns null when the
-     * crash-loop guard trips: {@code maxFailures} failed starts within {@code failureWindow}.
-     */
-    Duration crashed(Worker w, RestartPolicy policy) {
-        Instant now = Instant.now();
-        Duration up = w == null || w.readyAt() == null ? null : Duration.between(w.readyAt(), now);
-        if (up != null && up.compareTo(policy.stableAfter()) >= 0) {
-            consecutiveFailures = 0;
-            return Duration.ZERO;
-        }
-        consecutiveFailures++;
-        if (up == null || up.compareTo(policy.minUptime()) < 0) {
-            failedStarts.addLast(now);
-            while (!failedStarts.isEmpty() && failedStarts.peekFirst().isBefore(now.minus(policy.failureWindow()))) {
-                failedStarts.removeFirst();
-            }
-            if (failedStarts.size() >= policy.maxFailures()) return null;
-        }
-        return policy.backoff(consecutiveFailures);
-    }
-
-    void scheduled(ScheduledFuture<?> start, Instant at) {
-        cancelPendingStart();
-        pendingStart = start;
-        nextStartAt = at;
-    }
-
     /** Counts a replacement of the slot's worker that the user did not ask for (crash, hang, memory). */
     void countRestart() {
         restarts++;
     }
 
-    void started() {
-        pendingStart = null;
-        nextStartAt = null;
-    }
-
-    void cancelPendingStart() {
-        if (pendingStart != null) pendingStart.cancel(false);
-        pendingStart = null;
-        nextStartAt = null;
-    }
-
-    void errored(String reason) {
-        errored = true;
-        erroredReason = reason;
-    }
-
-    /** Clears the crash-loop guard (on {@code restart}). */
-    void clearErrors() {
-        errored = false;
-        erroredReason = null;
-        failedStarts.clear();
-        consecutiveFailures = 0;
-    }
-
-    /** What {@code ls} shows for this slot's state. */
-    WorkerState state() {
-        if (errored) return WorkerState.ERRORED;
-        if (pendingStart != null) return WorkerState.BACKOFF;
-        if (worker == null) return surge != null ? surge.state() : WorkerState.STOPPED;
-        return worker.state();
+    /** What {@code ls} shows for this slot. */
+    SlotState state() {
+        if (phase == Phase.ERRORED) return SlotState.ERRORED;
+        if (phase == Phase.BACKING_OFF) return SlotState.BACKOFF;
+        Worker w = worker != null ? worker : surge;
+        if (w == null) return SlotState.STOPPED;
+        return switch (w.state()) {
+            case STARTING -> SlotState.STARTING;
+            case READY -> SlotState.READY;
+            case DRAINING -> SlotState.DRAINING;
+            case EXITED -> SlotState.STOPPED;
+        };
     }
 }

@@ -39,6 +39,21 @@ final class SlotSocket implements AutoCloseable {
     }
 
     /**
+     * A slot socket over a bound TCP listener this process already holds: one that systemd passed
+     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}). It listens again, as
+     * {@link #listenAgain()} does, in case a previous primary stopped it (systemd's socket outlives
+     * the primary that shut it down); on a socket that listens, that only sets the backlog. Closing it
+     * closes this process's fd, not systemd's.
+     */
+    static SlotSocket adopt(int fd) throws IOException {
+        Epoll.ensureAvailability();
+        Socket s = new Socket(fd);
+        s.listen(BACKLOG);
+        s.setReuseAddress(true);
+        return new SlotSocket(s);
+    }
+
+    /**
      * Stops listening and keeps the port: the kernel resets the connections queued here and
      * refuses new ones. {@link #listenAgain()} undoes it (Linux allows {@code listen()} on a
      * listener that was shut down). SO_REUSEADDR goes first: the kernel lets a socket with it bind

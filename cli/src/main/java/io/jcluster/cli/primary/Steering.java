@@ -35,16 +35,20 @@ final class Steering {
     private final List<SlotSocket> group = new ArrayList<>();
     private boolean attached;
     private String unavailable;
+    /** The group indexes steered to now (empty: the kernel's own hashing), or null after the group changed. */
+    private List<Integer> steered;
 
     /** A socket that just started listening joins the end of the group. */
     void joined(SlotSocket socket) {
         group.add(socket);
+        steered = null;
     }
 
     /** A socket about to be closed leaves the group: the last one takes its place, as in the kernel. */
     void leaving(SlotSocket socket) {
         int i = group.indexOf(socket);
         if (i < 0) return;
+        steered = null;
         SlotSocket last = group.remove(group.size() - 1);
         if (last != socket) group.set(i, last);
     }
@@ -66,12 +70,15 @@ final class Steering {
         for (int i = 0; i < group.size(); i++) {
             if (healthy.contains(group.get(i))) indexes.add(i);
         }
+        if (indexes.size() == group.size()) indexes.clear();
+        if (indexes.equals(steered)) return true; // called after every event: no syscall when nothing changed
         try {
-            if (indexes.isEmpty() || indexes.size() == group.size()) {
+            if (indexes.isEmpty()) {
                 if (attached) detach();
-                return true;
+            } else {
+                attach(indexes);
             }
-            attach(indexes);
+            steered = indexes;
             return true;
         } catch (IOException | RuntimeException e) {
             unavailable = "steering new connections with a reuseport BPF program failed: " + e.getMessage();

@@ -1,27 +1,30 @@
 package io.jcluster.cli.primary;
 
-import io.jcluster.cli.control.ExitRecord;
-
 import io.jcluster.cli.config.AppConfig;
-import io.jcluster.cli.logs.WorkerOutput;
+import io.jcluster.cli.control.ExitRecord;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
- * One worker JVM: a generation of one slot. Confined to the primary's supervisor thread, except
- * its futures, which complete there.
+ * One worker JVM: a generation of one slot. Confined to the supervisor loop, except its futures,
+ * which complete there.
  */
 final class Worker {
-    private final int slot;
+    /**
+     * Why the primary is ending this worker, and whether that is planned (stop, reload, scale: its exit
+     * is no crash) or not (a missed ready timeout: its exit counts against the slot like a crash).
+     */
+    record Ending(String reason, boolean planned) {}
+
+    private final Slot slot;
     private final long generation;
     private final AppConfig config;
-    private final Process process;
-    private final Instant startedAt = Instant.now();
+    private final WorkerProcess process;
+    private final Instant startedAt;
     private final CompletableFuture<Worker> ready = new CompletableFuture<>();
     private final CompletableFuture<ExitRecord> exit = new CompletableFuture<>();
     private WorkerState state = WorkerState.STARTING;
@@ -29,45 +32,35 @@ final class Worker {
     private Channel channel;
     private Map<String, String> heartbeat = Map.of();
     private Instant lastHeartbeat;
-    /** Set when the primary itself ends this worker (stop, reload, scale): its exit is not a crash. */
-    private boolean retiring;
-    private String killReason;
-    private ScheduledFuture<?> pendingKill;
+    private Ending ending;
+    /** The one pending deadline of this worker: ready timeout, drain timeout or SIGKILL after SIGTERM. */
+    private Loop.Timer deadline = Loop.Timer.NONE;
     private Instant overMemorySince;
-    private WorkerOutput output;
 
-    Worker(int slot, long generation, AppConfig config, Process process) {
+    Worker(Slot slot, long generation, AppConfig config, WorkerProcess process, Instant startedAt) {
         this.slot = slot;
         this.generation = generation;
         this.config = config;
         this.process = process;
+        this.startedAt = startedAt;
     }
 
-    int slot() { return slot; }
+    Slot slot() { return slot; }
+    int slotIndex() { return slot.index(); }
     long generation() { return generation; }
     AppConfig config() { return config; }
-    Process process() { return process; }
+    WorkerProcess process() { return process; }
     long pid() { return process.pid(); }
     Instant startedAt() { return startedAt; }
     WorkerState state() { return state; }
-    void state(WorkerState s) { state = s; }
     Instant readyAt() { return readyAt; }
     Channel channel() { return channel; }
     void channel(Channel c) { channel = c; }
     Map<String, String> heartbeat() { return heartbeat; }
     Instant lastHeartbeat() { return lastHeartbeat; }
-    boolean retiring() { return retiring; }
-    /** Its stdout and stderr, as the primary captures them. */
-    WorkerOutput output() { return output; }
-    void output(WorkerOutput o) { output = o; }
-    String killReason() { return killReason; }
+    Ending ending() { return ending; }
     Instant overMemorySince() { return overMemorySince; }
     void overMemorySince(Instant t) { overMemorySince = t; }
-
-    /** How this worker ended, now. */
-    ExitRecord exitRecord(int code, String reason, List<String> lastLines) {
-        return new ExitRecord(slot, pid(), generation, code, ExitRecord.signalName(code), System.currentTimeMillis(), reason, lastLines);
-    }
 
     /** Completes when the worker is ready; fails when it exits first. */
     CompletableFuture<Worker> ready() { return ready; }
@@ -75,49 +68,65 @@ final class Worker {
     /** Completes when the process has exited. */
     CompletableFuture<ExitRecord> exit() { return exit; }
 
-    void markReady() {
-        state = WorkerState.READY;
-        readyAt = Instant.now();
-        ready.complete(this);
-    }
-
-    void exited(ExitRecord record) {
-        state = WorkerState.EXITED;
-        cancelPendingKill();
-        ready.completeExceptionally(new WorkerFailed(record));
-        exit.complete(record);
-    }
-
-    void heartbeat(Map<String, String> figures) {
-        heartbeat = figures;
-        lastHeartbeat = Instant.now();
-    }
-
-    void retire() {
-        retiring = true;
-    }
-
-    /** Records why the primary is ending this worker, so its exit is explained. */
-    void killedBecause(String reason) {
-        if (killReason == null) killReason = reason;
-    }
-
-    void pendingKill(ScheduledFuture<?> f) {
-        if (pendingKill != null) pendingKill.cancel(false);
-        pendingKill = f;
-    }
-
-    void cancelPendingKill() {
-        if (pendingKill != null) pendingKill.cancel(false);
-        pendingKill = null;
-    }
-
     boolean alive() {
         return state != WorkerState.EXITED;
     }
 
-    long uptimeMillis() {
-        return alive() ? Duration.between(startedAt, Instant.now()).toMillis() : 0;
+    /** Whether the primary is ending it on purpose (its exit is no crash). */
+    boolean retiring() {
+        return ending != null && ending.planned();
+    }
+
+    /** The only way a worker changes state. */
+    void moveTo(WorkerState next) {
+        if (!state.next().contains(next)) {
+            throw new IllegalStateException("worker pid " + pid() + " of slot " + slot.index() + ": " + state.id()
+                    + " → " + next.id() + " is not a move a worker makes");
+        }
+        state = next;
+    }
+
+    void markReady(Instant at) {
+        moveTo(WorkerState.READY);
+        readyAt = at;
+        ready.complete(this);
+    }
+
+    void exited(ExitRecord record) {
+        moveTo(WorkerState.EXITED);
+        cancelDeadline();
+        ready.completeExceptionally(new WorkerFailed(record));
+        exit.complete(record);
+    }
+
+    void heartbeat(Map<String, String> figures, Instant at) {
+        heartbeat = figures;
+        lastHeartbeat = at;
+    }
+
+    /** Records why the primary ends this worker; the first reason given is the one kept, a planned end wins. */
+    void end(String reason, boolean planned) {
+        if (ending == null) ending = new Ending(reason, planned);
+        else if (planned && !ending.planned()) ending = new Ending(ending.reason(), true);
+    }
+
+    void deadline(Loop.Timer t) {
+        deadline.cancel();
+        deadline = t;
+    }
+
+    void cancelDeadline() {
+        deadline.cancel();
+        deadline = Loop.Timer.NONE;
+    }
+
+    long uptimeMillis(Instant now) {
+        return alive() ? Duration.between(startedAt, now).toMillis() : 0;
+    }
+
+    /** How this worker ended. */
+    ExitRecord exitRecord(int code, String reason, List<String> lastLines, Instant at) {
+        return new ExitRecord(slot.index(), pid(), generation, code, ExitRecord.signalName(code), at.toEpochMilli(), reason, lastLines);
     }
 
     /** A worker that exited before it was ready. */

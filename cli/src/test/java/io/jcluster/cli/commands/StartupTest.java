@@ -45,10 +45,12 @@ class StartupTest {
                 [app]
                 name = "hello"
                 jar = "app.jar"
+                instances = 3
                 [app.env]
                 DATABASE_PASSWORD = "hunter2"
                 [reload]
                 drain_timeout = "15s"
+                ready_timeout = "45s"
                 """);
         Path launcher = dir.resolve("dist/bin/jcluster");
         Files.createDirectories(launcher.getParent());
@@ -68,42 +70,107 @@ class StartupTest {
     void unitMatchesTheFixture() throws Exception {
         AppConfig app = ConfigLoader.load(new StartSpec(config.toString(), Overrides.none(), dir.toString()));
         String unit = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/lib/jvm/java-17/bin/java"),
-                new Home(dir.resolve("home")), false, "alice");
-        String expected;
-        try (InputStream in = StartupTest.class.getResourceAsStream("/startup/jcluster-hello.service")) {
-            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@DIR@", dir.toString());
+                new Home(dir.resolve("home")), false, "alice", 252, false);
+        assertEquals(fixture("jcluster-hello.service"), unit);
+    }
+
+    private String fixture(String name) throws IOException {
+        try (InputStream in = StartupTest.class.getResourceAsStream("/startup/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@DIR@", dir.toString());
         }
-        assertEquals(expected, unit);
+    }
+
+    @Test
+    void systemd253AndLaterReloadByNotifyReload() throws Exception {
+        AppConfig app = ConfigLoader.load(new StartSpec(config.toString(), Overrides.none(), dir.toString()));
+        String unit = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/bin/java"),
+                new Home(dir.resolve("home")), false, "alice", 253, false);
+        String old = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/bin/java"),
+                new Home(dir.resolve("home")), false, "alice", 252, false);
+        assertTrue(unit.contains("\nType=notify-reload\nNotifyAccess=main\n"), unit);
+        assertFalse(unit.contains("ExecReload="), "notify-reload sends SIGHUP itself: " + unit);
+        assertTrue(old.contains("\nType=notify\n") && old.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"), old);
+        String unknown = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/bin/java"),
+                new Home(dir.resolve("home")), false, "alice", 0, false);
+        assertEquals(old, unknown, "an unknown systemd gets the unit every systemd runs");
+    }
+
+    @Test
+    void theSystemdVersionIsReadFromSystemctl() {
+        assertEquals(252, Startup.systemdVersion("systemd 252 (252.38-1~deb12u1)\n+PAM +AUDIT +SELINUX\n"));
+        assertEquals(257, Startup.systemdVersion("systemd 257 (257.9-1)\n"));
+        assertEquals(0, Startup.systemdVersion("bash: systemctl: command not found\n"));
+        assertEquals(0, Startup.systemdVersion(""));
+    }
+
+    @Test
+    void socketUnitHoldsOneReusePortSocketPerSlot() throws Exception {
+        AppConfig app = ConfigLoader.load(new StartSpec(config.toString(), Overrides.none(), dir.toString()));
+        assertEquals(fixture("jcluster-hello.socket"), Startup.socketUnit(app, false));
+        String unit = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/bin/java"),
+                new Home(dir.resolve("home")), false, "alice", 252, true);
+        assertTrue(unit.contains("\nRequires=jcluster-hello.socket\nAfter=jcluster-hello.socket\n"), unit);
+    }
+
+    @Test
+    void socketNeedsHandoff() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("instances = 3", "instances = 3\nlisten = \"self\""));
+        assertEquals(2, run("startup", "systemd", "--socket", "--config", config.toString()));
+        assertTrue(err.toString().contains("--socket needs listen = \"handoff\""), err.toString());
+    }
+
+    @Test
+    void printedSocketUnitsPassSystemdAnalyze() throws Exception {
+        int version = Startup.installedSystemd();
+        assertEquals(0, run("startup", "systemd", "--socket", "--systemd-version", Integer.toString(version), "--config", config.toString()),
+                err.toString());
+        String[] units = out.toString().split("\n\n# ---- ");
+        assertEquals(2, units.length, out.toString());
+        assertTrue(units[0].startsWith("# ---- /etc/systemd/system/jcluster-hello.service\n"), units[0]);
+        assertTrue(units[1].startsWith("/etc/systemd/system/jcluster-hello.socket\n"), units[1]);
+        Path service = Files.writeString(dir.resolve("jcluster-hello.service"), units[0].substring(units[0].indexOf('\n') + 1));
+        Path socket = Files.writeString(dir.resolve("jcluster-hello.socket"), units[1].substring(units[1].indexOf('\n') + 1));
+        assertTrue(Files.readString(socket).contains("ListenStream=0.0.0.0:8080\nListenStream=0.0.0.0:8080\nListenStream=0.0.0.0:8080\n"));
+        assertSystemdAnalyzeQuiet(service, socket);
     }
 
     @Test
     void userUnitRunsAsTheUserAndStartsWithTheSession() throws Exception {
         AppConfig app = ConfigLoader.load(new StartSpec(config.toString(), Overrides.none(), dir.toString()));
         String unit = Startup.unit(app, config, dir.resolve("dist/bin/jcluster"), Path.of("/usr/bin/java"),
-                new Home(dir.resolve("home")), true, "alice");
+                new Home(dir.resolve("home")), true, "alice", 252, false);
         assertFalse(unit.contains("User="), unit);
         assertTrue(unit.contains("WantedBy=default.target\n"), unit);
     }
 
     @Test
     void printedUnitHasNoSecretsAndPassesSystemdAnalyze() throws Exception {
-        assertEquals(0, run("startup", "systemd", "--config", config.toString()), err.toString());
+        assertEquals(0, run("startup", "systemd", "--systemd-version", Integer.toString(Startup.installedSystemd()),
+                "--config", config.toString()), err.toString());
         String unit = out.toString();
         assertFalse(unit.contains("hunter2") || unit.contains("DATABASE_PASSWORD"), "no environment secrets: " + unit);
         assertTrue(unit.contains("ExecStart=" + dir.resolve("dist/bin/jcluster") + " start --foreground " + config), unit);
         assertTrue(unit.contains("Restart=on-failure\n"), unit);
         assertTrue(unit.contains("Environment=JCLUSTER_JAVA=/"), "a java path: " + unit);
         assertTrue(unit.contains("TimeoutStopSec=30\n"), "drain 15s + stop 5s + 10s: " + unit);
+        assertTrue(unit.contains("TimeoutStartSec=75\n"), "ready 45s + 30s: " + unit);
+        assertSystemdAnalyzeQuiet(Files.writeString(dir.resolve("jcluster-hello.service"), unit));
+    }
 
+    /** {@code systemd-analyze verify} accepts the units and has nothing to say about them (it only warns about unknown keys and bad values). */
+    private static void assertSystemdAnalyzeQuiet(Path... files) throws Exception {
         Path systemdAnalyze = Path.of("/usr/bin/systemd-analyze");
-        assumeTrue(Files.isExecutable(systemdAnalyze), "systemd-analyze is installed (the fixture test covers the rest)");
-        Path file = Files.writeString(dir.resolve("jcluster-hello.service"), unit);
-        Process p = new ProcessBuilder(systemdAnalyze.toString(), "verify", file.toString()).redirectErrorStream(true).start();
+        assumeTrue(Files.isExecutable(systemdAnalyze), "systemd-analyze is installed (the fixture tests cover the rest)");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(systemdAnalyze.toString(), "verify"));
+        for (Path f : files) command.add(f.toString());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), said);
-        // verify only warns about unknown keys and bad values: it must have nothing to say about ours
-        assertEquals("", said.lines().filter(l -> l.contains(file.getFileName().toString())).reduce("", (a, b) -> a + b + "\n"));
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            assertEquals("", said.lines().filter(l -> l.contains(name)).reduce("", (a, b) -> a + b + "\n"), said);
+        }
     }
 
     @Test
@@ -114,6 +181,16 @@ class StartupTest {
         Path file = units.resolve("jcluster-hello.service");
         assertTrue(Files.readString(file).contains("WantedBy=default.target"));
         assertTrue(out.toString().contains("systemctl --user enable --now jcluster-hello.service"), out.toString());
+    }
+
+    @Test
+    void installWithSocketWritesBothUnits() throws Exception {
+        Path units = dir.resolve("units");
+        assertEquals(0, run("startup", "systemd", "--user", "--socket", "--config", config.toString(), "--install",
+                "--unit-dir", units.toString()), err.toString());
+        assertTrue(Files.readString(units.resolve("jcluster-hello.service")).contains("Requires=jcluster-hello.socket\n"));
+        assertTrue(Files.readString(units.resolve("jcluster-hello.socket")).startsWith("# jcluster app hello: made by jcluster startup systemd --socket --user\n"));
+        assertTrue(out.toString().contains("systemctl --user enable --now jcluster-hello.socket jcluster-hello.service"), out.toString());
     }
 
     @Test

@@ -81,7 +81,13 @@ final class Sandbox implements AutoCloseable {
 
     /** Starts {@code command} in {@link #dir} with this sandbox's environment, without waiting for it. */
     Process background(Path output, List<String> command) throws IOException {
+        return background(output, command, Map.of());
+    }
+
+    /** As {@link #background(Path, List)}, with {@code extraEnv} on top of the sandbox's environment. */
+    Process background(Path output, List<String> command, Map<String, String> extraEnv) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(extraEnv);
         pb.environment().put("JCLUSTER_HOME", home.toString());
         pb.environment().put("NO_COLOR", "1");
         pb.redirectErrorStream(true).redirectOutput(output.toFile());

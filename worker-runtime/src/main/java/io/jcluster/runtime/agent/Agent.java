@@ -167,7 +167,6 @@ public final class Agent {
                 }
                 switch (message.type()) {
                     case MessageTypes.DRAIN -> drain(message.getLong("timeoutMillis", env.drainTimeoutMillis()), true);
-                    case MessageTypes.STOP -> exit(0);
                     default -> System.err.println(LOG_PREFIX + "ignoring a message of unknown type '" + message.type() + "'");
                 }
             }

@@ -13,8 +13,6 @@ public final class MessageTypes {
     public static final String DRAINED = "drained";
     /** Primary → worker: stop accepting, finish in-flight work within {@code timeoutMillis}. */
     public static final String DRAIN = "drain";
-    /** Primary → worker: exit now. */
-    public static final String STOP = "stop";
     /** Worker → primary, on the listener connection: asks for the slot's listening socket. */
     public static final String LISTENER = "listener";
     /** Primary → worker, on the listener connection: the request was refused ({@code message}). */

@@ -127,8 +127,8 @@ class AgentIT {
         assertEquals(2, drained.getLong("inflight", -1));
         assertTrue(stdout().contains("drain hook called with PT1."), stdout());
 
-        primary.send(WireMessage.of(MessageTypes.STOP));
-        assertExits(child, WAIT, 0);
+        child.destroy(); // after the drain the primary sends SIGTERM
+        assertExits(child, WAIT, 143);
     }
 
     @Test
@@ -145,14 +145,15 @@ class AgentIT {
     }
 
     @Test
-    void stopHaltsWhenShutdownHooksHang() throws Exception {
+    void anOrphanHaltsWhenShutdownHooksHang() throws Exception {
         Process child = start("hang-on-exit", managedEnv(60_000, 1000));
         Connection primary = accept(child);
         assertEquals(MessageTypes.HELLO, primary.next(child).type());
         awaitOutput(child, "fake worker hang-on-exit running");
 
-        primary.send(WireMessage.of(MessageTypes.STOP));
-        assertExits(child, Duration.ofMillis(Agent.EXIT_WATCHDOG_MILLIS).plusSeconds(15), 0);
+        primary.close(); // the primary is gone: the agent drains, then exits, and halts past the watchdog
+        server.close();
+        assertExits(child, Duration.ofMillis(1000 + Agent.EXIT_GRACE_MILLIS + Agent.EXIT_WATCHDOG_MILLIS).plusSeconds(15), 0);
         assertTrue(stderr().contains("shutdown hooks still running after"), stderr());
     }
 

@@ -33,7 +33,6 @@ class WireFuzzTest {
                         "app.requests", 123456, "app.p99_micros", 870),
                 WireMessage.of(MessageTypes.DRAINED, "inflight", 0),
                 WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", 5000),
-                WireMessage.of(MessageTypes.STOP),
                 WireMessage.of(MessageTypes.LISTENER, "slot", 1, "generation", 2, "pid", 77),
                 WireMessage.of(MessageTypes.ERROR, "message", "a\\b\nc\rd=e \u00e9 \u2603 \uD83D\uDE00"));
         List<byte[]> frames = new ArrayList<>();

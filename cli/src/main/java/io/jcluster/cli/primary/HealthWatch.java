@@ -1,0 +1,78 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.metrics.ProcessMemory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every tick, {@link HealthCheck} over the ready workers: hung ones are dumped, killed and replaced,
+ * ones over their memory limit are replaced gracefully. RSS is read off the loop, in one batch, and
+ * only for workers that have a limit.
+ */
+final class HealthWatch {
+    static final Duration TICK = Duration.ofMillis(250);
+    /** How long a hung worker has to write its thread dump before SIGKILL. */
+    static final Duration DUMP_GRACE = Duration.ofMillis(500);
+
+    private final Supervisor app;
+
+    HealthWatch(Supervisor app) {
+        this.app = app;
+    }
+
+    /** One tick: reads what must be read off the loop, then {@link #judge}s on it. */
+    void tick() {
+        if (app.stopping()) return;
+        List<Long> limited = app.workers().stream()
+                .filter(w -> w.state() == WorkerState.READY && w.config().health().maxMemory().bytes() > 0)
+                .map(Worker::pid).toList();
+        if (limited.isEmpty()) {
+            judge(Map.of());
+            return;
+        }
+        app.loop.offLoop(() -> {
+            Map<Long, Long> rss = new HashMap<>();
+            for (long pid : limited) {
+                Long bytes = ProcessMemory.rssBytes(pid);
+                if (bytes != null) rss.put(pid, bytes);
+            }
+            return rss;
+        }, this::judge);
+    }
+
+    /** Applies {@link HealthCheck} to every ready worker. */
+    void judge(Map<Long, Long> rss) {
+        if (app.stopping()) return;
+        Instant now = app.loop.now();
+        for (Worker w : List.copyOf(app.workers())) {
+            if (!w.alive() || w.retiring() || w.state() != WorkerState.READY) continue;
+            Instant lastSign = w.channel() == null ? null : w.lastHeartbeat() != null ? w.lastHeartbeat() : w.readyAt();
+            HealthCheck.Verdict verdict = HealthCheck.check(lastSign, w.heartbeat(), rss.get(w.pid()), w.overMemorySince(),
+                    now, w.config().health());
+            if (verdict instanceof HealthCheck.Hung h) app.hung(w, h.reason(), DUMP_GRACE);
+            else if (verdict instanceof HealthCheck.OverMemory m) overMemory(w, m.reason());
+            else if (verdict instanceof HealthCheck.Well well) w.overMemorySince(well.overMemorySince());
+        }
+    }
+
+    /** Over its memory limit: replaced like a one-slot reload, then drained. */
+    private void overMemory(Worker w, String reason) {
+        Slot slot = w.slot();
+        if (slot.worker() != w || slot.surge() != null || app.change() != null || slot.leaving()) return;
+        app.log.info("slot %d: worker pid %d %s: replacing it", w.slotIndex(), w.pid(), reason);
+        w.overMemorySince(null);
+        w.end("replaced: " + reason, false);
+        slot.countRestart();
+        Change replacement = () -> "memory replacement of slot " + slot.index();
+        app.begin(replacement);
+        SlotReplacement.replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {
+            app.finish(replacement);
+            if (e != null) app.log.info("slot %d: memory replacement failed: %s; the old worker stays", slot.index(),
+                    SlotReplacement.cause(e).getMessage());
+            w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), app.loop);
+        }, app.loop);
+    }
+}

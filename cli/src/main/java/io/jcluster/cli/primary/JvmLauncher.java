@@ -1,0 +1,135 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.Home;
+import io.jcluster.cli.logs.AppLogs;
+import io.jcluster.cli.logs.WorkerOutput;
+import io.jcluster.cli.systemd.ListenFds;
+import io.jcluster.cli.systemd.SdNotify;
+import io.jcluster.runtime.WorkerEnv;
+import java.io.File;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Starts worker JVMs: {@code java <jvm args> <cds args> -javaagent:<worker-runtime> -jar app.jar
+ * <args>} in a session of its own, with the {@code JCLUSTER_*} environment, its output piped into
+ * the slot's log files. Loop thread only.
+ */
+final class JvmLauncher implements Launcher {
+    private static final boolean SETSID = new File("/usr/bin/setsid").canExecute();
+
+    private final Home home;
+    private final AppLogs logs;
+    private final Path agentJar;
+    private final AppCds cds;
+
+    JvmLauncher(Home home, AppLogs logs, Path agentJar, AppCds cds) {
+        this.home = home;
+        this.logs = logs;
+        this.agentJar = agentJar;
+        this.cds = cds;
+    }
+
+    @Override
+    public WorkerProcess launch(int slot, AppConfig cfg, long generation) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (SETSID) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
+        command.add(cfg.java().toString());
+        command.addAll(cfg.jvmArgs());
+        List<String> cdsArgs = cds.jvmArgs(cfg);
+        command.addAll(cdsArgs);
+        command.add("-javaagent:" + agentJar);
+        command.add("-jar");
+        command.add(cfg.jar().toString());
+        command.addAll(cfg.args());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(cfg.workDir().toFile())
+                .redirectOutput(Redirect.PIPE) // read by WorkerOutput into the slot's rotating files
+                .redirectError(Redirect.PIPE)
+                .redirectInput(Redirect.from(new File("/dev/null")));
+        environment(pb.environment(), slot, cfg, generation);
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
+        }
+        cds.spawned(process.pid(), cdsArgs);
+        return new Jvm(process, logs.capture(slot, generation, process));
+    }
+
+    private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
+        ListenFds.removeFrom(env); // systemd's sockets and notify socket are the primary's, not the app's
+        SdNotify.removeFrom(env);
+        env.putAll(cfg.env());
+        env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
+        env.put(WorkerEnv.APP, cfg.name());
+        env.put(WorkerEnv.SLOT, Integer.toString(slot));
+        env.put(WorkerEnv.GENERATION, Long.toString(generation));
+        env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
+        env.put(WorkerEnv.LISTEN, cfg.listen().id());
+        env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
+        env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
+        env.putAll(cfg.overload().workerEnv());
+    }
+
+    @Override
+    public Duration stopGrace(long pid, Duration stopTimeout) {
+        return cds.stopGrace(pid, stopTimeout);
+    }
+
+    @Override
+    public void exited(long pid, int code) {
+        cds.exited(pid, code);
+    }
+
+    /** A worker JVM and its captured output. */
+    private static final class Jvm implements WorkerProcess {
+        private final Process process;
+        private final WorkerOutput output;
+        private final CompletableFuture<Integer> exited;
+
+        Jvm(Process process, WorkerOutput output) {
+            this.process = process;
+            this.output = output;
+            this.exited = output.finished(process).thenApply(v -> process.exitValue());
+        }
+
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void terminate() {
+            process.destroy();
+        }
+
+        @Override
+        public void kill() {
+            process.destroyForcibly();
+        }
+
+        @Override
+        public CompletableFuture<Integer> exited() {
+            return exited;
+        }
+
+        @Override
+        public void note(String line) {
+            output.note(line);
+        }
+
+        @Override
+        public List<String> lastLines(int n) {
+            return output.lastLines(n);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.host.PortOwners;
+import java.time.Duration;
+
+/**
+ * Readiness of workers that do not call {@code JCluster.ready()}: listening on the app's port, then,
+ * when {@code ready = "http:/path"}, a 2xx answer. The {@code /proc} reads and the HTTP requests run off
+ * the loop; their results come back as events.
+ */
+final class ReadinessProbe {
+    static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration HTTP_RETRY = Duration.ofMillis(200);
+    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(1);
+
+    private final Supervisor app;
+
+    ReadinessProbe(Supervisor app) {
+        this.app = app;
+    }
+
+    void watch(Worker w) {
+        app.loop.schedule(POLL, () -> poll(w));
+    }
+
+    private void poll(Worker w) {
+        if (w.state() != WorkerState.STARTING) return;
+        long pid = w.pid();
+        int port = w.config().port();
+        app.loop.offLoop(() -> PortOwners.listens(pid, port), listens -> {
+            if (w.state() != WorkerState.STARTING) return;
+            if (!listens) {
+                app.loop.schedule(POLL, () -> poll(w));
+                return;
+            }
+            var readiness = w.config().reload().ready();
+            if (readiness.byPort()) {
+                app.ready(w, "listening on port " + port);
+                return;
+            }
+            String path = readiness.path();
+            app.loop.offLoop(() -> HttpProbe.ok(port, path, HTTP_TIMEOUT), ok -> {
+                if (ok) app.ready(w, "GET " + path + " answered 2xx");
+                else app.loop.schedule(HTTP_RETRY, () -> poll(w));
+            });
+        });
+    }
+}

@@ -1,0 +1,91 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.control.AppStatus;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A rolling reload: slot after slot, a new worker of the new generation becomes ready before the
+ * old one drains, so ready workers never number fewer than the slots. If a new worker fails, the
+ * slots already moved go back to the previous generation, last moved first.
+ */
+final class RollingReload implements Change {
+    private final Supervisor app;
+    private final AppConfig from;
+    private final long fromGeneration;
+    private final AppConfig to;
+    private final long toGeneration;
+    private final Consumer<String> progress;
+    private final CompletableFuture<AppStatus> result;
+
+    RollingReload(Supervisor app, AppConfig to, Consumer<String> progress, CompletableFuture<AppStatus> result) {
+        this.app = app;
+        this.from = app.config();
+        this.fromGeneration = app.generation();
+        this.to = to;
+        this.toGeneration = fromGeneration + 1;
+        this.progress = progress;
+        this.result = result;
+    }
+
+    @Override
+    public String describe() {
+        return "reload to generation " + toGeneration;
+    }
+
+    void run() {
+        app.begin(this);
+        app.log.info("reload: generation %d → %d, %d slot(s)", fromGeneration, toGeneration, app.slots().size());
+        replaceNext(0);
+    }
+
+    private void replaceNext(int i) {
+        if (app.stopping()) {
+            app.finish(this);
+            result.completeExceptionally(new ChangeFailed("the app is stopping; the reload was abandoned", List.of()));
+            return;
+        }
+        if (i == app.slots().size()) {
+            app.config(to.withInstances(app.slots().size()));
+            app.generation(toGeneration);
+            app.finish(this);
+            progress.accept("every slot runs generation " + toGeneration);
+            app.log.info("reload done: generation %d", toGeneration);
+            result.complete(app.status().snapshot());
+            return;
+        }
+        Slot slot = app.slots().get(i);
+        SlotReplacement.replace(app, slot, to, toGeneration, progress).whenCompleteAsync((v, e) -> {
+            if (e == null) replaceNext(i + 1);
+            else rollBack(i, SlotReplacement.cause(e));
+        }, app.loop);
+    }
+
+    private void rollBack(int failedSlot, Throwable why) {
+        List<String> lines = why instanceof Worker.WorkerFailed f ? f.record().lastLines() : List.of();
+        String reason = "slot " + failedSlot + ": the new worker of generation " + toGeneration + " failed: " + why.getMessage();
+        progress.accept(reason);
+        app.log.info("reload failed: %s; rolling back", reason);
+        rollBackSlot(failedSlot - 1, reason, lines); // a failed slot whose old worker died meanwhile gets one by reconcile
+    }
+
+    private void rollBackSlot(int j, String reason, List<String> lines) {
+        if (j < 0 || app.stopping()) {
+            app.finish(this);
+            result.completeExceptionally(new ChangeFailed("reload failed: " + reason + "; every slot runs generation "
+                    + fromGeneration + " again", lines));
+            return;
+        }
+        progress.accept("slot " + j + ": rolling back to generation " + fromGeneration);
+        Slot slot = app.slots().get(j);
+        SlotReplacement.replace(app, slot, from.withInstances(app.slots().size()), fromGeneration, progress).whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                app.log.info("slot %d: rollback failed too: %s; supervision goes on", j, SlotReplacement.cause(e).getMessage());
+                progress.accept("slot " + j + ": rollback failed: " + SlotReplacement.cause(e).getMessage());
+            }
+            rollBackSlot(j - 1, reason, lines);
+        }, app.loop);
+    }
+}

@@ -1,0 +1,95 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.WhenErrored;
+import io.jcluster.cli.metrics.ProbeState;
+import io.jcluster.cli.metrics.Probes;
+import io.jcluster.cli.systemd.SdNotify;
+import io.jcluster.cli.systemd.SystemdReport;
+import java.time.Duration;
+
+/**
+ * What the service manager above the primary is told: systemd's sd_notify (READY, STATUS,
+ * RELOADING, STOPPING, WATCHDOG) and the {@code /readyz} and {@code /healthz} probes, derived from
+ * the supervisor's state after every event; and {@code when_errored = "exit"}, which hands an app
+ * whose every slot is errored back to that manager. Loop only, but for the probes' reads.
+ */
+final class ServiceReports {
+    /** How long the loop may go without a turn before {@code /healthz} says it is stalled. */
+    static final Duration STALL_BOUND = Duration.ofSeconds(10);
+    /** The loop's own tick for the probes, well inside the stall bound. */
+    private static final Duration PROBE_TICK = Duration.ofSeconds(1);
+
+    private final Supervisor app;
+    private final boolean foreground;
+    private final SdNotify notify;
+    private final SystemdReport report;
+    private final ProbeState probes = new ProbeState(System::nanoTime, STALL_BOUND);
+    /** From the moment a reload is taken (config read included) to its end. */
+    private boolean reloading;
+    private boolean gaveUp;
+
+    ServiceReports(Supervisor app, boolean foreground) {
+        this.app = app;
+        this.foreground = foreground;
+        this.notify = SdNotify.fromEnvironment(line -> app.log.info("systemd: %s", line));
+        this.report = new SystemdReport(notify);
+    }
+
+    Probes probes() {
+        return probes;
+    }
+
+    /** Starts the probes' tick and, when systemd asks for one, the watchdog ping: both timers on the loop, so a wedged loop stops them. */
+    void start(SupervisorLoop loop) {
+        loop.every(PROBE_TICK, probes::tick);
+        Duration watchdog = notify.watchdogInterval();
+        if (watchdog != null) {
+            loop.every(watchdog, notify::watchdog);
+            app.log.info("systemd: watchdog ping every %s", watchdog);
+        }
+    }
+
+    void reloading(boolean r) {
+        reloading = r;
+    }
+
+    /** A reload moved on: systemd times a reload against the start timeout, so each step extends it. */
+    void reloadStep() {
+        var reload = app.config().reload();
+        notify.extendTimeout(reload.readyTimeout().plus(reload.drainTimeout()).plus(reload.stopTimeout()));
+    }
+
+    /** Whether the primary stopped because every slot errored and {@code when_errored = "exit"}. */
+    boolean gaveUp() {
+        return gaveUp;
+    }
+
+    /**
+     * After every event's reconcile: the phase and status to systemd, the counts to the probes, and
+     * {@code when_errored}. Returns true when it began a stop (the caller reconciles again).
+     */
+    boolean afterEvent() {
+        int slots = app.slots().size();
+        int ready = 0;
+        int errored = 0;
+        for (Slot slot : app.slots()) {
+            if (slot.errored()) errored++;
+            else if (slot.serving() != null) ready++;
+        }
+        probes.publish(slots, ready, errored);
+        boolean stopped = false;
+        if (!app.stopping() && slots > 0 && errored == slots
+                && app.config().restart().whenErrored(foreground) == WhenErrored.EXIT) {
+            gaveUp = true;
+            app.log.info("every slot errored and when_errored = \"exit\": stopping the primary (exit code 1) so that its"
+                    + " supervisor (systemd, Kubernetes) takes over");
+            app.stop();
+            stopped = true;
+        }
+        SystemdReport.Phase phase = app.stopping() ? SystemdReport.Phase.STOPPING
+                : reloading || app.change() instanceof RollingReload ? SystemdReport.Phase.RELOADING
+                : app.status().online() ? SystemdReport.Phase.SERVING : SystemdReport.Phase.STARTING;
+        report.report(phase, SystemdReport.status(ready, slots, app.generation(), errored));
+        return stopped;
+    }
+}

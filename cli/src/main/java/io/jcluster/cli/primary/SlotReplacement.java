@@ -1,0 +1,62 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.AppConfig;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * One slot moved to a new worker without a gap: the new worker starts on the slot's socket beside
+ * the current one; once it is ready it takes the slot and the old one drains. The step shared by
+ * rolling reload, rollback and memory replacement.
+ */
+final class SlotReplacement {
+    private SlotReplacement() {}
+
+    /**
+     * Starts a worker of {@code cfg}/{@code gen} on {@code slot}. Completes (on the loop) when the old
+     * worker has exited; fails when the new one does not become ready.
+     */
+    static CompletableFuture<Void> replace(Supervisor app, Slot slot, AppConfig cfg, long gen, Consumer<String> progress) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Worker neo = app.startOn(slot, cfg, gen);
+        if (neo == null) {
+            done.completeExceptionally(new ChangeFailed("could not start a worker on slot " + slot.index()
+                    + (slot.lastExit() == null ? "" : ": " + slot.lastExit().reason()), List.of()));
+            return done;
+        }
+        slot.surge(neo);
+        progress.accept("slot " + slot.index() + ": started pid " + neo.pid() + " (generation " + gen + ")");
+        neo.ready().whenCompleteAsync((w, e) -> {
+            if (e != null) {
+                if (slot.surge() == neo) slot.surge(null);
+                done.completeExceptionally(cause(e));
+                return;
+            }
+            Worker old = slot.worker();
+            slot.promote(neo);
+            if (old == null || !old.alive()) {
+                progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready");
+                done.complete(null);
+                return;
+            }
+            progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; draining pid " + old.pid());
+            app.retire(old, "replaced by generation " + gen);
+            old.exit().whenCompleteAsync((x, err) -> {
+                progress.accept("slot " + slot.index() + ": pid " + old.pid() + " exited (" + x.describe() + ")");
+                done.complete(null);
+            }, app.loop);
+        }, app.loop);
+        return done;
+    }
+
+    /** The failure inside a future's wrapping. */
+    static Throwable cause(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}

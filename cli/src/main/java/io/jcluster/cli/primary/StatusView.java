@@ -1,0 +1,63 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.control.AppState;
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.WorkerStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The app as {@code ls} and the control socket see it, derived from the supervisor's state. Loop only. */
+final class StatusView {
+    private final Supervisor app;
+    private final Instant startedAt;
+    private boolean everOnline;
+
+    StatusView(Supervisor app, Instant startedAt) {
+        this.app = app;
+        this.startedAt = startedAt;
+    }
+
+    boolean online() {
+        return state() == AppState.ONLINE;
+    }
+
+    AppState state() {
+        if (app.stopping()) return AppState.STOPPING;
+        List<Slot> slots = app.slots();
+        int ready = 0;
+        int errored = 0;
+        for (Slot slot : slots) {
+            if (slot.errored()) errored++;
+            else if (slot.serving() != null) ready++;
+        }
+        if (errored == slots.size()) return AppState.ERRORED;
+        if (ready == slots.size()) {
+            everOnline = true;
+            return AppState.ONLINE;
+        }
+        if (errored > 0 || everOnline) return AppState.DEGRADED;
+        return AppState.STARTING;
+    }
+
+    AppStatus snapshot() {
+        AppState state = state();
+        Instant now = app.loop.now();
+        List<WorkerStatus> list = new ArrayList<>();
+        String reason = null;
+        for (Slot slot : app.slots()) {
+            Worker w = slot.worker() != null ? slot.worker() : slot.surge();
+            list.add(new WorkerStatus(slot.index(), w == null ? 0 : w.pid(), slot.state().id(),
+                    w == null ? slot.generation() : w.generation(), slot.restarts(), w == null ? 0 : w.uptimeMillis(now),
+                    slot.lastExit(), w == null ? Map.of() : w.heartbeat()));
+            if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
+        }
+        if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
+        if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + "port " + app.config().port()
+                + " refuses connections until jcluster restart or reload";
+        return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),
+                ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list);
+    }
+}

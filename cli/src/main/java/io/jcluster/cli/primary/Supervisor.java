@@ -1,0 +1,332 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.Durations;
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.runtime.wire.MessageTypes;
+import io.jcluster.runtime.wire.WireMessage;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The state of one app and what happens to it: slots, workers, the change under way. Every method
+ * runs on the {@link Loop}; after each event, {@link #reconcile()} derives the rest from the state
+ * (steering, waiters, stopped, slots that need a worker), as gunicorn's arbiter does.
+ */
+final class Supervisor {
+    private static final int LAST_LINES = 20;
+
+    final Loop loop;
+    final PrimaryLog log;
+    private final Launcher launcher;
+    final PortGate gate;
+    private final MetricsFeed metrics;
+    private final List<Slot> slots = new ArrayList<>();
+    private final Set<Worker> workers = new LinkedHashSet<>();
+    private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final StatusView status;
+    private final ReadinessProbe readiness;
+    private AppConfig config;
+    private long generation = 1;
+    private Change change;
+    private boolean stopping;
+    /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
+    private boolean started;
+
+    Supervisor(Loop loop, PrimaryLog log, Launcher launcher, PortGate gate, MetricsFeed metrics, AppConfig config) {
+        this.loop = loop;
+        this.log = log;
+        this.launcher = launcher;
+        this.gate = gate;
+        this.metrics = metrics;
+        this.config = config;
+        this.status = new StatusView(this, loop.now());
+        this.readiness = new ReadinessProbe(this);
+    }
+
+    List<Slot> slots() { return slots; }
+    Set<Worker> workers() { return workers; }
+    AppConfig config() { return config; }
+    void config(AppConfig c) { config = c; }
+    long generation() { return generation; }
+    void generation(long g) { generation = g; }
+    Change change() { return change; }
+    boolean stopping() { return stopping; }
+    MetricsFeed metrics() { return metrics; }
+    CompletableFuture<Void> stopped() { return stopped; }
+    StatusView status() { return status; }
+
+    /**
+     * Opens the slots' sockets, the first ones from those systemd passed (socket activation); before
+     * the loop runs, so a port in use fails the start.
+     */
+    void openSlots(List<SlotSocket> passed) throws IOException {
+        for (int i = 0; i < config.instances(); i++) {
+            slots.add(i < passed.size() ? new Slot(i, gate.adopt(passed.get(i)), config, generation) : newSlot(i, config));
+        }
+        for (int i = config.instances(); i < passed.size(); i++) {
+            log.info("systemd passed %d sockets for %d slots: socket %d stays spare", passed.size(), config.instances(), i);
+        }
+    }
+
+    /** From now on every active slot gets a worker (by {@link #reconcile()}). */
+    void startAll() {
+        started = true;
+    }
+
+    Slot newSlot(int index, AppConfig cfg) throws IOException {
+        return new Slot(index, gate.open(cfg), cfg, generation);
+    }
+
+    // ---- changes: one at a time ----
+
+    /** Why {@code what} cannot start now, or null when it may (no other change runs, the app is not stopping). */
+    String refusal(String what) {
+        if (stopping) return "cannot " + what + ": the app is stopping";
+        if (change != null) return "cannot " + what + " now: a " + change.describe() + " is running; wait for it to finish";
+        return null;
+    }
+
+    void begin(Change c) {
+        if (change != null) throw new IllegalStateException(c.describe() + " while a " + change.describe() + " runs");
+        change = c;
+    }
+
+    void finish(Change c) {
+        if (change == c) change = null;
+    }
+
+    void awaitReady(CompletableFuture<AppStatus> f) {
+        readyWaiters.add(f);
+    }
+
+    // ---- workers ----
+
+    /** Starts the slot's regular worker (its config and generation); a failure to start counts as a crash. */
+    Worker start(Slot slot) {
+        if (stopping || slot.leaving()) return null;
+        slot.moveTo(Slot.Phase.ACTIVE);
+        Worker w = startOn(slot, slot.config(), slot.generation());
+        if (w == null) {
+            afterCrash(slot, null, slot.lastExit());
+            return null;
+        }
+        slot.worker(w);
+        return w;
+    }
+
+    /** Starts a worker of {@code cfg}/{@code gen} for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
+    Worker startOn(Slot slot, AppConfig cfg, long gen) {
+        String notListening = gate.listenAgain(slots, config.port());
+        WorkerProcess process = null;
+        String failure = notListening;
+        if (failure == null) {
+            try {
+                process = launcher.launch(slot.index(), cfg, gen);
+            } catch (IOException | RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        if (process == null) {
+            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, loop.now().toEpochMilli(), failure, List.of());
+            log.info("slot %d: %s", slot.index(), failure);
+            metrics.exited(exit);
+            slot.lastExit(exit);
+            return null;
+        }
+        Worker w = new Worker(slot, gen, cfg, process, loop.now());
+        workers.add(w);
+        process.note("worker started: slot=" + slot.index() + " gen=" + gen + " pid=" + w.pid());
+        log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), gen);
+        // exited() runs once the worker's last output is in its log (nothing is lost at kill -9)
+        process.exited().thenAccept(code -> loop.execute(() -> exited(w, code)));
+        w.deadline(loop.schedule(cfg.reload().readyTimeout(), () -> readyTimedOut(w)));
+        if (!cfg.reload().ready().onlyByCall()) readiness.watch(w);
+        return w;
+    }
+
+    private void readyTimedOut(Worker w) {
+        if (w.state() != WorkerState.STARTING) return;
+        String why = "not ready within " + Durations.format(w.config().reload().readyTimeout());
+        log.info("slot %d: worker pid %d %s: killing it", w.slotIndex(), w.pid(), why);
+        w.end(why, false);
+        w.process().kill();
+    }
+
+    void ready(Worker w, String how) {
+        if (w.state() != WorkerState.STARTING) return;
+        w.cancelDeadline();
+        w.markReady(loop.now());
+        log.info("slot %d: worker pid %d ready (%s, %d ms after start)", w.slotIndex(), w.pid(), how,
+                Duration.between(w.startedAt(), w.readyAt()).toMillis());
+        if (stopping || w.retiring()) retire(w, "stopped");
+    }
+
+    private void exited(Worker w, int code) {
+        launcher.exited(w.pid(), code);
+        boolean wasReady = w.readyAt() != null;
+        workers.remove(w);
+        Slot slot = w.slot();
+        String reason = w.ending() != null ? w.ending().reason() : wasReady ? "crashed" : "exited before it was ready";
+        ExitRecord exit = w.exitRecord(code, reason, w.process().lastLines(LAST_LINES), loop.now());
+        metrics.exited(exit);
+        w.process().note("worker exited: slot=" + w.slotIndex() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
+        w.exited(exit);
+        if (slot.surge() == w) {
+            slot.surge(null); // a reload's new worker: the reload decides
+            log.info("slot %d: new worker pid %d %s (%s)", w.slotIndex(), w.pid(), reason, exit.describe());
+            return;
+        }
+        boolean current = slot.worker() == w;
+        if (current) {
+            slot.worker(null);
+            slot.lastExit(exit);
+        }
+        if (w.retiring() || stopping) {
+            log.info("slot %d: worker pid %d exited (%s)", w.slotIndex(), w.pid(), exit.describe());
+            return;
+        }
+        if (!current || slot.leaving()) return;
+        if (slot.surge() != null) {
+            log.info("slot %d: worker pid %d %s (%s) while its replacement starts", w.slotIndex(), w.pid(), reason, exit.describe());
+            return;
+        }
+        afterCrash(slot, w, exit);
+    }
+
+    /** An unplanned end of the slot's worker ({@code w} null when none could be started): back off, or give up. */
+    private void afterCrash(Slot slot, Worker w, ExitRecord exit) {
+        Duration delay = slot.guard().afterExit(w == null ? null : w.readyAt(), loop.now(), config.restart());
+        if (delay == null) {
+            String why = "failed to start " + config.restart().maxFailures() + " times within "
+                    + Durations.format(config.restart().failureWindow()) + " (last: " + exit.describe() + ", " + exit.reason() + ")";
+            slot.errored(why);
+            log.info("slot %d: errored: %s; not restarting it (jcluster restart clears this)", slot.index(), why);
+            for (String line : exit.lastLines()) log.info("slot %d:   | %s", slot.index(), line);
+            return;
+        }
+        log.info("slot %d: worker pid %d %s (%s); restarting in %s", slot.index(), exit.pid(), exit.reason(),
+                exit.describe(), Durations.format(delay));
+        slot.countRestart();
+        slot.backOff(loop.schedule(delay, () -> {
+            if (slot.phase() == Slot.Phase.BACKING_OFF) slot.moveTo(Slot.Phase.ACTIVE); // reconcile starts its worker
+        }));
+    }
+
+    /** Ends {@code w} gracefully: drain, then SIGTERM, then SIGKILL after the stop timeout. */
+    void retire(Worker w, String why) {
+        if (!w.alive()) return;
+        w.end(why, true);
+        if (w.state() == WorkerState.READY && w.channel() != null) {
+            w.moveTo(WorkerState.DRAINING);
+            long ms = w.config().reload().drainTimeout().toMillis();
+            WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
+            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> terminate(w)));
+        } else {
+            terminate(w);
+        }
+    }
+
+    /** SIGTERM, and SIGKILL if it is still there after its stop grace. */
+    void terminate(Worker w) {
+        if (!w.alive()) return;
+        w.process().terminate();
+        Duration grace = launcher.stopGrace(w.pid(), w.config().reload().stopTimeout());
+        w.deadline(loop.schedule(grace, () -> {
+            if (w.alive()) {
+                log.info("slot %d: worker pid %d still running %s after SIGTERM: SIGKILL", w.slotIndex(), w.pid(),
+                        Durations.format(grace));
+                w.process().kill();
+            }
+        }));
+    }
+
+    /** The worker drained: it may go now. */
+    void drained(Worker w) {
+        if (w.state() != WorkerState.DRAINING) return;
+        w.cancelDeadline();
+        terminate(w);
+    }
+
+    /** A stuck worker: thread dump into its log (SIGQUIT; SIGCONT so a stopped JVM can write it), then SIGKILL, and a new one at once. */
+    void hung(Worker w, String reason, Duration dumpGrace) {
+        log.info("slot %d: worker pid %d is hung: %s; thread dump to its log, then SIGKILL", w.slotIndex(), w.pid(), reason);
+        w.end("hung: " + reason, true); // its exit is handled here, not as a plain crash
+        w.moveTo(WorkerState.DRAINING);
+        long pid = w.pid();
+        loop.offLoop(() -> Signals.send(pid, "QUIT") & Signals.send(pid, "CONT"), sent -> {});
+        w.deadline(loop.schedule(dumpGrace, () -> {
+            if (w.alive()) w.process().kill();
+        }));
+        Slot slot = w.slot();
+        if (slot.worker() == w && !slot.leaving()) {
+            slot.worker(null);
+            slot.countRestart();
+            w.exit().thenAccept(x -> loop.execute(() -> slot.lastExit(x)));
+            start(slot);
+        }
+    }
+
+    /** Stops the app gracefully; a change under way is abandoned. */
+    void stop() {
+        if (stopping) return;
+        stopping = true;
+        log.info("stopping %d worker(s)%s", workers.size(), change == null ? "" : " (abandoning the " + change.describe() + ")");
+        for (Worker w : List.copyOf(workers)) retire(w, "stopped");
+    }
+
+    // ---- after every event ----
+
+    /** Derives what follows from the state: slots that need a worker, steering, waiters, stopped. */
+    void reconcile() {
+        if (started && !stopping) {
+            for (Slot slot : List.copyOf(slots)) {
+                if (slot.phase() == Slot.Phase.ACTIVE && slot.worker() == null && slot.surge() == null) start(slot);
+            }
+        }
+        gate.steer(slots, config, stopping);
+        settleWaiters();
+        if (stopping && workers.isEmpty() && !stopped.isDone()) {
+            log.info("stopped");
+            stopped.complete(null);
+        }
+    }
+
+    private void settleWaiters() {
+        if (readyWaiters.isEmpty()) return;
+        ChangeFailed failure = null;
+        if (stopping) {
+            failure = new ChangeFailed("the app is stopping", List.of());
+        } else {
+            for (Slot slot : slots) {
+                if (slot.errored()) {
+                    ExitRecord e = slot.lastExit();
+                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(), e == null ? List.of() : e.lastLines());
+                    break;
+                }
+            }
+        }
+        if (failure == null && !status.online()) return;
+        AppStatus now = failure == null ? status.snapshot() : null;
+        for (CompletableFuture<AppStatus> f : readyWaiters) {
+            if (failure != null) f.completeExceptionally(failure);
+            else f.complete(now);
+        }
+        readyWaiters.clear();
+    }
+
+    /** The worker of this app that is {@code pid}, or null. */
+    Worker workerOf(long pid) {
+        for (Worker w : workers) {
+            if (w.pid() == pid) return w;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,380 @@
+package io.jcluster.cli.primary;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigLoader;
+import io.jcluster.cli.config.Overrides;
+import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.metrics.AppMetrics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The supervisor's decisions over a fake clock and fake processes: backoff, the crash-loop guard,
+ * rollback order, scale down, hung and over-memory workers. No JVM is started and nothing sleeps.
+ */
+class SupervisorTest {
+    @TempDir
+    Path dir;
+    private final ManualLoop loop = new ManualLoop();
+    private final FakeLauncher launcher = new FakeLauncher();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private Supervisor app;
+
+    @BeforeEach
+    void writeJar() throws Exception {
+        Files.writeString(dir.resolve("app.jar"), "");
+    }
+
+    private AppConfig config(String extra) throws Exception {
+        Path file = dir.resolve("jcluster.toml");
+        Files.writeString(file, """
+                [app]
+                name = "unit"
+                jar = "app.jar"
+                instances = 2
+                port = 18080
+                listen = "self"
+                [restart]
+                backoff_initial = "100ms"
+                backoff_max = "1s"
+                max_failures = 3
+                failure_window = "1m"
+                min_uptime = "1s"
+                stable_after = "30s"
+                [reload]
+                ready = "call"
+                ready_timeout = "5s"
+                drain_timeout = "2s"
+                stop_timeout = "3s"
+                [health]
+                heartbeat_timeout = "10s"
+                """ + extra);
+        return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
+    }
+
+    private Supervisor start(AppConfig config) throws Exception {
+        PrimaryLog log = new PrimaryLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), "unit");
+        app = new Supervisor(loop, log, launcher, new PortGate(log),
+                new MetricsFeed(new AppMetrics("unit", Duration.ofSeconds(1)), log), config);
+        loop.reconcileWith(app::reconcile);
+        app.openSlots(List.of());
+        loop.execute(app::startAll);
+        loop.runDue();
+        return app;
+    }
+
+    private String log() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Marks every starting worker ready, as its {@code JCluster.ready()} call would. */
+    private void allReady() {
+        for (Worker w : List.copyOf(app.workers())) {
+            if (w.state() == WorkerState.STARTING) loop.execute(() -> app.ready(w, "test"));
+        }
+        loop.runDue();
+    }
+
+    private Worker workerOf(int slot) {
+        return app.slots().get(slot).worker();
+    }
+
+    private AppStatus status() {
+        return app.status().snapshot();
+    }
+
+    @Test
+    void startsOneWorkerPerSlotAndIsOnlineWhenAllAreReady() throws Exception {
+        start(config(""));
+        assertEquals(2, launcher.launches.size());
+        assertEquals(List.of(0, 1), launcher.launches.stream().map(FakeLauncher.Launch::slot).toList());
+        CompletableFuture<AppStatus> ready = new CompletableFuture<>();
+        loop.execute(() -> app.awaitReady(ready));
+        loop.runDue();
+        assertFalse(ready.isDone(), "not ready before the workers are");
+        allReady();
+        assertTrue(ready.isDone());
+        assertEquals("online", ready.join().state());
+    }
+
+    @Test
+    void aCrashIsRestartedAfterABackoffThatGrowsAndTheGuardErrorsTheSlot() throws Exception {
+        start(config(""));
+        allReady();
+        // Three failed starts within the window (each exits before it is ready): backoff 100 ms, 200 ms, then errored.
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(1); // ready less than min_uptime: a failed start
+        loop.runDue();
+        assertEquals("backoff", status().workers().get(0).state());
+        assertEquals(2, launcher.launches.size(), "no restart before the backoff");
+        loop.advance(Duration.ofMillis(99));
+        assertEquals(2, launcher.launches.size(), "still backing off at 99 ms");
+        loop.advance(Duration.ofMillis(1));
+        assertEquals(3, launcher.launches.size(), "restarted at 100 ms");
+        assertEquals("starting", status().workers().get(0).state());
+
+        launcher.last().exit(1);
+        loop.runDue();
+        loop.advance(Duration.ofMillis(199));
+        assertEquals(3, launcher.launches.size(), "the second backoff is 200 ms");
+        loop.advance(Duration.ofMillis(1));
+        assertEquals(4, launcher.launches.size());
+
+        launcher.last().exit(1);
+        loop.runDue();
+        assertEquals("errored", status().workers().get(0).state(), "the third failed start trips the guard");
+        loop.advance(Duration.ofMinutes(5));
+        assertEquals(4, launcher.launches.size(), "an errored slot is not restarted");
+        assertTrue(status().reason().startsWith("slot 0 failed to start 3 times within 1m"), status().reason());
+        assertEquals("degraded", status().state());
+        assertEquals(2, status().workers().get(0).restarts());
+    }
+
+    @Test
+    void aStableWorkerIsRestartedAtOnceAndResetsTheBackoff() throws Exception {
+        start(config(""));
+        allReady();
+        loop.advance(Duration.ofSeconds(31)); // past stable_after
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(137);
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "a crash after a stable run restarts at once");
+        assertEquals("crashed", status().workers().get(1).lastExit().reason());
+        assertEquals("KILL", status().workers().get(1).lastExit().signal());
+    }
+
+    @Test
+    void restartClearsAnErroredSlot() throws Exception {
+        start(config(""));
+        for (int i = 0; i < 3; i++) {
+            ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(1);
+            loop.advance(Duration.ofSeconds(2));
+        }
+        assertEquals("errored", status().workers().get(0).state());
+        new Restart(app, List.of(app.slots().get(0))).run();
+        loop.runDue();
+        assertEquals("starting", status().workers().get(0).state());
+        allReady();
+        assertEquals("online", status().state());
+    }
+
+    @Test
+    void aMissedReadyTimeoutKillsTheWorkerAndCountsAsAFailedStart() throws Exception {
+        start(config(""));
+        loop.advance(Duration.ofSeconds(5));
+        FakeLauncher.FakeProcess first = launcher.launches.get(0).process();
+        assertEquals(List.of("KILL"), first.signals);
+        assertEquals("not ready within 5s", status().workers().get(0).lastExit().reason());
+        assertEquals("backoff", status().workers().get(0).state());
+    }
+
+    @Test
+    void aReloadMovesSlotByReadySlotAndOldWorkersDrainOnlyAfterTheirReplacementIsReady() throws Exception {
+        AppConfig cfg = start(config("")).config();
+        allReady();
+        FakeLauncher.FakeProcess old0 = launcher.launches.get(0).process();
+        FakeLauncher.FakeProcess old1 = launcher.launches.get(1).process();
+        List<String> progress = new ArrayList<>();
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        new RollingReload(app, cfg, progress::add, result).run();
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "one slot at a time");
+        assertEquals(new FakeLauncher.Launch(0, 2, cfg, launcher.last()), launcher.launches.get(2), "slot 0 first, generation 2");
+        assertTrue(old0.alive(), "the old worker serves until its replacement is ready");
+        allReady();
+        assertFalse(old0.alive(), "then it drains and goes");
+        assertEquals(4, launcher.launches.size(), "slot 1 next");
+        assertTrue(old1.alive());
+        allReady();
+        assertTrue(result.isDone());
+        assertEquals(2, app.generation());
+        assertEquals(2, result.join().workers().get(1).generation());
+        assertTrue(progress.contains("every slot runs generation 2"), progress.toString());
+    }
+
+    @Test
+    void aFailedReloadRollsBackTheSlotsAlreadyMovedLastFirst() throws Exception {
+        AppConfig cfg = start(config("")).config();
+        allReady();
+        FakeLauncher.FakeProcess old1 = launcher.launches.get(1).process();
+        List<String> progress = new ArrayList<>();
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        new RollingReload(app, cfg, progress::add, result).run();
+        loop.runDue();
+        allReady(); // slot 0 moves to generation 2
+        launcher.last().exit(1); // slot 1's new worker fails
+        loop.runDue();
+        assertTrue(old1.alive(), "slot 1 keeps its old worker");
+        FakeLauncher.Launch rollback = launcher.launches.get(launcher.launches.size() - 1);
+        assertEquals(0, rollback.slot(), "slot 0 goes back");
+        assertEquals(1, rollback.generation(), "to generation 1");
+        allReady();
+        assertTrue(result.isCompletedExceptionally());
+        assertEquals(1, status().workers().get(0).generation());
+        assertEquals(1, status().workers().get(1).generation());
+        assertNull(app.change(), "the change is over");
+        assertTrue(progress.stream().anyMatch(p -> p.startsWith("slot 1: the new worker of generation 2 failed")), progress.toString());
+    }
+
+    @Test
+    void scaleDownDrainsTheLeavingSlotsWorkerAndRemovesTheSlot() throws Exception {
+        start(config(""));
+        allReady();
+        FakeLauncher.FakeProcess leaving = launcher.launches.get(1).process();
+        List<String> progress = new ArrayList<>();
+        CompletableFuture<AppStatus> result = new Scale(app, 1, progress::add).run();
+        loop.runDue();
+        assertFalse(leaving.alive());
+        assertTrue(result.isDone());
+        assertEquals(1, result.join().workers().size());
+        assertEquals(2, launcher.launches.size(), "nothing new is started for a leaving slot");
+        assertEquals("scaled down", app.metrics().metrics().recentExits().get(0).reason());
+    }
+
+    @Test
+    void scaleUpStartsWorkersOnNewSlots() throws Exception {
+        start(config(""));
+        allReady();
+        CompletableFuture<AppStatus> result = new Scale(app, 3, s -> {}).run();
+        loop.runDue();
+        assertEquals(3, launcher.launches.size());
+        assertFalse(result.isDone());
+        allReady();
+        assertEquals(3, result.join().workers().size());
+        assertEquals("online", status().state());
+    }
+
+    @Test
+    void oneChangeAtATime() throws Exception {
+        start(config(""));
+        allReady();
+        new Scale(app, 3, s -> {}).run();
+        loop.runDue();
+        assertEquals("cannot reload now: a scale from 2 to 3 is running; wait for it to finish", app.refusal("reload"));
+        allReady();
+        assertNull(app.refusal("reload"));
+    }
+
+    @Test
+    void aSilentWorkerIsHungDumpedKilledAndReplacedAtOnce() throws Exception {
+        start(config(""));
+        allReady();
+        Worker w = workerOf(0);
+        w.channel(new io.netty.channel.embedded.EmbeddedChannel()); // an agent connection that then says nothing
+        HealthWatch health = new HealthWatch(app);
+        loop.advance(Duration.ofSeconds(10));
+        health.judge(Map.of());
+        assertEquals(2, launcher.launches.size(), "10 s is the timeout, not past it");
+        loop.advance(Duration.ofMillis(1));
+        health.judge(Map.of());
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "a replacement starts at once");
+        FakeLauncher.FakeProcess hung = launcher.launches.get(0).process();
+        assertTrue(hung.alive(), "the dump gets its grace");
+        loop.advance(HealthWatch.DUMP_GRACE);
+        assertEquals(List.of("KILL"), hung.signals);
+        assertTrue(status().workers().get(0).lastExit().reason().startsWith("hung: no heartbeat for 10001 ms"),
+                status().workers().get(0).lastExit().reason());
+        assertEquals(1, status().workers().get(0).restarts());
+    }
+
+    @Test
+    void aWorkerOverItsMemoryLimitForTheGraceIsReplacedGracefully() throws Exception {
+        start(config("max_memory = \"100MB\"\nmemory_grace = \"3s\"\n"));
+        allReady();
+        HealthWatch health = new HealthWatch(app);
+        long pid = workerOf(0).pid();
+        Map<Long, Long> rss = Map.of(pid, 200L << 20);
+        health.judge(rss);
+        loop.advance(Duration.ofSeconds(2));
+        health.judge(rss);
+        assertEquals(2, launcher.launches.size(), "within the grace");
+        loop.advance(Duration.ofSeconds(1));
+        health.judge(rss);
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "a replacement starts beside it");
+        FakeLauncher.FakeProcess old = launcher.launches.get(0).process();
+        assertTrue(old.alive(), "the old one serves until the new one is ready");
+        allReady();
+        assertFalse(old.alive());
+        assertTrue(status().workers().get(0).lastExit().reason().startsWith("replaced: rss 200 MiB over max_memory 100 MiB"),
+                status().workers().get(0).lastExit().reason());
+        assertNull(app.change());
+    }
+
+    @Test
+    void aWorkerBackUnderItsLimitStartsTheGraceAgain() throws Exception {
+        start(config("max_memory = \"100MB\"\nmemory_grace = \"3s\"\n"));
+        allReady();
+        HealthWatch health = new HealthWatch(app);
+        long pid = workerOf(0).pid();
+        health.judge(Map.of(pid, 200L << 20));
+        loop.advance(Duration.ofSeconds(2));
+        health.judge(Map.of(pid, 50L << 20));
+        loop.advance(Duration.ofSeconds(2));
+        health.judge(Map.of(pid, 200L << 20));
+        assertEquals(2, launcher.launches.size(), "the grace counts from the last time it went over");
+    }
+
+    @Test
+    void stopDrainsEveryWorkerAndKillsThoseThatIgnoreSigterm() throws Exception {
+        start(config(""));
+        allReady();
+        FakeLauncher.FakeProcess stubborn = launcher.launches.get(1).process();
+        stubborn.obeysTerm = false;
+        loop.execute(app::stop);
+        loop.runDue();
+        assertFalse(launcher.launches.get(0).process().alive());
+        assertTrue(stubborn.alive());
+        assertFalse(app.stopped().isDone());
+        loop.advance(Duration.ofSeconds(3));
+        assertEquals(List.of("TERM", "KILL"), stubborn.signals);
+        assertTrue(app.stopped().isDone());
+        assertEquals(2, launcher.launches.size(), "nothing restarts while stopping");
+        assertTrue(log().contains("still running 3s after SIGTERM: SIGKILL"), log());
+    }
+
+    @Test
+    void aFailedLaunchCountsAsACrash() throws Exception {
+        launcher.failWith = "could not start /no/java: No such file";
+        start(config(""));
+        assertEquals("backoff", status().workers().get(0).state());
+        assertEquals("could not start /no/java: No such file", status().workers().get(0).lastExit().reason());
+        assertNotNull(loop.nextTimer());
+    }
+
+    @Test
+    void aThrowInATaskIsLoggedAndTheLoopGoesOn() throws Exception {
+        PrimaryLog log = new PrimaryLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), "unit");
+        SupervisorLoop real = new SupervisorLoop(log);
+        try {
+            CompletableFuture<String> after = new CompletableFuture<>();
+            real.execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            real.schedule(Duration.ofMillis(1), () -> after.complete("still running"));
+            assertEquals("still running", after.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(log().contains("supervisor: a task failed; the loop goes on"), log());
+            assertTrue(log().contains("java.lang.IllegalStateException: boom"), log());
+            assertTrue(log().contains("at io.jcluster.cli.primary.SupervisorTest"), "with its stack: " + log());
+        } finally {
+            real.shutdown();
+        }
+    }
+}
