@@ -253,7 +253,7 @@ class MultiAppConfigTest {
                 error(TWO.replace("name = \"api\"", "name = \"db\""), null));
         assertEquals(":8: app 'db': app.port: 0 is not a TCP port (1 to 65535)", error(TWO.replace("9001", "0"), null));
         assertEquals(":11: app 'db': app.restart.max_failure: unknown key; [app.restart] takes autorestart, backoff_initial,"
-                + " backoff_max, backoff_multiplier, failure_window, max_failures, min_uptime, ok_exit_codes, stable_after",
+                + " backoff_max, backoff_multiplier, failure_window, max_failures, min_uptime, ok_exit_codes, stable_after, when_errored",
                 error(TWO.replace("max_failures = 2", "max_failures = 2\nmax_failure = 1"), null));
     }
 
