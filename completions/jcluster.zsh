@@ -643,7 +643,7 @@ function _picocli_jcluster_startup() {
 
   local commands=""
   local flag_opts="'--user' '--install' '--socket' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--unit-dir' '--java' '--systemd-version'"
+  local arg_opts="'--config' '--only' '--env' '--unit-dir' '--java' '--systemd-version'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -653,6 +653,12 @@ function _picocli_jcluster_startup() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--unit-dir')
       local IFS=$'\n'

@@ -103,6 +103,8 @@ class MultiAppIT {
             JsonNode line = jsonLine(sb.home.resolve("logs/db/0.log"), dbWorker);
             assertEquals("db", line.get("app").asText());
             assertEquals(0, line.get("slot").asInt());
+            assertEquals(1, line.get("generation").asInt(), "the launcher passes the generation: " + line);
+            assertEquals("out", line.get("stream").asText());
             Sandbox.Result logs = sb.cli("logs", "db", "--json", "-n", "3");
             assertEquals(0, logs.code(), logs.all());
             for (String l : logs.out().lines().toList()) assertEquals("db", Sandbox.JSON.readTree(l).get("app").asText(), l);
