@@ -91,7 +91,7 @@ final class Start implements Callable<Integer> {
             description = "Merge [app.env_<name>] over [app.env]; kept for reload and restart.")
     String env;
 
-    @Option(names = "--watch", description = "Reload when the jar or the config file (or [watch] paths) change.")
+    @Option(names = "--watch", description = "Turn [watch] on: reload when the jar or the config file (or [watch] paths) change.")
     boolean watch;
 
     @Option(names = "--logs", paramLabel = "<files|stdout>", converter = LogTargetConverter.class,
