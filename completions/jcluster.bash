@@ -176,6 +176,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} flush" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} dump" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} startup" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_jcluster; return $?; fi
@@ -195,13 +196,15 @@ function _complete_jcluster() {
   local cmds11=(logs)
   local cmds12=(log)
   local cmds13=(flush)
-  local cmds14=(doctor)
-  local cmds15=(startup)
-  local cmds16=(completion)
+  local cmds14=(dump)
+  local cmds15=(doctor)
+  local cmds16=(startup)
+  local cmds17=(completion)
 
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_dump; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_flush; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_log; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_logs; return $?; fi
@@ -226,7 +229,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale ls list status top describe logs log flush doctor startup completion"
+  local commands="start stop delete reload restart scale ls list status top describe logs log flush dump doctor startup completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -246,8 +249,8 @@ function _picocli_jcluster_start() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--foreground' '-h' '--help' '-V' '--version'"
-  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--logs'"
+  local flag_opts="'--foreground' '--watch' '-h' '--help' '-V' '--version'"
+  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--only' '--env' '--logs'"
   local handoffself_option_args=("handoff" "self") # --listen values
   local filesstdout_option_args=("files" "stdout") # --logs values
 
@@ -270,6 +273,12 @@ function _picocli_jcluster_start() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${handoffself_option_args[@]}" ) )
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--logs')
       local IFS=$'\n'
@@ -493,7 +502,7 @@ function _picocli_jcluster_logs() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
@@ -523,7 +532,7 @@ function _picocli_jcluster_log() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
@@ -564,6 +573,42 @@ function _picocli_jcluster_flush() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `dump` subcommand.
+function _picocli_jcluster_dump() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--slot' '--duration'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--slot')
+      return
+      ;;
+    '--duration')
+      return
+      ;;
+  esac
+  local threadsheapjfr_pos_param_args=("threads" "heap" "jfr") # 1-1 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local currIndex
+    currIndex=$(currentPositionalIndex "dump" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 1 && currIndex <= 1 )); then
+      positionals=$( compReplyArray "${threadsheapjfr_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `doctor` subcommand.
 function _picocli_jcluster_doctor() {
   # Get completion data
@@ -590,7 +635,7 @@ function _picocli_jcluster_startup() {
 
   local commands=""
   local flag_opts="'--user' '--install' '--socket' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--unit-dir' '--java' '--systemd-version'"
+  local arg_opts="'--config' '--only' '--env' '--unit-dir' '--java' '--systemd-version'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -600,6 +645,12 @@ function _picocli_jcluster_startup() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--unit-dir')
       local IFS=$'\n'

@@ -19,7 +19,7 @@ public final class JClusterCommand implements Runnable {
      * every subcommand it is given, tens of milliseconds for all of them in a fresh JVM.
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
-            Scale.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Doctor.class, Startup.class,
+            Scale.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class, Doctor.class, Startup.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -38,6 +38,7 @@ public final class JClusterCommand implements Runnable {
             Map.entry("describe", Describe.class),
             Map.entry("logs", Logs.class), Map.entry("log", Logs.class),
             Map.entry("flush", Flush.class),
+            Map.entry("dump", Dump.class),
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
             Map.entry("completion", Completion.class),

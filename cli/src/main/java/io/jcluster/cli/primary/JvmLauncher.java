@@ -1,6 +1,7 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -62,12 +63,13 @@ final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
-        return new Jvm(process, logs.capture(slot, process));
+        return new Jvm(process, logs.capture(slot, generation, process));
     }
 
     private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
         ListenFds.removeFrom(env); // systemd's sockets and notify socket are the primary's, not the app's
         SdNotify.removeFrom(env);
+        env.putAll(FrameworkEnv.defaults(cfg.port(), cfg.env())); // PORT, SERVER_PORT, Tomcat's MBeans: unless the app's env sets them
         env.putAll(cfg.env());
         env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
         env.put(WorkerEnv.APP, cfg.name());

@@ -7,13 +7,13 @@ import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PortOwners;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.Probes;
 import io.jcluster.cli.systemd.ListenFds;
-import io.jcluster.runtime.wire.Wire;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -21,8 +21,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +50,7 @@ public final class Primary implements AutoCloseable {
         this.log = new PrimaryLog(logOut, config.name());
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
-        Path agentJar = agentJar();
+        Path agentJar = AgentJar.path(); // the relocated agent: never the app's shaded copy
         AppCds cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
@@ -317,19 +315,5 @@ public final class Primary implements AutoCloseable {
             if (e != null) into.completeExceptionally(e);
             else into.complete(v);
         };
-    }
-
-    /** The worker-runtime jar this primary was built with: it is the agent every worker runs. */
-    static Path agentJar() {
-        try {
-            Path p = Path.of(Wire.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (!Files.isRegularFile(p)) {
-                throw new IllegalStateException("the worker-runtime agent must be a jar, found " + p
-                        + " (run jcluster from its distribution: cli/target/jcluster/bin/jcluster)");
-            }
-            return p;
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
