@@ -8,12 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every tick, {@link HealthCheck} over the ready workers: hung ones are dumped, killed and replaced,
+ * Every tick of the loop, {@link HealthCheck} over the ready workers: hung ones are dumped, killed and replaced,
  * ones over their memory limit are replaced gracefully. RSS is read off the loop, in one batch, and
  * only for workers that have a limit.
  */
 final class HealthWatch {
-    static final Duration TICK = Duration.ofMillis(250);
     /** How long a hung worker has to write its thread dump before SIGKILL. */
     static final Duration DUMP_GRACE = Duration.ofMillis(500);
 

@@ -22,6 +22,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,7 @@ import java.util.function.Consumer;
  * their work to it as events and return futures, which complete there.
  */
 public final class Primary implements AutoCloseable {
+    private static final Duration TICK = Duration.ofSeconds(1);
     private final StartSpec spec;
     private final PrimaryLog log;
     private final AppLogs logs;
@@ -43,6 +45,10 @@ public final class Primary implements AutoCloseable {
     private final Supervisor app;
     private final HealthWatch health;
     private final ServiceReports reports;
+    private final WorkerMessages messages;
+    /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
+    private final int ticksPerSnapshot;
+    private long ticks;
     private WorkerChannel workerChannel;
 
     private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground) {
@@ -57,6 +63,8 @@ public final class Primary implements AutoCloseable {
         this.app = new Supervisor(loop, log, new JvmLauncher(home, logs, agentJar, cds), new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
+        this.messages = new WorkerMessages(app);
+        this.ticksPerSnapshot = (int) Math.max(1, Math.round(config.metrics().interval().toMillis() / (double) tick(config).toMillis()));
         loop.reconcileWith(() -> {
             app.reconcile();
             if (reports.afterEvent()) app.reconcile();
@@ -87,7 +95,7 @@ public final class Primary implements AutoCloseable {
         Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
             p.app.openSlots(PassedSockets.adopt(passed, config.port()));
-            p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), new WorkerMessages(p.app), p.log);
+            p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), p.messages, p.log);
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
@@ -134,9 +142,25 @@ public final class Primary implements AutoCloseable {
             }
             app.startAll(); // reconcile, right after this event, starts the workers
         });
-        loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
-        loop.every(HealthWatch.TICK, health::tick);
+        loop.every(tick(app.config()), this::tick);
         reports.start(loop);
+    }
+
+    /**
+     * The loop's one timer: every second (or every {@code [metrics] interval} when that is shorter).
+     * The heartbeats that came meanwhile, the health checks, the probes' sign of life, and every
+     * interval a metrics snapshot: one wake-up of the loop for all of them.
+     */
+    private void tick() {
+        messages.drainHeartbeats();
+        health.tick();
+        reports.tick();
+        if (ticks++ % ticksPerSnapshot == 0) app.metrics().tick(loop, app.status()::snapshot);
+    }
+
+    private static Duration tick(AppConfig config) {
+        Duration interval = config.metrics().interval();
+        return interval.compareTo(TICK) < 0 ? interval : TICK;
     }
 
     /** The app as it is now. */
