@@ -166,6 +166,10 @@ final class Describe implements Callable<Integer> {
             out.println("[" + table.getKey() + "]");
             Map<String, Object> sub = null;
             for (Map.Entry<String, Object> kv : table.getValue().entrySet()) {
+                if (kv.getKey().equals("heap_sizing")) {
+                    out.println("# " + kv.getValue());
+                    continue;
+                }
                 if (kv.getKey().equals("env_name")) {
                     out.println("# env in force: " + kv.getValue() + " ([app.env_" + kv.getValue() + "] over [app.env], from --env)");
                     continue;

@@ -37,6 +37,7 @@ public final class ConfigTables {
         app.put("host", c.host());
         app.put("listen", c.listen().id());
         app.put("jvm_args", List.copyOf(c.jvmArgs()));
+        app.put("heap_sizing", HeapSizing.describe(c.jvmArgs(), c.instances()));
         app.put("args", List.copyOf(c.args()));
         app.put("cwd", text(c.workDir()));
         app.put("java", text(c.java()));

@@ -10,15 +10,17 @@ import com.fasterxml.jackson.databind.ObjectReader;
  * One request on {@code control.sock}, a JSON line.
  *
  * @param command   {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code metrics},
- *                  {@code describe}, {@code restart}, {@code reload} or {@code scale}
+ *                  {@code describe}, {@code restart}, {@code reload}, {@code scale} or {@code signal}
  * @param slot      {@code restart}: only this slot (all when null)
  * @param delta     {@code scale}: add (or, negative, remove) this many workers
  * @param instances {@code scale}: this many workers
  * @param stream    {@code metrics}: keep the connection and answer one line per snapshot until the
  *                  client closes it (a stream connection carries nothing else)
+ * @param signal    {@code signal}: the signal's name ({@code USR1}, {@code HUP} …) to send to the
+ *                  workers ({@code slot}'s only, when given)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {
+public record ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream, String signal) {
     public static final String PING = "ping";
     public static final String LS = "ls";
     public static final String AWAIT_READY = "await-ready";
@@ -28,6 +30,12 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static final String RESTART = "restart";
     public static final String RELOAD = "reload";
     public static final String SCALE = "scale";
+    public static final String SIGNAL = "signal";
+
+    /** A request of the commands that take no signal. */
+    public ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {
+        this(command, slot, delta, instances, stream, null);
+    }
 
     /** A request with no arguments. */
     public ControlRequest(String command) {
@@ -42,6 +50,11 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     /** {@code scale} by {@code delta} workers. */
     public static ControlRequest scaleBy(int delta) {
         return new ControlRequest(SCALE, null, delta, null, null);
+    }
+
+    /** {@code signal} to every worker, or to {@code slot}'s only (null: every worker). */
+    public static ControlRequest signal(String signal, Integer slot) {
+        return new ControlRequest(SIGNAL, slot, null, null, null, signal);
     }
 
     /** The {@code metrics} stream: one reply per snapshot. */

@@ -2,6 +2,7 @@ package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
+import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -43,6 +44,7 @@ final class JvmLauncher implements Launcher {
         List<String> command = new ArrayList<>();
         if (SETSID) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
         command.add(cfg.java().toString());
+        command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.instances()));
         command.addAll(cfg.jvmArgs());
         List<String> cdsArgs = cds.jvmArgs(cfg);
         command.addAll(cdsArgs);
@@ -107,6 +109,11 @@ final class JvmLauncher implements Launcher {
         @Override
         public long pid() {
             return process.pid();
+        }
+
+        @Override
+        public boolean alive() {
+            return process.isAlive();
         }
 
         @Override

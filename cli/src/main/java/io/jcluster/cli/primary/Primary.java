@@ -288,6 +288,45 @@ public final class Primary implements AutoCloseable {
         });
     }
 
+    /**
+     * Sends {@code signal} to the workers (every slot's, or {@code slotIndex}'s): the primary holds
+     * each worker's process, so the signal reaches the worker it means, never a process that took a
+     * recycled pid.
+     */
+    public CompletableFuture<AppStatus> signal(String signal, Integer slotIndex) {
+        return onLoop(result -> {
+            String name = Signals.name(signal);
+            if (name == null) {
+                result.completeExceptionally(new ChangeFailed("'" + signal + "' is not a signal (write its name, e.g. USR1,"
+                        + " HUP, QUIT, or its number)", List.of(), 2));
+                return;
+            }
+            List<Slot> slots = app.slots();
+            if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
+                result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
+                        + (slots.size() - 1) + ")", List.of(), 2));
+                return;
+            }
+            List<Worker> targets = new java.util.ArrayList<>();
+            for (Slot slot : slotIndex == null ? slots : List.of(slots.get(slotIndex))) {
+                if (slot.worker() != null && slot.worker().alive()) targets.add(slot.worker());
+            }
+            if (targets.isEmpty()) {
+                result.completeExceptionally(new ChangeFailed((slotIndex == null ? "the app has" : "slot " + slotIndex + " has")
+                        + " no running worker to signal", List.of()));
+                return;
+            }
+            List<Long> pids = targets.stream().map(Worker::pid).toList();
+            log.info("SIG%s to worker pid(s) %s (asked over the control socket)", name, pids);
+            loop.offLoop(() -> targets.stream().filter(w -> w.process().alive()).allMatch(w -> Signals.send(w.pid(), name)),
+                    sent -> {
+                        if (sent) result.complete(app.status().snapshot());
+                        else result.completeExceptionally(new ChangeFailed("SIG" + name + " could not be sent to every one of "
+                                + pids + " (one may have exited meanwhile)", List.of()));
+                    });
+        });
+    }
+
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */
     public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
         return onLoop(result -> {

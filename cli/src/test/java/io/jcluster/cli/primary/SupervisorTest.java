@@ -44,6 +44,11 @@ class SupervisorTest {
     }
 
     private AppConfig config(String extra) throws Exception {
+        return config("", extra);
+    }
+
+    /** {@code restart} goes into the {@code [restart]} table, {@code extra} at the end (the {@code [health]} table). */
+    private AppConfig config(String restart, String extra) throws Exception {
         Path file = dir.resolve("jcluster.toml");
         Files.writeString(file, """
                 [app]
@@ -59,6 +64,7 @@ class SupervisorTest {
                 failure_window = "1m"
                 min_uptime = "1s"
                 stable_after = "30s"
+                """ + restart + """
                 [reload]
                 ready = "call"
                 ready_timeout = "5s"
@@ -376,5 +382,40 @@ class SupervisorTest {
         } finally {
             real.shutdown();
         }
+    }
+
+    @Test
+    void aWorkerThatExitsWithAnOkCodeIsNotRestartedAndItsSlotShowsStopped() throws Exception {
+        start(config("ok_exit_codes = [0]\n", ""));
+        allReady();
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(0);
+        loop.advance(Duration.ofMinutes(1));
+        assertEquals(2, launcher.launches.size(), "exit 0 is done, not a crash");
+        assertEquals("stopped", status().workers().get(0).state());
+        assertEquals("exit code 0", status().workers().get(0).lastExit().describe());
+        assertEquals("degraded", status().state());
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(3);
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "another code is a crash: restarted (at once, after a stable run)");
+        assertEquals(launcher.last().pid, workerOf(1).pid(), "slot 1 runs the new worker");
+        new Restart(app, List.of(app.slots().get(0))).run();
+        loop.runDue();
+        assertEquals("starting", status().workers().get(0).state(), "restart starts a done slot again");
+    }
+
+    @Test
+    void withAutorestartOffNothingIsRestartedAndAllDoneIsStopped() throws Exception {
+        start(config("autorestart = false\n", ""));
+        allReady();
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(137);
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(1);
+        loop.advance(Duration.ofMinutes(1));
+        assertEquals(2, launcher.launches.size());
+        assertEquals("stopped", status().state());
+        assertTrue(status().reason().startsWith("slot 0 ended (signal KILL)"), status().reason());
+        CompletableFuture<AppStatus> ready = new CompletableFuture<>();
+        loop.execute(() -> app.awaitReady(ready));
+        loop.runDue();
+        assertTrue(ready.isCompletedExceptionally(), "start does not wait for a slot that will not come back");
     }
 }
