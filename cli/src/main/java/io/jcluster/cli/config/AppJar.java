@@ -3,6 +3,7 @@ package io.jcluster.cli.config;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -11,8 +12,14 @@ import java.util.zip.ZipFile;
 public final class AppJar {
     /** worker-runtime's API class, shaded into a fat jar. */
     private static final String API_CLASS = "io/jcluster/runtime/JCluster.class";
-    /** worker-runtime as a jar nested in a Spring Boot or war layout. */
-    private static final Pattern NESTED = Pattern.compile("(BOOT-INF|WEB-INF)/lib/worker-runtime[^/]*\\.jar");
+    /**
+     * Jars nested in a Spring Boot or war layout that give request counts: worker-runtime, and the
+     * servers whose own figures the agent reads (Tomcat's request processors, Jetty's statistics).
+     */
+    private static final Pattern NESTED = Pattern.compile("(BOOT-INF|WEB-INF)/lib/(worker-runtime|tomcat-embed-core|jetty-server)[^/]*\\.jar");
+    /** The same servers shaded into a fat jar. */
+    private static final List<String> SHADED = List.of(API_CLASS, "org/apache/catalina/connector/Connector.class",
+            "org/eclipse/jetty/server/handler/StatisticsHandler.class");
 
     private AppJar() {}
 
@@ -31,13 +38,15 @@ public final class AppJar {
     }
 
     /**
-     * Whether the app gives request counts: its jar contains worker-runtime (its API shaded in, or
-     * the jar nested under {@code BOOT-INF/lib} or {@code WEB-INF/lib}). A jar that does not read is
+     * Whether the app gives request counts: its jar contains worker-runtime, Tomcat or Jetty (shaded
+     * in, or nested under {@code BOOT-INF/lib} or {@code WEB-INF/lib}). A jar that does not read is
      * given the benefit of the doubt (true): that it is not a jar is reported elsewhere.
      */
-    public static boolean linksWorkerRuntime(Path jar) {
+    public static boolean givesRequestCounts(Path jar) {
         try (ZipFile zip = new ZipFile(jar.toFile())) {
-            if (zip.getEntry(API_CLASS) != null) return true;
+            for (String shaded : SHADED) {
+                if (zip.getEntry(shaded) != null) return true;
+            }
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
                 if (NESTED.matcher(entries.nextElement().getName()).matches()) return true;

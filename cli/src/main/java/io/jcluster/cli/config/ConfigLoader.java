@@ -212,9 +212,9 @@ public final class ConfigLoader {
         for (String[] problem : new String[][] {raw.metrics().problem(), raw.overload().problem(), raw.recycle().problem()}) {
             if (problem != null) throw at.error(problem[0], problem[1]);
         }
-        if (raw.recycle().maxRequests() != null && !AppJar.linksWorkerRuntime(jar)) {
+        if (raw.recycle().maxRequests() != null && !AppJar.givesRequestCounts(jar)) {
             throw at.error("recycle.max_requests", "needs request counts, and " + jar.getFileName() + " gives none: they come"
-                    + " from apps that link worker-runtime (io.jcluster.runtime), which this jar does not contain");
+                    + " from apps that link worker-runtime (io.jcluster.runtime) or run Tomcat or Jetty, and this jar holds none of them");
         }
         WatchPolicy watch = watch(at, raw.watch(), spec.overrides(), base, jar, file);
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;

@@ -61,17 +61,8 @@ final class HealthWatch {
     private void overMemory(Worker w, String reason) {
         Slot slot = w.slot();
         if (slot.worker() != w || slot.surge() != null || app.change() != null || slot.leaving()) return;
-        app.log.info("slot %d: worker pid %d %s: replacing it", w.slotIndex(), w.pid(), reason);
         w.overMemorySince(null);
-        w.end("replaced: " + reason, false);
         slot.countRestart();
-        Change replacement = () -> "memory replacement of slot " + slot.index();
-        app.begin(replacement);
-        SlotReplacement.replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {
-            app.finish(replacement);
-            if (e != null) app.log.info("slot %d: memory replacement failed: %s; the old worker stays", slot.index(),
-                    SlotReplacement.cause(e).getMessage());
-            w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), app.loop);
-        }, app.loop);
+        SlotReplacement.replaceAlone(app, w, "memory replacement of slot " + slot.index(), "replaced: " + reason);
     }
 }

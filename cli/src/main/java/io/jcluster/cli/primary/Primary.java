@@ -46,6 +46,8 @@ public final class Primary implements AutoCloseable {
     private final HealthWatch health;
     private final ServiceReports reports;
     private final WorkerMessages messages;
+    private final Recycler recycler;
+    private final Watcher watcher;
     /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
     private final int ticksPerSnapshot;
     private long ticks;
@@ -64,6 +66,8 @@ public final class Primary implements AutoCloseable {
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
         this.messages = new WorkerMessages(app);
+        this.recycler = new Recycler(app, new java.util.Random());
+        this.watcher = new Watcher(app, this::reload);
         this.ticksPerSnapshot = (int) Math.max(1, Math.round(config.metrics().interval().toMillis() / (double) tick(config).toMillis()));
         loop.reconcileWith(() -> {
             app.reconcile();
@@ -155,6 +159,8 @@ public final class Primary implements AutoCloseable {
         messages.drainHeartbeats();
         health.tick();
         reports.tick();
+        recycler.tick();
+        watcher.tick();
         if (ticks++ % ticksPerSnapshot == 0) app.metrics().tick(loop, app.status()::snapshot);
     }
 

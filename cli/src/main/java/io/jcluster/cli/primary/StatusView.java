@@ -63,6 +63,7 @@ final class StatusView {
         if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + "port " + app.config().port()
                 + " refuses connections until jcluster restart or reload";
         return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),
-                ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list);
+                ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list,
+                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli());
     }
 }

@@ -37,6 +37,8 @@ final class Supervisor {
     private long generation = 1;
     private Change change;
     private boolean stopping;
+    /** When {@code [recycle] every} is due next (set by the {@link Recycler}), or null. */
+    private java.time.Instant nextRecycle;
     /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
     private boolean started;
 
@@ -60,6 +62,8 @@ final class Supervisor {
     Change change() { return change; }
     boolean stopping() { return stopping; }
     MetricsFeed metrics() { return metrics; }
+    java.time.Instant nextRecycle() { return nextRecycle; }
+    void nextRecycle(java.time.Instant at) { nextRecycle = at; }
     CompletableFuture<Void> stopped() { return stopped; }
     StatusView status() { return status; }
 

@@ -228,8 +228,14 @@ class MultiAppConfigTest {
             zip.closeEntry();
         }
         assertEquals(":4: recycle.max_requests: needs request counts, and plain.jar gives none: they come from apps that link"
-                + " worker-runtime (io.jcluster.runtime), which this jar does not contain",
+                + " worker-runtime (io.jcluster.runtime) or run Tomcat or Jetty, and this jar holds none of them",
                 error("[app]\njar = \"plain.jar\"\n[recycle]\nmax_requests = 10000\n", null));
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(dir.resolve("boot.jar")))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("BOOT-INF/lib/tomcat-embed-core-10.1.48.jar"));
+            zip.closeEntry();
+        }
+        AppConfig boot = all("[app]\njar = \"boot.jar\"\n[recycle]\nmax_requests = 10000\n", null, List.of()).get(0).config();
+        assertEquals(10000L, boot.recycle().maxRequests(), "Spring Boot's Tomcat gives request counts through the agent");
         Path hello = Path.of("../examples/hello-netty/target/hello-netty.jar");
         if (Files.isRegularFile(hello)) {
             Files.copy(hello, dir.resolve("hello.jar"));
