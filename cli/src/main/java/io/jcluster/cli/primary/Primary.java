@@ -83,6 +83,8 @@ public final class Primary implements AutoCloseable {
     private final Instant startedAt = Instant.now();
     private final Steering steering = new Steering();
     private final MetricsFeed metrics;
+    /** The preload library's binds and listens (apps that link nothing). */
+    private final PortAdoption adoption;
     private volatile AppConfig config;
     private WorkerChannel workerChannel;
     private long generation = 1;
@@ -104,6 +106,7 @@ public final class Primary implements AutoCloseable {
         this.probes = Executors.newCachedThreadPool(new DefaultThreadFactory("ready-probe", true));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         this.cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
+        this.adoption = new PortAdoption(log, (w, port) -> slotOf(w) == null ? null : slotOf(w).socket(), this::ready);
     }
 
     /**
@@ -571,9 +574,10 @@ public final class Primary implements AutoCloseable {
 
     /** Starts a worker process for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
     private Worker spawnWorker(Slot slot, AppConfig cfg, long gen) {
-        String notListening = listenAgain();
-        if (notListening != null) {
-            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(), notListening, List.of());
+        String cannotStart = cfg.listen() == Listen.HANDOFF ? PortAdoption.unavailable(agentJar) : null;
+        if (cannotStart == null) cannotStart = listenAgain();
+        if (cannotStart != null) {
+            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(), cannotStart, List.of());
             metrics.exited(exit);
             slot.lastExit(exit);
             return null;
@@ -604,6 +608,7 @@ public final class Primary implements AutoCloseable {
         env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
         env.putAll(cfg.overload().workerEnv());
+        if (cfg.listen() == Listen.HANDOFF) PortAdoption.preload(env, agentJar, List.of(cfg.port()));
         Process process;
         try {
             process = pb.start();
@@ -633,7 +638,7 @@ public final class Primary implements AutoCloseable {
     /** Readiness from the port (apps that link nothing), and the optional HTTP check. */
     private void pollReady(Worker w) {
         if (w.state() != WorkerState.STARTING) return;
-        if (!PortOwners.listens(w.pid(), config.port())) {
+        if (adoption.adopted(w) ? !adoption.listenedAll(w) : !PortOwners.listens(w.pid(), config.port())) {
             supervisor.schedule(() -> pollReady(w), READY_POLL.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
@@ -679,6 +684,7 @@ public final class Primary implements AutoCloseable {
         cds.exited(w.pid(), code);
         boolean wasReady = w.readyAt() != null;
         workers.remove(w);
+        adoption.forget(w);
         Slot slot = slotOf(w);
         String reason = w.killReason() != null ? w.killReason()
                 : w.retiring() ? "stopped" : (wasReady ? "crashed" : "exited before it was ready");
@@ -1054,6 +1060,8 @@ public final class Primary implements AutoCloseable {
                 }
             }
             case MessageTypes.LISTENER -> handOver(ch, w);
+            case MessageTypes.BIND -> adoption.bind(ch, w, m);
+            case MessageTypes.LISTENING -> adoption.listening(ch, w, m);
             default -> {
                 log.info("workers.sock: unknown message type '%s' from pid %d: closing the connection", m.type(), peerPid);
                 ch.close();

@@ -17,7 +17,14 @@ public final class MessageTypes {
     public static final String STOP = "stop";
     /** Worker → primary, on the listener connection: asks for the slot's listening socket. */
     public static final String LISTENER = "listener";
-    /** Primary → worker, on the listener connection: the request was refused ({@code message}). */
+    /**
+     * Worker → primary, from the preload library: the app binds {@code port} ({@code family} inet or
+     * inet6); the answer is the slot's socket for that port (SCM_RIGHTS) or an {@link #ERROR}.
+     */
+    public static final String BIND = "bind";
+    /** Worker → primary, from the preload library, one-way: the app listens on {@code port} (once per port). */
+    public static final String LISTENING = "listening";
+    /** Primary → worker, on a listener or bind connection: the request was refused ({@code message}). */
     public static final String ERROR = "error";
 
     private MessageTypes() {

@@ -1,0 +1,136 @@
+package io.jcluster.cli.primary;
+
+import io.jcluster.runtime.WorkerEnv;
+import io.jcluster.runtime.wire.MessageTypes;
+import io.jcluster.runtime.wire.WireMessage;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.unix.FileDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+
+/**
+ * The primary's side of the preload library ({@code lib/libjcluster-preload.so}, source in
+ * worker-runtime's {@code src/main/c}), which every worker of a handoff app loads: when the app binds
+ * one of its ports the library sends {@code bind} and gets the slot's socket for that port; when it
+ * listens it sends {@code listening}, and a worker that listens on every app port is ready (for
+ * readiness {@code auto} and {@code port}). See {@code docs/worker-protocol.md}.
+ *
+ * <p>Confined to the supervisor thread, like the rest of the primary's state.
+ */
+final class PortAdoption {
+    /** The library's file name, beside the agent jar in the distribution's {@code lib/}. */
+    static final String LIBRARY = "libjcluster-preload.so";
+    private static final String LD_PRELOAD = "LD_PRELOAD";
+
+    private final PrimaryLog log;
+    /** The slot socket a worker gets for a port, or null with no socket (a gone slot, listen=self). */
+    private final BiFunction<Worker, Integer, SlotSocket> socketFor;
+    /** Makes a worker ready, with how it got there in words. */
+    private final BiConsumer<Worker, String> ready;
+    /** Workers whose app bound an app port through the library, and the ports it has listened on. */
+    private final Map<Worker, Set<Integer>> adopted = new HashMap<>();
+
+    PortAdoption(PrimaryLog log, BiFunction<Worker, Integer, SlotSocket> socketFor, BiConsumer<Worker, String> ready) {
+        this.log = log;
+        this.socketFor = socketFor;
+        this.ready = ready;
+    }
+
+    /** The library beside {@code agentJar}. */
+    static Path library(Path agentJar) {
+        return agentJar.resolveSibling(LIBRARY);
+    }
+
+    /** Why no worker of a handoff app can start, or null when the library is in place. */
+    static String unavailable(Path agentJar) {
+        Path lib = library(agentJar);
+        if (Files.isRegularFile(lib) && Files.isReadable(lib)) return null;
+        return "the jcluster distribution lacks " + lib + " (the preload library every worker of a handoff app loads);"
+                + " reinstall jcluster, or build it with a C compiler (apt-get install -y gcc)";
+    }
+
+    /**
+     * Puts the library first in a worker's {@code LD_PRELOAD} (keeping what the user's environment
+     * preloads) and names the app's ports in {@code JCLUSTER_PORTS}.
+     */
+    static void preload(Map<String, String> env, Path agentJar, List<Integer> ports) {
+        String lib = library(agentJar).toString();
+        StringJoiner preload = new StringJoiner(":");
+        preload.add(lib);
+        String theirs = env.get(LD_PRELOAD);
+        if (theirs != null) {
+            for (String entry : theirs.split("[: ]")) {
+                if (!entry.isEmpty() && !entry.equals(lib)) preload.add(entry);
+            }
+        }
+        env.put(LD_PRELOAD, preload.toString());
+        StringJoiner list = new StringJoiner(",");
+        for (int port : ports) list.add(Integer.toString(port));
+        env.put(WorkerEnv.PORTS, list.toString());
+    }
+
+    /** The ports of a worker's app. */
+    static List<Integer> ports(Worker w) {
+        return List.of(w.config().port());
+    }
+
+    /** A {@code bind}: answers with the slot's socket for the port (SCM_RIGHTS) or an error frame, then closes. */
+    void bind(Channel ch, Worker w, WireMessage m) {
+        int port = m.getInt("port", -1);
+        String refusal = null;
+        SlotSocket socket = null;
+        if (!ports(w).contains(port)) {
+            refusal = "port " + m.get("port") + " is not a port of app " + w.config().name() + " (" + ports(w) + ")";
+        } else if ((socket = socketFor.apply(w, port)) == null) {
+            refusal = "slot " + w.slot() + " has no socket for port " + port + " (the slot is gone, or the app runs with listen=self)";
+        }
+        if (refusal != null) {
+            log.info("slot %d: refused the bind of port %s to worker pid %d: %s", w.slot(), m.get("port"), w.pid(), refusal);
+            WorkerChannel.send(ch, WireMessage.of(MessageTypes.ERROR, "message", refusal));
+            ch.close();
+            return;
+        }
+        adopted.computeIfAbsent(w, k -> new HashSet<>());
+        log.info("slot %d: worker pid %d binds port %d (%s): it gets the slot's socket", w.slot(), w.pid(), port, m.get("family"));
+        ch.writeAndFlush(new FileDescriptor(socket.fd())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A {@code listening}: once the app listens on every app port, the worker is ready when its readiness is the port. */
+    void listening(Channel ch, Worker w, WireMessage m) {
+        ch.close(); // one-way
+        int port = m.getInt("port", -1);
+        Set<Integer> listened = adopted.get(w);
+        if (listened == null || !ports(w).contains(port)) {
+            log.info("slot %d: worker pid %d says it listens on port %s, which it did not bind through jcluster: ignored",
+                    w.slot(), w.pid(), m.get("port"));
+            return;
+        }
+        listened.add(port);
+        if (listenedAll(w) && w.config().reload().ready().byPort()) ready.accept(w, "listening on port " + port);
+    }
+
+    /** Whether the worker's app bound an app port through the library: its readiness then comes from {@code listening}. */
+    boolean adopted(Worker w) {
+        return adopted.containsKey(w);
+    }
+
+    /** Whether the worker's app has listened on every app port. */
+    boolean listenedAll(Worker w) {
+        Set<Integer> listened = adopted.get(w);
+        return listened != null && listened.containsAll(ports(w));
+    }
+
+    /** Forgets an exited worker. */
+    void forget(Worker w) {
+        adopted.remove(w);
+    }
+}
