@@ -564,7 +564,8 @@ EXPORT int fcntl(int fd, int cmd, ...) {
     return fcntl_common(next_fcntl, fd, cmd, arg);
 }
 
-/** fcntl64, the name glibc 2.28+ headers may give fcntl: as {@code fcntl}. */
+#ifdef __GLIBC__
+/** fcntl64, the name glibc 2.28+ headers may give fcntl: as {@code fcntl}. (musl has no such symbol.) */
 EXPORT int fcntl64(int fd, int cmd, ...) {
     ensure_init();
     va_list ap;
@@ -573,6 +574,7 @@ EXPORT int fcntl64(int fd, int cmd, ...) {
     va_end(ap);
     return fcntl_common(next_fcntl64, fd, cmd, arg);
 }
+#endif
 
 /** ioctl(2). FIONBIO on an adopted fd sets the app's view of O_NONBLOCK only; the rest pass. */
 EXPORT int ioctl(int fd, unsigned long request, ...) {
