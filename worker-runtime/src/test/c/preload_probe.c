@@ -1,0 +1,91 @@
+/*
+ * A server as C code writes it, for PreloadLibraryIT: it binds, listens and accepts on the port given,
+ * with the preload library in LD_PRELOAD, and prints what each call returned, one key=value a line.
+ *
+ * usage: preload_probe adopt|bind|udp PORT
+ *   adopt: an AF_INET6 TCP socket, blocking, close-on-exec: bind, listen, a second bind, then "ready";
+ *          a blocking accept (the test connects), then a non-blocking one (nothing is queued)
+ *   bind:  an AF_INET TCP socket: bind only
+ *   udp:   an AF_INET UDP socket: bind only
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *name(int e) {
+    switch (e) {
+        case 0: return "0";
+        case EINVAL: return "EINVAL";
+        case EADDRINUSE: return "EADDRINUSE";
+        case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+        case EAGAIN: return "EAGAIN";
+        case EINTR: return "EINTR";
+        default: return strerror(e);
+    }
+}
+
+/* O_NONBLOCK of the open file description, as the kernel has it (not as fcntl reports it). */
+static int shared_nonblock(int fd) {
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+    FILE *f = fopen(path, "r");
+    int nb = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "flags:", 6) == 0) nb = (strtol(line + 6, NULL, 8) & O_NONBLOCK) != 0;
+    }
+    if (f != NULL) fclose(f);
+    return nb;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) return 64;
+    int port = atoi(argv[2]);
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (strcmp(argv[1], "adopt") == 0) {
+        int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short) port), .sin6_addr = in6addr_any};
+        errno = 0;
+        int r = bind(s, (struct sockaddr *) &a6, sizeof a6);
+        printf("bind=%d errno=%s\n", r, name(r < 0 ? errno : 0));
+        printf("cloexec=%d\n", (fcntl(s, F_GETFD) & FD_CLOEXEC) != 0);
+        printf("app_nonblock=%d\n", (fcntl(s, F_GETFL) & O_NONBLOCK) != 0);
+        printf("shared_nonblock=%d\n", shared_nonblock(s));
+        struct stat st;
+        fstat(s, &st);
+        printf("inode=%lu\n", (unsigned long) st.st_ino);
+        struct sockaddr_storage local;
+        socklen_t len = sizeof local;
+        getsockname(s, (struct sockaddr *) &local, &len);
+        printf("local_port=%d\n", ntohs(((struct sockaddr_in6 *) &local)->sin6_port));
+        r = listen(s, 5);
+        printf("listen=%d\n", r);
+        errno = 0;
+        r = bind(s, (struct sockaddr *) &a6, sizeof a6);
+        printf("bind2=%d errno=%s\n", r, name(r < 0 ? errno : 0));
+        printf("ready\n");
+        int c = accept(s, NULL, NULL); /* blocking, in the app's view: waits for the test's connection */
+        printf("accept=%s errno=%s\n", c >= 0 ? "ok" : "failed", name(c >= 0 ? 0 : errno));
+        if (c >= 0) close(c);
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+        printf("app_nonblock=%d\n", (fcntl(s, F_GETFL) & O_NONBLOCK) != 0);
+        c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+        printf("accept_nonblocking=%d errno=%s\n", c, name(c >= 0 ? 0 : errno));
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+        printf("app_nonblock=%d shared_nonblock=%d\n", (fcntl(s, F_GETFL) & O_NONBLOCK) != 0, shared_nonblock(s));
+        return 0;
+    }
+    int udp = strcmp(argv[1], "udp") == 0;
+    int s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((unsigned short) port), .sin_addr = {htonl(INADDR_ANY)}};
+    errno = 0;
+    int r = bind(s, (struct sockaddr *) &a4, sizeof a4);
+    printf("bind=%d errno=%s\n", r, name(r < 0 ? errno : 0));
+    return 0;
+}
