@@ -19,6 +19,14 @@
  * and accept()/accept4() on an fd the app sees as blocking wait in poll() for a connection (and
  * SO_RCVTIMEO, when set) instead of failing with EAGAIN.
  *
+ * Drain. Connections accepted from adopted fds are tracked (accept, read, write, close). The
+ * library keeps a session connection to the primary, read by a thread of its own, which reports
+ * the open and accepted counts (conns, every second) and receives drain. While draining, the
+ * adopted listeners accept nothing more (the slot's next worker takes the queue), the next
+ * HTTP/1.x response on each connection gets "Connection: close" after its status line, so the
+ * client closes it after that response, and connections idle for a second are shut for reading, so
+ * the app closes them. The primary ends the worker once no connection is left.
+ *
  * Failures never fall back to a real bind, which would race the other workers for the port: the
  * bind fails, with one stderr line that starts "jcluster: ", and errno set as below. On success
  * errno is what it was before the call.
@@ -38,10 +46,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -63,6 +75,17 @@ static int (*next_accept4)(int, struct sockaddr *, socklen_t *, int);
 static int (*next_fcntl)(int, int, ...);
 static int (*next_fcntl64)(int, int, ...);
 static int (*next_ioctl)(int, unsigned long, ...);
+static int (*next_close)(int);
+static ssize_t (*next_read)(int, void *, size_t);
+static ssize_t (*next_readv)(int, const struct iovec *, int);
+static ssize_t (*next_recv)(int, void *, size_t, int);
+static ssize_t (*next_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+static ssize_t (*next_recvmsg)(int, struct msghdr *, int);
+static ssize_t (*next_write)(int, const void *, size_t);
+static ssize_t (*next_writev)(int, const struct iovec *, int);
+static ssize_t (*next_send)(int, const void *, size_t, int);
+static ssize_t (*next_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+static ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 
 /* From the environment, read once: is this a worker, where is the primary, which ports are the app's. */
 static const char *worker_socket;
@@ -102,7 +125,7 @@ static void say(const char *fmt, ...) {
     if (n > (int) sizeof line - 2) n = (int) sizeof line - 2;
     line[n++] = '\n';
     for (int off = 0; off < n;) {
-        ssize_t w = write(STDERR_FILENO, line + off, (size_t) (n - off));
+        ssize_t w = syscall(SYS_write, STDERR_FILENO, line + off, (size_t) (n - off)); /* not our write() */
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;
         off += (int) w;
@@ -141,6 +164,17 @@ static void init(void) {
     next_fcntl64 = (int (*)(int, int, ...)) next("fcntl64"); /* glibc 2.28+ */
     if (next_fcntl64 == NULL) next_fcntl64 = next_fcntl;
     next_ioctl = (int (*)(int, unsigned long, ...)) next("ioctl");
+    next_close = (int (*)(int)) next("close");
+    next_read = (ssize_t (*)(int, void *, size_t)) next("read");
+    next_readv = (ssize_t (*)(int, const struct iovec *, int)) next("readv");
+    next_recv = (ssize_t (*)(int, void *, size_t, int)) next("recv");
+    next_recvfrom = (ssize_t (*)(int, void *, size_t, int, struct sockaddr *, socklen_t *)) next("recvfrom");
+    next_recvmsg = (ssize_t (*)(int, struct msghdr *, int)) next("recvmsg");
+    next_write = (ssize_t (*)(int, const void *, size_t)) next("write");
+    next_writev = (ssize_t (*)(int, const struct iovec *, int)) next("writev");
+    next_send = (ssize_t (*)(int, const void *, size_t, int)) next("send");
+    next_sendto = (ssize_t (*)(int, const void *, size_t, int, const struct sockaddr *, socklen_t)) next("sendto");
+    next_sendmsg = (ssize_t (*)(int, const struct msghdr *, int)) next("sendmsg");
     const char *sock = getenv("JCLUSTER_WORKER_SOCKET");
     if (sock != NULL && *sock != '\0') {
         worker_socket = sock;
@@ -156,6 +190,11 @@ static void init(void) {
 
 static void ensure_init(void) {
     pthread_once(&once, init);
+}
+
+/* At load, while the process has one thread: no first call of a wrapper pays for it, or races. */
+__attribute__((constructor)) static void init_at_load(void) {
+    ensure_init();
 }
 
 static int is_app_port(int port) {
@@ -383,6 +422,364 @@ static int receive_fd(int s, char *refusal, const char **why) {
     return -1;
 }
 
+/* ---- connections accepted from adopted fds: counts and drain ---- */
+
+enum {
+    PHASE_MASK = 0x07,
+    PHASE_NEW = 1,      /* accepted, nothing read yet */
+    PHASE_REQUEST = 2,  /* read since the last write: a request is being served */
+    PHASE_RESPONSE = 3, /* written since the last read: a response went out, or is going out */
+    PHASE_CLOSING = 4,  /* a response of it carries Connection: close: the client closes it */
+    TOUCHED = 0x08,     /* read or written since the drain's last scan */
+    SHUT = 0x10,        /* shut for reading by the drain, idle past the grace */
+    MAX_CONN_FDS = 1 << 20,
+    SCAN_MILLIS = 100,
+    IDLE_GRACE_MILLIS = 1000,
+    COUNT_MILLIS = 1000,
+    MAX_INJECTING = 256,
+    MAX_IOV = 1000,
+};
+
+static const char CLOSE_HEADER[] = "Connection: close\r\n";
+#define CLOSE_HEADER_LEN ((int) sizeof CLOSE_HEADER - 1)
+
+/* Per fd: 0 when not an accepted connection, else PHASE_* | TOUCHED | SHUT. Allocated at the first adoption. */
+static unsigned char *conn_state;
+static int conn_cap;
+static int conn_max_fd = -1;
+static long conns_open;
+static long conns_accepted;
+static int draining;
+static unsigned char *quiet; /* per fd, while draining: scans since it was last touched (the session thread's) */
+/* Serializes close() of a tracked fd with the drain's shutdown() of it, so a reused fd number is never shut. */
+static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
+
+/* A response whose Connection: close is not all written yet (under lock). */
+struct injecting {
+    int fd;
+    int before; /* bytes of the status line still to write before the header */
+    int header; /* bytes of the header still to write */
+};
+static struct injecting injecting[MAX_INJECTING];
+static int injecting_count;
+
+static unsigned char conn_get(int fd) {
+    unsigned char *s = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+    if (s == NULL || fd < 0 || fd >= conn_cap) return 0;
+    return __atomic_load_n(&s[fd], __ATOMIC_RELAXED);
+}
+
+/* A read (PHASE_REQUEST) or a write (PHASE_RESPONSE) on a tracked connection; a closing one stays closing. */
+static void conn_saw(int fd, int phase) {
+    unsigned char *s = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+    if (s == NULL || fd < 0 || fd >= conn_cap) return;
+    unsigned char old = __atomic_load_n(&s[fd], __ATOMIC_RELAXED);
+    unsigned char neu;
+    do {
+        if (old == 0) return;
+        int p = (old & PHASE_MASK) == PHASE_CLOSING ? PHASE_CLOSING : phase;
+        neu = (unsigned char) ((old & ~PHASE_MASK) | p | TOUCHED);
+        if (neu == old) return;
+    } while (!__atomic_compare_exchange_n(&s[fd], &old, neu, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+static void conn_track(int fd) {
+    unsigned char *s = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+    if (s == NULL || fd < 0 || fd >= conn_cap) return;
+    if (__atomic_exchange_n(&s[fd], (unsigned char) (PHASE_NEW | TOUCHED), __ATOMIC_RELAXED) == 0) {
+        __atomic_add_fetch(&conns_open, 1, __ATOMIC_RELAXED);
+    }
+    __atomic_add_fetch(&conns_accepted, 1, __ATOMIC_RELAXED);
+    int max = __atomic_load_n(&conn_max_fd, __ATOMIC_RELAXED);
+    while (fd > max && !__atomic_compare_exchange_n(&conn_max_fd, &max, fd, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+}
+
+static int find_injecting_locked(int fd) {
+    for (int i = 0; i < injecting_count; i++) {
+        if (injecting[i].fd == fd) return i;
+    }
+    return -1;
+}
+
+/*
+ * Where the status line of a response ends in iov (the byte after its CRLF), or 0 when these bytes
+ * do not begin an HTTP/1.x response other than 1xx with its status line in the first 512 bytes.
+ */
+static int status_line_end(const struct iovec *iov, int cnt) {
+    char head[512];
+    size_t have = 0;
+    for (int i = 0; i < cnt && have < sizeof head; i++) {
+        size_t take = iov[i].iov_len < sizeof head - have ? iov[i].iov_len : sizeof head - have;
+        memcpy(head + have, iov[i].iov_base, take);
+        have += take;
+    }
+    if (have < 12 || memcmp(head, "HTTP/1.", 7) != 0 || head[9] == '1') return 0;
+    for (size_t i = 8; i + 1 < have; i++) {
+        if (head[i] == '\r' && head[i + 1] == '\n') return (int) i + 2;
+    }
+    return 0;
+}
+
+/* Whether this write of a tracked connection must carry (the rest of) Connection: close. */
+static int wants_header(int fd, const struct iovec *iov, int cnt) {
+    if (!__atomic_load_n(&draining, __ATOMIC_ACQUIRE) || cnt > MAX_IOV) return 0;
+    pthread_mutex_lock(&lock);
+    int found = find_injecting_locked(fd) >= 0;
+    if (!found && (conn_get(fd) & PHASE_MASK) != PHASE_CLOSING && injecting_count < MAX_INJECTING) {
+        int end = status_line_end(iov, cnt);
+        if (end > 0) {
+            injecting[injecting_count++] = (struct injecting){.fd = fd, .before = end, .header = CLOSE_HEADER_LEN};
+            unsigned char old = __atomic_load_n(&conn_state[fd], __ATOMIC_RELAXED);
+            while (old != 0 && !__atomic_compare_exchange_n(&conn_state[fd], &old,
+                    (unsigned char) ((old & ~PHASE_MASK) | PHASE_CLOSING | TOUCHED), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            }
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+static ssize_t put(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
+    if (!as_send) return next_writev(fd, iov, cnt);
+    struct msghdr m;
+    if (msg != NULL) m = *msg;
+    else memset(&m, 0, sizeof m);
+    m.msg_iov = (struct iovec *) iov;
+    m.msg_iovlen = (size_t) cnt;
+    return next_sendmsg(fd, &m, flags);
+}
+
+/*
+ * Writes the app's bytes with Connection: close after the status line, and returns how many of the
+ * app's bytes went out (the header's never count), so the app's accounting stays right across
+ * partial writes: what is left of the status line or the header goes out with its next write. When
+ * only header bytes went out, a non-blocking fd says EAGAIN (the app retries when writable) and a
+ * blocking one writes on, as a blocking write would.
+ */
+static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
+    size_t total = 0;
+    for (int j = 0; j < cnt; j++) total += iov[j].iov_len;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        int i = find_injecting_locked(fd);
+        struct injecting st = i >= 0 ? injecting[i] : (struct injecting){.fd = fd, .before = 0, .header = 0};
+        pthread_mutex_unlock(&lock);
+        if (st.header == 0 || total == 0) return put(fd, iov, cnt, flags, msg, as_send);
+        struct iovec stack[64 + 2];
+        struct iovec *v = cnt <= 64 ? stack : malloc(sizeof *v * (size_t) (cnt + 2));
+        if (v == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+        struct iovec header = {.iov_base = (void *) (CLOSE_HEADER + CLOSE_HEADER_LEN - st.header), .iov_len = (size_t) st.header};
+        int n = 0, placed = 0;
+        size_t pos = 0;
+        if (st.before == 0) {
+            v[n++] = header;
+            placed = 1;
+        }
+        for (int j = 0; j < cnt; j++) {
+            char *base = iov[j].iov_base;
+            size_t len = iov[j].iov_len;
+            if (!placed && pos + len >= (size_t) st.before) {
+                size_t cut = (size_t) st.before - pos;
+                if (cut > 0) v[n++] = (struct iovec){.iov_base = base, .iov_len = cut};
+                v[n++] = header;
+                placed = 1;
+                if (len > cut) v[n++] = (struct iovec){.iov_base = base + cut, .iov_len = len - cut};
+            } else if (len > 0) {
+                v[n++] = iov[j];
+            }
+            pos += len;
+        }
+        ssize_t w = put(fd, v, n, flags, msg, as_send);
+        int e = errno;
+        if (v != stack) free(v);
+        if (w < 0) {
+            errno = e;
+            return -1;
+        }
+        size_t app;
+        if ((size_t) w <= (size_t) st.before) {
+            app = (size_t) w;
+            st.before -= (int) w;
+        } else {
+            size_t after = (size_t) w - (size_t) st.before;
+            size_t sent = after < (size_t) st.header ? after : (size_t) st.header;
+            app = (size_t) st.before + after - sent;
+            st.before = 0;
+            st.header -= (int) sent;
+        }
+        pthread_mutex_lock(&lock);
+        i = find_injecting_locked(fd);
+        if (i >= 0) {
+            if (st.header == 0) injecting[i] = injecting[--injecting_count];
+            else injecting[i] = st;
+        }
+        pthread_mutex_unlock(&lock);
+        if (app > 0 || w == 0) return (ssize_t) app;
+        int fl = next_fcntl(fd, F_GETFL);
+        if (fl >= 0 && (fl & O_NONBLOCK)) {
+            errno = EAGAIN;
+            return -1;
+        }
+    }
+}
+
+/* A write of a tracked connection; false when it is not one (the caller writes as usual). */
+static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send, ssize_t *result) {
+    if (conn_get(fd) == 0) return 0;
+    if (!wants_header(fd, iov, cnt)) {
+        conn_saw(fd, PHASE_RESPONSE);
+        return 0;
+    }
+    *result = write_with_header(fd, iov, cnt, flags, msg, as_send);
+    int e = errno;
+    conn_saw(fd, PHASE_RESPONSE);
+    errno = e;
+    return 1;
+}
+
+/* One frame on the session, from the session thread only. */
+static int session_send(int s, const char *payload) {
+    size_t len = strlen(payload);
+    char frame[4 + 128];
+    if (len > sizeof frame - 4) return -1;
+    frame[0] = (char) ((len >> 24) & 0xff);
+    frame[1] = (char) ((len >> 16) & 0xff);
+    frame[2] = (char) ((len >> 8) & 0xff);
+    frame[3] = (char) (len & 0xff);
+    memcpy(frame + 4, payload, len);
+    return write_all(s, frame, 4 + len);
+}
+
+static void start_drain(void) {
+    if (__atomic_load_n(&draining, __ATOMIC_ACQUIRE)) return;
+    quiet = calloc((size_t) conn_cap, 1);
+    __atomic_store_n(&draining, 1, __ATOMIC_RELEASE);
+    say("draining: %ld open connection(s) get Connection: close on their next response, and close when idle for %d ms",
+            __atomic_load_n(&conns_open, __ATOMIC_RELAXED), IDLE_GRACE_MILLIS);
+}
+
+/* Every SCAN_MILLIS while draining: shuts, for reading, the connections idle past the grace between requests. */
+static void scan(void) {
+    if (quiet == NULL) return;
+    int max = __atomic_load_n(&conn_max_fd, __ATOMIC_RELAXED);
+    for (int fd = 0; fd <= max && fd < conn_cap; fd++) {
+        unsigned char st = __atomic_load_n(&conn_state[fd], __ATOMIC_RELAXED);
+        if (st == 0) {
+            quiet[fd] = 0;
+            continue;
+        }
+        if (st & TOUCHED) {
+            __atomic_and_fetch(&conn_state[fd], (unsigned char) ~TOUCHED, __ATOMIC_RELAXED);
+            quiet[fd] = 0;
+            continue;
+        }
+        if (quiet[fd] < 255) quiet[fd]++;
+        int phase = st & PHASE_MASK;
+        if ((phase != PHASE_NEW && phase != PHASE_RESPONSE) || (st & SHUT) || quiet[fd] * SCAN_MILLIS < IDLE_GRACE_MILLIS) continue;
+        pthread_mutex_lock(&conn_lock);
+        if (__atomic_load_n(&conn_state[fd], __ATOMIC_RELAXED) != 0) {
+            int e = errno;
+            shutdown(fd, SHUT_RD); /* the app reads the end and closes it; nothing it writes is cut */
+            errno = e;
+            __atomic_or_fetch(&conn_state[fd], (unsigned char) SHUT, __ATOMIC_RELAXED);
+        }
+        pthread_mutex_unlock(&conn_lock);
+    }
+}
+
+/* The session: reports the counts, takes drain. Ends when the primary goes (the agent ends the worker then). */
+static void *session_main(void *arg) {
+    int s = (int) (intptr_t) arg;
+    char buf[4096];
+    size_t have = 0;
+    long reported = -1;
+    struct timespec last = {0, 0};
+    for (;;) {
+        int drain_now = __atomic_load_n(&draining, __ATOMIC_ACQUIRE);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long since = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
+        long open = __atomic_load_n(&conns_open, __ATOMIC_RELAXED);
+        if (since >= COUNT_MILLIS || (drain_now && open != reported)) {
+            char payload[128];
+            snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\n", open,
+                    __atomic_load_n(&conns_accepted, __ATOMIC_RELAXED));
+            if (session_send(s, payload) < 0) break;
+            reported = open;
+            last = now;
+        }
+        struct pollfd p = {.fd = s, .events = POLLIN, .revents = 0};
+        int n = poll(&p, 1, drain_now ? SCAN_MILLIS : COUNT_MILLIS);
+        if (n < 0 && errno != EINTR) break;
+        if (n > 0) {
+            ssize_t r = next_recv(s, buf + have, sizeof buf - have, 0);
+            if (r <= 0) break;
+            have += (size_t) r;
+            while (have >= 4) {
+                size_t len = ((size_t) (unsigned char) buf[0] << 24) | ((size_t) (unsigned char) buf[1] << 16)
+                        | ((size_t) (unsigned char) buf[2] << 8) | (size_t) (unsigned char) buf[3];
+                if (len > sizeof buf - 4) goto done; /* nothing the primary sends here is that long */
+                if (have < 4 + len) break;
+                if (len >= 6 && memcmp(buf + 4, "drain\n", 6) == 0) start_drain();
+                memmove(buf, buf + 4 + len, have - 4 - len);
+                have -= 4 + len;
+            }
+        }
+        if (__atomic_load_n(&draining, __ATOMIC_ACQUIRE)) scan();
+    }
+done:
+    close(s);
+    return NULL;
+}
+
+/* At the first adoption: the connection table and the session with the primary. */
+static void conn_start(void) {
+    struct rlimit rl;
+    long cap = MAX_CONN_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && (long) rl.rlim_max < cap) cap = (long) rl.rlim_max;
+    unsigned char *table = calloc((size_t) cap, 1);
+    if (table == NULL) {
+        say("no memory to track connections: no counts, and no Connection: close at drain");
+        return;
+    }
+    conn_cap = (int) cap;
+    __atomic_store_n(&conn_state, table, __ATOMIC_RELEASE);
+    const char *why = NULL;
+    int s = send_frame("conns\nopen=0\naccepted=0\n", &why);
+    if (s < 0) {
+        say("no session with the primary (%s: %s): no counts, and no Connection: close at drain", why, strerror(errno));
+        return;
+    }
+    /* JVM signals belong to JVM threads: the session thread blocks them all. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t t;
+    int r = pthread_create(&t, &attr, session_main, (void *) (intptr_t) s);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0) {
+        say("no session thread (%s): no counts, and no Connection: close at drain", strerror(r));
+        close(s);
+    }
+}
+
+static void conn_start_once(void) {
+    int e = errno;
+    conn_start();
+    errno = e;
+}
+
 /* Binds fd by adopting the slot's socket for port; the return value and errno of bind(). */
 static int adopt(int fd, int port, const char *family, int saved_errno) {
     int known_port;
@@ -448,6 +845,7 @@ static int adopt(int fd, int port, const char *family, int saved_errno) {
         errno = ENOBUFS;
         return -1;
     }
+    pthread_once(&conn_once, conn_start_once);
     errno = saved_errno;
     return 0;
 }
@@ -506,7 +904,20 @@ static int accept_common(int fd, struct sockaddr *addr, socklen_t *len, int flag
     int nonblock = 1;
     int adopted_fd = lookup(fd, NULL, &nonblock);
     for (;;) {
+        if (adopted_fd && __atomic_load_n(&draining, __ATOMIC_ACQUIRE)) {
+            /* Draining: the slot's next worker takes the queue. A blocking accept waits for a signal
+             * (the JDK's close of the socket sends one); a non-blocking one says EAGAIN a little later,
+             * so that a level-triggered selector that sees the shared socket readable does not spin. */
+            if (!nonblock) {
+                poll(NULL, 0, -1);
+                return -1; /* EINTR */
+            }
+            usleep(1000);
+            errno = EAGAIN;
+            return -1;
+        }
         int r = four ? next_accept4(fd, addr, len, flags) : next_accept(fd, addr, len);
+        if (r >= 0 && adopted_fd) conn_track(r);
         if (r >= 0 || !adopted_fd || nonblock || (errno != EAGAIN && errno != EWOULDBLOCK)) return r;
         int timeout = -1;
         struct timeval tv;
@@ -588,4 +999,110 @@ EXPORT int ioctl(int fd, unsigned long request, ...) {
         return 0;
     }
     return next_ioctl(fd, request, arg);
+}
+
+/** close(2). Forgets a tracked connection first (its count, its pending Connection: close). */
+EXPORT int close(int fd) {
+    ensure_init();
+    if (conn_get(fd) == 0) return next_close(fd);
+    pthread_mutex_lock(&conn_lock);
+    if (__atomic_exchange_n(&conn_state[fd], (unsigned char) 0, __ATOMIC_RELAXED) != 0) {
+        __atomic_sub_fetch(&conns_open, 1, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&lock);
+        int i = find_injecting_locked(fd);
+        if (i >= 0) injecting[i] = injecting[--injecting_count];
+        pthread_mutex_unlock(&lock);
+    }
+    int r = next_close(fd);
+    int e = errno;
+    pthread_mutex_unlock(&conn_lock);
+    errno = e;
+    return r;
+}
+
+/** read(2). Notes a request on a tracked connection. */
+EXPORT ssize_t read(int fd, void *buf, size_t n) {
+    ensure_init();
+    ssize_t r = next_read(fd, buf, n);
+    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** readv(2). As {@code read}. */
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
+    ensure_init();
+    ssize_t r = next_readv(fd, iov, cnt);
+    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recv(2). As {@code read}. */
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
+    ensure_init();
+    ssize_t r = next_recv(fd, buf, n, flags);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recvfrom(2). As {@code read}. */
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len) {
+    ensure_init();
+    ssize_t r = next_recvfrom(fd, buf, n, flags, addr, len);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recvmsg(2). As {@code read}. */
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+    ensure_init();
+    ssize_t r = next_recvmsg(fd, msg, flags);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/**
+ * write(2). While draining, the first HTTP/1.x response on each tracked connection gets
+ * Connection: close after its status line; the count returned is of the caller's bytes only.
+ */
+EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (tracked_write(fd, &v, 1, 0, NULL, 0, &r)) return r;
+    return next_write(fd, buf, n);
+}
+
+/** writev(2). As {@code write}. */
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
+    ensure_init();
+    ssize_t r;
+    if (cnt >= 0 && tracked_write(fd, iov, cnt, 0, NULL, 0, &r)) return r;
+    return next_writev(fd, iov, cnt);
+}
+
+/** send(2). As {@code write}. */
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
+    return next_send(fd, buf, n, flags);
+}
+
+/** sendto(2). As {@code write} when it names no address (a connected socket). */
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (addr == NULL && tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
+    return next_sendto(fd, buf, n, flags, addr, len);
+}
+
+/** sendmsg(2). As {@code write} when it names no address. */
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+    ensure_init();
+    ssize_t r;
+    if (msg != NULL && msg->msg_name == NULL && msg->msg_iovlen <= MAX_IOV
+            && tracked_write(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) return r;
+    return next_sendmsg(fd, msg, flags);
 }

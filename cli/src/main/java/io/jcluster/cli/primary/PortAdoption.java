@@ -16,13 +16,16 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The primary's side of the preload library ({@code lib/libjcluster-preload.so}, source in
  * worker-runtime's {@code src/main/c}), which every worker of a handoff app loads: when the app binds
  * one of its ports the library sends {@code bind} and gets the slot's socket for that port; when it
  * listens it sends {@code listening}, and a worker that listens on every app port is ready (for
- * readiness {@code auto} and {@code port}). See {@code docs/worker-protocol.md}.
+ * readiness {@code auto} and {@code port}). Its session ({@code conns} every second) gives the open and
+ * accepted connection counts, and takes {@code drain}: a draining worker is ended once the agent has
+ * drained and the library's connections are all closed. See {@code docs/worker-protocol.md}.
  *
  * <p>Confined to the supervisor thread, like the rest of the primary's state.
  */
@@ -36,13 +39,31 @@ final class PortAdoption {
     private final BiFunction<Worker, Integer, SlotSocket> socketFor;
     /** Makes a worker ready, with how it got there in words. */
     private final BiConsumer<Worker, String> ready;
+    /** Ends a drained worker (SIGTERM). */
+    private final Consumer<Worker> drained;
     /** Workers whose app bound an app port through the library, and the ports it has listened on. */
     private final Map<Worker, Set<Integer>> adopted = new HashMap<>();
+    /** The library's session of each worker that has one, and its last counts. */
+    private final Map<Worker, Session> sessions = new HashMap<>();
 
-    PortAdoption(PrimaryLog log, BiFunction<Worker, Integer, SlotSocket> socketFor, BiConsumer<Worker, String> ready) {
+    private static final class Session {
+        final Channel channel;
+        long open;
+        long accepted;
+        boolean draining;
+        boolean agentDrained;
+
+        Session(Channel channel) {
+            this.channel = channel;
+        }
+    }
+
+    PortAdoption(PrimaryLog log, BiFunction<Worker, Integer, SlotSocket> socketFor, BiConsumer<Worker, String> ready,
+                 Consumer<Worker> drained) {
         this.log = log;
         this.socketFor = socketFor;
         this.ready = ready;
+        this.drained = drained;
     }
 
     /** The library beside {@code agentJar}. */
@@ -129,8 +150,59 @@ final class PortAdoption {
         return listened != null && listened.containsAll(ports(w));
     }
 
+    /** A {@code conns} on the library's session (its first frame opens the session). */
+    void conns(Channel ch, Worker w, WireMessage m) {
+        Session s = sessions.get(w);
+        if (s == null || s.channel != ch) {
+            if (s != null) s.channel.close();
+            s = new Session(ch);
+            sessions.put(w, s);
+        }
+        s.open = m.getLong("open", 0);
+        s.accepted = m.getLong("accepted", 0);
+        if (s.draining && s.agentDrained && s.open == 0) {
+            s.draining = false;
+            log.info("slot %d: worker pid %d: its last connection closed", w.slot(), w.pid());
+            drained.accept(w);
+        }
+    }
+
+    /** Tells the library of a worker that drains: its connections close after their current response. */
+    void drain(Worker w, long timeoutMillis) {
+        Session s = sessions.get(w);
+        if (s == null) return;
+        s.draining = true;
+        WorkerChannel.send(s.channel, WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", timeoutMillis));
+    }
+
+    /**
+     * The agent of a draining worker says it drained: whether the worker can be ended now, which it
+     * cannot while the library still counts open connections (then {@code conns} ends it at 0).
+     */
+    boolean agentDrained(Worker w) {
+        Session s = sessions.get(w);
+        if (s == null || !s.draining || !s.channel.isActive() || s.open == 0) return true;
+        s.agentDrained = true;
+        log.info("slot %d: worker pid %d drained; waiting for its %d open connection(s) to close", w.slot(), w.pid(), s.open);
+        return false;
+    }
+
+    /**
+     * A heartbeat's fields with the library's counts added: {@code app.connections} (unless the app
+     * reports its own) and {@code app.accepts}, for {@code ls}, {@code top} and Prometheus.
+     */
+    Map<String, String> figures(Worker w, Map<String, String> heartbeat) {
+        Session s = sessions.get(w);
+        if (s == null) return heartbeat;
+        Map<String, String> with = new java.util.LinkedHashMap<>(heartbeat);
+        with.putIfAbsent("app.connections", Long.toString(s.open));
+        with.putIfAbsent("app.accepts", Long.toString(s.accepted));
+        return with;
+    }
+
     /** Forgets an exited worker. */
     void forget(Worker w) {
         adopted.remove(w);
+        sessions.remove(w);
     }
 }

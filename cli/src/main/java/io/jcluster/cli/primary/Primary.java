@@ -106,7 +106,10 @@ public final class Primary implements AutoCloseable {
         this.probes = Executors.newCachedThreadPool(new DefaultThreadFactory("ready-probe", true));
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         this.cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
-        this.adoption = new PortAdoption(log, (w, port) -> slotOf(w) == null ? null : slotOf(w).socket(), this::ready);
+        this.adoption = new PortAdoption(log, (w, port) -> slotOf(w) == null ? null : slotOf(w).socket(), this::ready, w -> {
+            w.cancelPendingKill();
+            terminate(w);
+        });
     }
 
     /**
@@ -744,6 +747,7 @@ public final class Primary implements AutoCloseable {
             w.state(WorkerState.DRAINING);
             long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
+            adoption.drain(w, ms);
             w.pendingKill(supervisor.schedule(() -> terminate(w), ms, TimeUnit.MILLISECONDS));
         } else {
             terminate(w);
@@ -1050,11 +1054,12 @@ public final class Primary implements AutoCloseable {
                 if (w.config().reload().ready().byCall()) ready(w, "JCluster.ready()");
             }
             case MessageTypes.HEARTBEAT -> {
-                w.heartbeat(m.fields());
-                metrics.heartbeat(w, m.fields());
+                Map<String, String> fields = adoption.figures(w, m.fields());
+                w.heartbeat(fields);
+                metrics.heartbeat(w, fields);
             }
             case MessageTypes.DRAINED -> {
-                if (w.state() == WorkerState.DRAINING) {
+                if (w.state() == WorkerState.DRAINING && adoption.agentDrained(w)) {
                     w.cancelPendingKill();
                     terminate(w);
                 }
@@ -1062,6 +1067,7 @@ public final class Primary implements AutoCloseable {
             case MessageTypes.LISTENER -> handOver(ch, w);
             case MessageTypes.BIND -> adoption.bind(ch, w, m);
             case MessageTypes.LISTENING -> adoption.listening(ch, w, m);
+            case MessageTypes.CONNS -> adoption.conns(ch, w, m);
             default -> {
                 log.info("workers.sock: unknown message type '%s' from pid %d: closing the connection", m.type(), peerPid);
                 ch.close();

@@ -124,7 +124,7 @@ class PortAdoptionTest {
 
     private PortAdoption adoption(SlotSocket socket) {
         PrimaryLog log = new PrimaryLog(new PrintStream(logged, true), "fake");
-        return new PortAdoption(log, (w, port) -> socket, (w, how) -> readies.add(w.pid() + ": " + how));
+        return new PortAdoption(log, (w, port) -> socket, (w, how) -> readies.add(w.pid() + ": " + how), w -> readies.add(w.pid() + ": drained"));
     }
 
     private static WireMessage error(EmbeddedChannel ch) throws Exception {
