@@ -5,6 +5,9 @@
  * usage: preload_probe adopt|bind|udp PORT
  *   adopt: an AF_INET6 TCP socket, blocking, close-on-exec: bind, listen, a second bind, then "ready";
  *          a blocking accept (the test connects), then a non-blocking one (nothing is queued)
+ *   drain: bind and listen, accept two connections (blocking), read a request on the first, wait for a
+ *          line on stdin (the test drains meanwhile), answer it with one writev whose status line is
+ *          split over two iovecs, try a non-blocking accept, then read the second (idle) connection
  *   bind:  an AF_INET TCP socket: bind only
  *   udp:   an AF_INET UDP socket: bind only
  */
@@ -17,6 +20,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *name(int e) {
@@ -79,6 +84,44 @@ int main(int argc, char **argv) {
         printf("accept_nonblocking=%d errno=%s\n", c, name(c >= 0 ? 0 : errno));
         fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
         printf("app_nonblock=%d shared_nonblock=%d\n", (fcntl(s, F_GETFL) & O_NONBLOCK) != 0, shared_nonblock(s));
+        return 0;
+    }
+    if (strcmp(argv[1], "drain") == 0) {
+        int s = socket(AF_INET6, SOCK_STREAM, 0);
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short) port), .sin6_addr = in6addr_any};
+        if (bind(s, (struct sockaddr *) &a6, sizeof a6) != 0 || listen(s, 5) != 0) return 1;
+        printf("ready\n");
+        int c1 = accept(s, NULL, NULL);
+        int c2 = accept(s, NULL, NULL);
+        char req[1024];
+        size_t have = 0;
+        while (have < sizeof req - 1) {
+            ssize_t r = read(c1, req + have, sizeof req - 1 - have);
+            if (r <= 0) break;
+            have += (size_t) r;
+            req[have] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL) break;
+        }
+        printf("request\n");
+        char line[16];
+        if (fgets(line, sizeof line, stdin) == NULL) return 1;
+        static char head[] = "HTTP/1.1 20";
+        static char rest[] = "0 OK\r\nContent-Length: 2\r\n\r\nhi";
+        struct iovec v[2] = {{head, sizeof head - 1}, {rest, sizeof rest - 1}};
+        ssize_t w = writev(c1, v, 2);
+        printf("wrote=%zd of %zu\n", w, sizeof head - 1 + sizeof rest - 1);
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+        int c3 = accept(s, NULL, NULL);
+        printf("accept_draining=%d errno=%s\n", c3, name(c3 >= 0 ? 0 : errno));
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        char b;
+        ssize_t r = read(c2, &b, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("idle_read=%zd after_ms=%ld\n", r, (long) ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+        close(c1);
+        close(c2);
+        usleep(400 * 1000); /* the session reports the connections closed */
         return 0;
     }
     int udp = strcmp(argv[1], "udp") == 0;

@@ -86,7 +86,7 @@ class PreloadLibraryIT {
     @Test
     void aBindOfAnAppPortGetsTheSlotSocketOnTheAppsFd() throws Exception {
         Path sock = dir.resolve("workers.sock");
-        try (FakePrimary primary = new FakePrimary(group, sock, slot.intValue(), FakePrimary.Answer.FD)) {
+        try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), null)) {
             Run run = run(Map.of("JCLUSTER_WORKER_SOCKET", sock.toString(), "JCLUSTER_PORTS", "1," + port), "adopt", port, true);
             assertEquals(0, run.code(), run.toString());
             assertTrue(run.has("bind=0 errno=0"), run.toString());
@@ -103,21 +103,80 @@ class PreloadLibraryIT {
             assertTrue(run.has("accept_nonblocking=-1 errno=EAGAIN"), run.toString());
             assertTrue(run.has("app_nonblock=0 shared_nonblock=1"), run.toString());
 
-            WireMessage bind = primary.requests.poll(5, TimeUnit.SECONDS);
+            WireMessage bind = primary.frames.poll(5, TimeUnit.SECONDS);
             assertEquals("bind", bind.type());
             assertEquals(Integer.toString(port), bind.get("port"));
             assertEquals("inet6", bind.get("family"));
-            WireMessage listening = primary.requests.poll(5, TimeUnit.SECONDS);
-            assertEquals("listening", listening.type());
-            assertEquals(Integer.toString(port), listening.get("port"));
-            assertEquals(null, primary.requests.poll(200, TimeUnit.MILLISECONDS), "nothing else: the second bind failed here");
+            List<String> rest = new ArrayList<>();
+            for (WireMessage m; (m = primary.frames.poll(500, TimeUnit.MILLISECONDS)) != null; ) {
+                rest.add(m.type() + (m.type().equals("listening") ? " " + m.get("port") : ""));
+            }
+            // after the bind: the session opens (conns), and the app listens once; the second bind failed here
+            assertEquals(List.of("conns", "listening " + port), rest.stream().sorted().distinct().toList(), rest.toString());
+            assertEquals(1, rest.stream().filter(t -> t.startsWith("listening")).count(), rest.toString());
+        }
+    }
+
+    @Test
+    void aDrainPutsConnectionCloseInTheNextResponseStopsAcceptingAndClosesIdleConnections() throws Exception {
+        Path sock = dir.resolve("workers.sock");
+        try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), null)) {
+            ProcessBuilder pb = new ProcessBuilder(probe.toString(), "drain", Integer.toString(port));
+            pb.environment().put("LD_PRELOAD", LIBRARY.toAbsolutePath().toString());
+            pb.environment().put("JCLUSTER_WORKER_SOCKET", sock.toString());
+            pb.environment().put("JCLUSTER_PORTS", Integer.toString(port));
+            Process p = pb.start();
+            try (java.net.Socket busy = new java.net.Socket(); java.net.Socket idle = new java.net.Socket();
+                 java.net.Socket late = new java.net.Socket();
+                 BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                 BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                assertEquals("ready", out.readLine());
+                busy.connect(new InetSocketAddress("127.0.0.1", port));
+                idle.connect(new InetSocketAddress("127.0.0.1", port));
+                busy.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("request", out.readLine());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!primary.drain()) {
+                    assertTrue(System.nanoTime() < deadline, "the library opened no session");
+                    Thread.sleep(20);
+                }
+                String said = err.readLine();
+                assertTrue(said.startsWith("jcluster: draining: 2 open connection(s)"), said);
+                late.connect(new InetSocketAddress("127.0.0.1", port)); // queued: the slot's next worker takes it
+                p.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
+                p.getOutputStream().flush();
+
+                busy.setSoTimeout(10_000);
+                byte[] answer = busy.getInputStream().readNBytes(59);
+                assertEquals("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
+                        new String(answer, StandardCharsets.US_ASCII));
+                assertEquals("wrote=40 of 40", out.readLine(), "the app's own bytes are counted, not the header's");
+                assertEquals("accept_draining=-1 errno=EAGAIN", out.readLine());
+                String idleRead = out.readLine();
+                assertTrue(idleRead.startsWith("idle_read=0 "), idleRead);
+                long after = Long.parseLong(idleRead.substring(idleRead.indexOf("after_ms=") + 9));
+                assertTrue(after >= 800 && after < 5000, "the idle connection closed after the grace: " + idleRead);
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue());
+                int queued = slot.accept(new byte[26]);
+                assertTrue(queued >= 0, "the connection made during the drain waits in the slot socket");
+                new io.netty.channel.unix.FileDescriptor(queued).close();
+            } finally {
+                p.destroyForcibly();
+            }
+            WireMessage last = null;
+            for (WireMessage m; (m = primary.frames.poll(200, TimeUnit.MILLISECONDS)) != null; ) {
+                if (m.type().equals("conns")) last = m;
+            }
+            assertEquals("0", last.get("open"), last.fields().toString());
+            assertEquals("2", last.get("accepted"), last.fields().toString());
         }
     }
 
     @Test
     void otherBindsGoStraightToLibc() throws Exception {
         Path sock = dir.resolve("workers.sock");
-        try (FakePrimary primary = new FakePrimary(group, sock, slot.intValue(), FakePrimary.Answer.FD)) {
+        try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), null)) {
             int other;
             try (ServerSocket s = new ServerSocket(0)) {
                 other = s.getLocalPort();
@@ -130,14 +189,14 @@ class PreloadLibraryIT {
             Run notWorker = run(Map.of("JCLUSTER_PORT", Integer.toString(port)), "bind", port);
             assertTrue(notWorker.has("bind=-1 errno=EADDRINUSE"), "not a worker: libc's bind, beside the slot socket: " + notWorker);
             assertEquals("", tcp.err() + udp.err() + notWorker.err());
-            assertEquals(null, primary.requests.poll(200, TimeUnit.MILLISECONDS), "the primary was not asked");
+            assertEquals(null, primary.frames.poll(200, TimeUnit.MILLISECONDS), "the primary was not asked");
         }
     }
 
     @Test
     void aRefusalFailsTheBindWithEaddrinuseAndTheReason() throws Exception {
         Path sock = dir.resolve("workers.sock");
-        try (FakePrimary primary = new FakePrimary(group, sock, slot.intValue(), FakePrimary.Answer.ERROR)) {
+        try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), "slot 0 belongs to another app")) {
             Run run = run(Map.of("JCLUSTER_WORKER_SOCKET", sock.toString(), "JCLUSTER_PORTS", Integer.toString(port)), "bind", port);
             assertTrue(run.has("bind=-1 errno=EADDRINUSE"), run.toString());
             assertEquals("jcluster: cannot bind port " + port + ": the primary refused: slot 0 belongs to another app\n", run.err());
