@@ -1,6 +1,6 @@
 /*
  * libjcluster-preload.so: lets an unmodified server in a jcluster worker serve its slot's listening
- * socket, which the primary owns (see docs/worker-protocol.md, "The preload library").
+ * socket, which the primary owns (docs/preload.md; the frames: docs/worker-protocol.md).
  *
  * The primary starts every worker of a handoff app with LD_PRELOAD naming this library. When the
  * app bind()s a TCP socket (AF_INET or AF_INET6, any address) to one of the app's ports
@@ -31,8 +31,11 @@
  * bind fails, with one stderr line that starts "jcluster: ", and errno set as below. On success
  * errno is what it was before the call.
  *
- * Thread-safe: the adopted fds and announced ports are in small tables under one mutex, never held
- * while talking to the primary. libc, libdl and pthreads only.
+ * Thread-safe: the adopted fds, announced ports and half-written headers are in small tables under
+ * one mutex, never held while talking to the primary; the connections are a byte per fd, changed
+ * atomically, and close() of one is serialized with the drain's shutdown() of it. Not interposed:
+ * sendfile (body bytes; a response's head is written first), dup2/dup3 onto a tracked fd (it is
+ * forgotten at its close). libc, libdl and pthreads only.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
