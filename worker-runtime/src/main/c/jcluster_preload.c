@@ -19,6 +19,11 @@
  * and accept()/accept4() on an fd the app sees as blocking wait in poll() for a connection (and
  * SO_RCVTIMEO, when set) instead of failing with EAGAIN.
  *
+ * Event loops. netty registers a socket with its epoll set before it binds it; the dup3 closes the
+ * app's socket, and the kernel drops that registration with it. So epoll_ctl(EPOLL_CTL_MOD) of an
+ * adopted fd that says ENOENT registers the slot socket instead (EPOLL_CTL_ADD, same events), and a
+ * EPOLL_CTL_DEL of it that says ENOENT succeeds.
+ *
  * Drain. Connections accepted from adopted fds are tracked (accept, read, write, close). The
  * library keeps a session connection to the primary, read by a thread of its own, which reports
  * the open and accepted counts (conns, every second) and receives drain. While draining, the
@@ -50,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -79,6 +85,7 @@ static int (*next_fcntl)(int, int, ...);
 static int (*next_fcntl64)(int, int, ...);
 static int (*next_ioctl)(int, unsigned long, ...);
 static int (*next_close)(int);
+static int (*next_epoll_ctl)(int, int, int, struct epoll_event *);
 static ssize_t (*next_read)(int, void *, size_t);
 static ssize_t (*next_readv)(int, const struct iovec *, int);
 static ssize_t (*next_recv)(int, void *, size_t, int);
@@ -168,6 +175,7 @@ static void init(void) {
     if (next_fcntl64 == NULL) next_fcntl64 = next_fcntl;
     next_ioctl = (int (*)(int, unsigned long, ...)) next("ioctl");
     next_close = (int (*)(int)) next("close");
+    next_epoll_ctl = (int (*)(int, int, int, struct epoll_event *)) next("epoll_ctl");
     next_read = (ssize_t (*)(int, void *, size_t)) next("read");
     next_readv = (ssize_t (*)(int, const struct iovec *, int)) next("readv");
     next_recv = (ssize_t (*)(int, void *, size_t, int)) next("recv");
@@ -1108,4 +1116,23 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     if (msg != NULL && msg->msg_name == NULL && msg->msg_iovlen <= MAX_IOV
             && tracked_write(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) return r;
     return next_sendmsg(fd, msg, flags);
+}
+
+/**
+ * epoll_ctl(2). On an adopted fd, a MOD that finds no registration (the app registered its own
+ * socket before the bind, and the dup3 closed it) adds the slot socket with the same events, and a
+ * DEL that finds none succeeds; everything else passes through.
+ */
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
+    ensure_init();
+    int saved = errno;
+    int r = next_epoll_ctl(epfd, op, fd, event);
+    if (r == 0 || errno != ENOENT || (op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) || !lookup(fd, NULL, NULL)) return r;
+    if (op == EPOLL_CTL_DEL) {
+        errno = saved;
+        return 0;
+    }
+    r = next_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, event);
+    if (r == 0) errno = saved;
+    return r;
 }
