@@ -8,6 +8,8 @@
  *   drain: bind and listen, accept two connections (blocking), read a request on the first, wait for a
  *          line on stdin (the test drains meanwhile), answer it with one writev whose status line is
  *          split over two iovecs, try a non-blocking accept, then read the second (idle) connection
+ *   epoll: as netty does: a non-blocking socket registered with epoll (EPOLLET) before its bind, then
+ *          bind, listen, EPOLL_CTL_MOD to EPOLLIN|EPOLLET, "ready", wait for a connection, accept it
  *   bind:  an AF_INET TCP socket: bind only
  *   udp:   an AF_INET UDP socket: bind only
  */
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -122,6 +125,29 @@ int main(int argc, char **argv) {
         close(c1);
         close(c2);
         usleep(400 * 1000); /* the session reports the connections closed */
+        return 0;
+    }
+    if (strcmp(argv[1], "epoll") == 0) {
+        int s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int ep = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLET, .data = {.fd = s}};
+        printf("add=%d\n", epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short) port), .sin6_addr = in6addr_any};
+        printf("bind=%d\n", bind(s, (struct sockaddr *) &a6, sizeof a6));
+        printf("listen=%d\n", listen(s, 5));
+        ev.events = EPOLLIN | EPOLLET;
+        errno = 0;
+        int r = epoll_ctl(ep, EPOLL_CTL_MOD, s, &ev);
+        printf("mod=%d errno=%s\n", r, name(r < 0 ? errno : 0));
+        printf("ready\n");
+        struct epoll_event got;
+        int n = epoll_wait(ep, &got, 1, 10000);
+        printf("events=%d\n", n);
+        int c = accept(s, NULL, NULL);
+        printf("accept=%s\n", c >= 0 ? "ok" : name(errno));
+        errno = 0;
+        r = epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL);
+        printf("del=%d errno=%s\n", r, name(r < 0 ? errno : 0));
         return 0;
     }
     int udp = strcmp(argv[1], "udp") == 0;

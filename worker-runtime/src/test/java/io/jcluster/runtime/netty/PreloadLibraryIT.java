@@ -174,6 +174,20 @@ class PreloadLibraryIT {
     }
 
     @Test
+    void aSocketRegisteredWithEpollBeforeItsBindGetsItsEventsAsNettyExpects() throws Exception {
+        Path sock = dir.resolve("workers.sock");
+        try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), null)) {
+            Run run = run(Map.of("JCLUSTER_WORKER_SOCKET", sock.toString(), "JCLUSTER_PORTS", Integer.toString(port)), "epoll", port, true);
+            assertEquals(0, run.code(), run.toString());
+            assertTrue(run.has("bind=0") && run.has("listen=0"), run.toString());
+            // the dup3 closed the registered socket, so the kernel dropped its registration: MOD adds the slot socket
+            assertTrue(run.has("mod=0 errno=0"), run.toString());
+            assertTrue(run.has("events=1") && run.has("accept=ok"), "the slot socket's connection woke the epoll set: " + run);
+            assertTrue(run.has("del=0 errno=0"), run.toString());
+        }
+    }
+
+    @Test
     void otherBindsGoStraightToLibc() throws Exception {
         Path sock = dir.resolve("workers.sock");
         try (PreloadPrimary primary = new PreloadPrimary(group, sock, slot.intValue(), null)) {
