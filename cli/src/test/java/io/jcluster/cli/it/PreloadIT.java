@@ -45,7 +45,12 @@ class PreloadIT {
             assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("stock"));
 
             Set<String> pids = new HashSet<>();
-            for (int i = 0; i < 300 && pids.size() < 2; i++) pids.add(fields(get(port, HTTP)).get("pid"));
+            for (int i = 0; i < 300 && pids.size() < 2; i++) {
+                java.util.Map<String, String> answer = fields(get(port, HTTP));
+                pids.add(answer.get("pid"));
+                // HttpServer.getAddress(): the ServerSocketChannel's local address, read (getsockname) from the adopted socket
+                assertTrue(answer.get("local").endsWith(":" + port), answer.toString());
+            }
             assertEquals(workerPids(sandbox, "stock"), pids, "both workers answer on port " + port);
 
             long primary = Long.parseLong(Files.readString(sandbox.home.resolve("run/stock/primary.pid")).trim());
@@ -157,11 +162,15 @@ class PreloadIT {
     void aBlockingServerSocketKeepsItsQueueAcrossKill9() throws Exception {
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
+            // IPv4 only: the app's fd is AF_INET, the slot socket it gets is the primary's dual-stack AF_INET6 one
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "1", "-p",
-                    Integer.toString(port), "--name", "blocking", "--", "server-socket");
+                    Integer.toString(port), "--name", "blocking", "--jvm-arg=-Djava.net.preferIPv4Stack=true", "--", "server-socket");
             assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("blocking"));
             long victim = sandbox.worker("blocking", 0).get("pid").asLong();
-            assertEquals(Long.toString(victim), fields(get(port, HTTP)).get("pid"));
+            java.util.Map<String, String> first = fields(get(port, HTTP));
+            assertEquals(Long.toString(victim), first.get("pid"));
+            assertTrue(first.get("local").endsWith(":" + port), "the app's local address: " + first);
+            assertTrue(sandbox.primaryLog("blocking").contains("binds port " + port + " (inet)"), sandbox.primaryLog("blocking"));
 
             // The only worker dies: connections made now wait in the slot socket's queue for the replacement.
             ProcessHandle.of(victim).orElseThrow().destroyForcibly();
