@@ -1,26 +1,22 @@
 package io.jcluster.cli.primary;
 
-import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.unix.FileDescriptor;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
- * The primary's side of the preload library ({@code lib/libjcluster-preload.so}, source in
- * worker-runtime's {@code src/main/c}), which every worker of a handoff app loads: when the app binds
+ * The primary's side of the preload library ({@link PreloadLibrary}), which every worker of a
+ * handoff app loads: when the app binds
  * one of its ports the library sends {@code bind} and gets the slot's socket for that port; when it
  * listens it sends {@code listening}, and a worker that listens on every app port is ready (for
  * readiness {@code auto} and {@code port}). Its session ({@code conns} every second) gives the open and
@@ -30,10 +26,6 @@ import java.util.function.Consumer;
  * <p>Confined to the supervisor thread, like the rest of the primary's state.
  */
 final class PortAdoption {
-    /** The library's file name, beside the agent jar in the distribution's {@code lib/}. */
-    static final String LIBRARY = "libjcluster-preload.so";
-    private static final String LD_PRELOAD = "LD_PRELOAD";
-
     private final PrimaryLog log;
     /** The slot socket a worker gets for a port, or null with no socket (a gone slot, listen=self). */
     private final BiFunction<Worker, Integer, SlotSocket> socketFor;
@@ -64,39 +56,6 @@ final class PortAdoption {
         this.socketFor = socketFor;
         this.ready = ready;
         this.drained = drained;
-    }
-
-    /** The library beside {@code agentJar}. */
-    static Path library(Path agentJar) {
-        return agentJar.resolveSibling(LIBRARY);
-    }
-
-    /** Why no worker of a handoff app can start, or null when the library is in place. */
-    static String unavailable(Path agentJar) {
-        Path lib = library(agentJar);
-        if (Files.isRegularFile(lib) && Files.isReadable(lib)) return null;
-        return "the jcluster distribution lacks " + lib + " (the preload library every worker of a handoff app loads);"
-                + " reinstall jcluster, or build it with a C compiler (apt-get install -y gcc)";
-    }
-
-    /**
-     * Puts the library first in a worker's {@code LD_PRELOAD} (keeping what the user's environment
-     * preloads) and names the app's ports in {@code JCLUSTER_PORTS}.
-     */
-    static void preload(Map<String, String> env, Path agentJar, List<Integer> ports) {
-        String lib = library(agentJar).toString();
-        StringJoiner preload = new StringJoiner(":");
-        preload.add(lib);
-        String theirs = env.get(LD_PRELOAD);
-        if (theirs != null) {
-            for (String entry : theirs.split("[: ]")) {
-                if (!entry.isEmpty() && !entry.equals(lib)) preload.add(entry);
-            }
-        }
-        env.put(LD_PRELOAD, preload.toString());
-        StringJoiner list = new StringJoiner(",");
-        for (int port : ports) list.add(Integer.toString(port));
-        env.put(WorkerEnv.PORTS, list.toString());
     }
 
     /** The ports of a worker's app. */

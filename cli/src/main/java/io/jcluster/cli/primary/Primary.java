@@ -577,7 +577,7 @@ public final class Primary implements AutoCloseable {
 
     /** Starts a worker process for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
     private Worker spawnWorker(Slot slot, AppConfig cfg, long gen) {
-        String cannotStart = cfg.listen() == Listen.HANDOFF ? PortAdoption.unavailable(agentJar) : null;
+        String cannotStart = cfg.listen() == Listen.HANDOFF ? PreloadLibrary.unavailabilityCause(agentJar, cfg.java()) : null;
         if (cannotStart == null) cannotStart = listenAgain();
         if (cannotStart != null) {
             ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, System.currentTimeMillis(), cannotStart, List.of());
@@ -611,7 +611,7 @@ public final class Primary implements AutoCloseable {
         env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
         env.putAll(cfg.overload().workerEnv());
-        if (cfg.listen() == Listen.HANDOFF) PortAdoption.preload(env, agentJar, List.of(cfg.port()));
+        if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, agentJar, List.of(cfg.port()));
         Process process;
         try {
             process = pb.start();

@@ -21,42 +21,17 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The primary's answers to the preload library: {@code bind}, {@code listening}, and the worker's environment. */
+/** The primary's answers to the preload library: {@code bind}, {@code listening}, {@code conns} and the drain. */
 class PortAdoptionTest {
     @TempDir
     Path dir;
     private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
     private final List<String> readies = new ArrayList<>();
-
-    @Test
-    void theLibraryGoesFirstInLdPreloadAndTheUsersOwnStay() {
-        Path agent = Path.of("/opt/jcluster/lib/worker-runtime.jar");
-        Map<String, String> env = new HashMap<>(Map.of("LD_PRELOAD", "/x/a.so /x/b.so:/opt/jcluster/lib/libjcluster-preload.so"));
-        PortAdoption.preload(env, agent, List.of(8080, 8081));
-        assertEquals("/opt/jcluster/lib/libjcluster-preload.so:/x/a.so:/x/b.so", env.get("LD_PRELOAD"));
-        assertEquals("8080,8081", env.get("JCLUSTER_PORTS"));
-
-        Map<String, String> none = new HashMap<>();
-        PortAdoption.preload(none, agent, List.of(9000));
-        assertEquals("/opt/jcluster/lib/libjcluster-preload.so", none.get("LD_PRELOAD"));
-        assertEquals("9000", none.get("JCLUSTER_PORTS"));
-    }
-
-    @Test
-    void aMissingLibraryIsTheReasonNoWorkerStarts() throws Exception {
-        Path agent = Files.createFile(dir.resolve("worker-runtime.jar"));
-        String why = PortAdoption.unavailable(agent);
-        assertTrue(why.startsWith("the jcluster distribution lacks " + dir.resolve("libjcluster-preload.so")), why);
-        assertTrue(why.contains("apt-get install -y gcc"), why);
-        Files.createFile(dir.resolve("libjcluster-preload.so"));
-        assertNull(PortAdoption.unavailable(agent));
-    }
 
     @Test
     void aBindGetsTheSlotSocketAndListeningOnEveryPortMakesTheWorkerReady() throws Exception {
