@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Timeout;
@@ -15,63 +15,92 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The framework examples that bind the port themselves ({@code listen = "self"}, SO_REUSEPORT)
- * start under jcluster from their own {@code jcluster.toml} and answer on one port from two
- * workers. They link nothing from jcluster: readiness comes from the port.
+ * The framework examples, unmodified servers that know nothing of jcluster and set no SO_REUSEPORT
+ * (Vert.x, Jetty, a stock Spring Boot jar, the JDK's HttpServer), start from their own
+ * {@code jcluster.toml} in handoff mode: the preload library adopts their bind, so two workers
+ * answer on one port. The Spring Boot and JDK examples also reload under load without a failed
+ * request, and a {@code kill -9} loses at most the killed worker's connections.
  */
-@Timeout(240)
+@Timeout(300)
 class ExamplesIT {
     private static final Path EXAMPLES = Path.of(System.getProperty("jcluster.examples", "../examples"));
+    private static final Duration HTTP = Duration.ofSeconds(10);
+    /** The load's connections: a kill -9 can lose at most the requests in flight on these. */
+    private static final int CONNECTIONS = 16;
 
     @ParameterizedTest
-    @ValueSource(strings = {"hello-vertx", "hello-jetty"})
-    void selfBindingExampleServesFromTwoWorkers(String example) throws Exception {
-        Path config = EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
-        assumeTrue(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
+    @ValueSource(strings = {"hello-vertx", "hello-jetty", "hello-spring", "hello-jdk"})
+    void anUnmodifiedServerServesFromTwoWorkersOnOnePort(String example) throws Exception {
+        Path config = config(example);
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port));
             assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
-            Set<String> slots = new TreeSet<>();
             Set<String> pids = new TreeSet<>();
-            for (int i = 0; i < 300 && slots.size() < 2; i++) {
-                String body = Sandbox.get(port, Duration.ofSeconds(10));
+            for (int i = 0; i < 300 && pids.size() < 2; i++) {
+                String body = Sandbox.get(port, HTTP);
                 assertTrue(body.startsWith("hello from " + example.substring("hello-".length())), body);
-                Map<String, String> f = Sandbox.fields(body);
-                slots.add(f.get("slot"));
-                pids.add(f.get("pid"));
+                pids.add(Sandbox.fields(body).get("pid"));
             }
-            assertEquals(Set.of("0", "1"), slots, "both workers answer on port " + port);
-            assertEquals(2, pids.size());
-            assertTrue(sandbox.primaryLog(example).contains("listening on port " + port), "ready came from the port");
-            Sandbox.Result logs = sandbox.cli("logs", example, "--raw", "--out");
-            assertTrue(logs.out().contains(example + ": listening on port " + port), "the app's output is in its log: " + logs.all());
+            assertEquals(workerPids(sandbox, example), pids, "both workers answer on port " + port);
+            String log = sandbox.primaryLog(example);
+            assertTrue(log.contains("slot 0: worker pid") && log.contains("binds port " + port), "the bind was adopted: " + log);
             assertEquals(0, sandbox.cli("stop", example).code());
             assertEquals(java.util.List.of(), sandbox.leftovers());
         }
     }
 
-    /**
-     * The same jars in handoff mode: the preload library adopts their bind (netty's for Vert.x, which
-     * registers its socket with epoll first; the JDK's for Jetty), so both workers serve the slot sockets.
-     */
     @ParameterizedTest
-    @ValueSource(strings = {"hello-vertx", "hello-jetty"})
-    void theSameExampleServesTheSlotSocketsInHandoffMode(String example) throws Exception {
-        Path config = EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
-        assumeTrue(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
+    @ValueSource(strings = {"hello-spring", "hello-jdk"})
+    void reloadsUnderLoadFailNoRequestAndAKillLosesOnlyTheKilledWorkersConnections(String example) throws Exception {
+        Path config = config(example);
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
-            Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port), "--listen", "handoff");
+            Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port));
             assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
-            Set<String> slots = new TreeSet<>();
-            for (int i = 0; i < 300 && slots.size() < 2; i++) {
-                slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
+            try (LoadClient load = new LoadClient(port, CONNECTIONS)) {
+                awaitTraffic(load);
+                for (int i = 0; i < 2; i++) {
+                    Sandbox.Result reload = sandbox.cli("reload", example);
+                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog(example));
+                    awaitTraffic(load);
+                }
+                assertEquals(0, load.failed(), () -> "failed requests during the reloads: " + load.failures()
+                        + "\n" + sandbox.primaryLog(example));
+                assertEquals(3, sandbox.worker(example, 0).get("generation").asInt());
+
+                long victim = sandbox.worker(example, 0).get("pid").asLong();
+                ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // SIGKILL
+                Sandbox.await("slot 0's replacement", Duration.ofSeconds(120), () -> {
+                    try {
+                        JsonNode w = sandbox.worker(example, 0);
+                        return "ready".equals(w.get("state").asText()) && w.get("pid").asLong() != victim;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                awaitTraffic(load);
+                long failed = load.failed();
+                assertTrue(failed <= CONNECTIONS, "a kill -9 loses at most the requests in flight on the killed worker's"
+                        + " connections: " + failed + " failed: " + load.failures());
             }
-            assertEquals(Set.of("0", "1"), slots, "both workers answer on port " + port);
-            String log = sandbox.primaryLog(example);
-            assertTrue(log.contains("slot 0: worker pid") && log.contains("binds port " + port), log);
             assertEquals(0, sandbox.cli("stop", example).code());
         }
+    }
+
+    private static Path config(String example) {
+        assumeTrue(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
+        return EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
+    }
+
+    private static Set<String> workerPids(Sandbox sandbox, String app) throws Exception {
+        Set<String> pids = new TreeSet<>();
+        for (JsonNode w : sandbox.app(app).get("workers")) pids.add(w.get("pid").asText());
+        return pids;
+    }
+
+    private static void awaitTraffic(LoadClient load) throws InterruptedException {
+        long from = load.ok();
+        Sandbox.await("the load to get answers", Duration.ofSeconds(60), () -> load.ok() > from + 200);
     }
 }

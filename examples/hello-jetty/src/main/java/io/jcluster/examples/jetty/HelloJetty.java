@@ -10,9 +10,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * A Jetty 12 HTTP server whose connector binds the port with SO_REUSEPORT, so several copies
- * share it. It knows nothing of jcluster: it reads the port from {@code JCLUSTER_PORT} (set by
- * jcluster), else {@code PORT}, else 8080, and says which process answered.
+ * A plain Jetty 12 HTTP server that knows nothing of jcluster: it reads the port from
+ * {@code JCLUSTER_PORT} (set by jcluster), else {@code PORT}, else 8080, and says which process
+ * answered. It sets no SO_REUSEPORT: under jcluster its bind() takes the slot's socket (the preload
+ * library), so every worker serves the one port.
  */
 public final class HelloJetty {
     private HelloJetty() {}
@@ -26,7 +27,6 @@ public final class HelloJetty {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setPort(port);
-        connector.setReusePort(true);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract.NonBlocking() {
             @Override

@@ -6,9 +6,10 @@ import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Vert.x HTTP server that binds its port with SO_REUSEPORT, so several copies share it. It
- * knows nothing of jcluster: it reads the port from {@code JCLUSTER_PORT} (set by jcluster), else
- * {@code PORT}, else 8080, and says which process answered.
+ * A plain Vert.x HTTP server that knows nothing of jcluster: it reads the port from
+ * {@code JCLUSTER_PORT} (set by jcluster), else {@code PORT}, else 8080, and says which process
+ * answered. It sets no SO_REUSEPORT: under jcluster its bind() takes the slot's socket (the preload
+ * library), so every worker serves the one port.
  */
 public final class HelloVertx {
     private HelloVertx() {}
@@ -18,13 +19,8 @@ public final class HelloVertx {
         String slot = firstSet(System.getenv("JCLUSTER_SLOT"), "-1");
         long pid = ProcessHandle.current().pid();
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        if (!vertx.isNativeTransportEnabled()) {
-            // Without epoll, Vert.x ignores setReusePort and a second copy cannot bind the port.
-            System.err.println("hello-vertx: no native transport (" + vertx.unavailableNativeTransportCause()
-                    + "): SO_REUSEPORT is off");
-        }
         String body = "hello from vertx slot=" + slot + " pid=" + pid + "\n";
-        vertx.createHttpServer(new HttpServerOptions().setPort(port).setReusePort(true))
+        vertx.createHttpServer(new HttpServerOptions().setPort(port))
                 .requestHandler(req -> req.response().putHeader("content-type", "text/plain; charset=utf-8").end(body))
                 .listen()
                 .onSuccess(server -> System.out.println("hello-vertx: listening on port " + server.actualPort() + " (pid " + pid + ")"))
