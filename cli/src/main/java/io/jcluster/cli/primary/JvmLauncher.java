@@ -29,12 +29,19 @@ final class JvmLauncher implements Launcher {
     private final AppLogs logs;
     private final Path agentJar;
     private final AppCds cds;
+    /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
+    private Path workerSocket;
 
     JvmLauncher(Home home, AppLogs logs, Path agentJar, AppCds cds) {
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
         this.cds = cds;
+    }
+
+    /** New workers connect to {@code socket} from now on. */
+    void workerSocket(Path socket) {
+        workerSocket = socket;
     }
 
     @Override
@@ -69,7 +76,7 @@ final class JvmLauncher implements Launcher {
         ListenFds.removeFrom(env); // systemd's sockets and notify socket are the primary's, not the app's
         SdNotify.removeFrom(env);
         env.putAll(cfg.env());
-        env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
+        env.put(WorkerEnv.SOCKET, (workerSocket != null ? workerSocket : home.workerSocket(cfg.name())).toString());
         env.put(WorkerEnv.APP, cfg.name());
         env.put(WorkerEnv.SLOT, Integer.toString(slot));
         env.put(WorkerEnv.GENERATION, Long.toString(generation));

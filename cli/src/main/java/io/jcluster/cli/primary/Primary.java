@@ -7,14 +7,19 @@ import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.host.Kernel;
+import io.jcluster.cli.host.Peers;
 import io.jcluster.cli.host.PortOwners;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.Probes;
 import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.runtime.wire.Wire;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -24,6 +29,7 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,10 +51,19 @@ public final class Primary implements AutoCloseable {
     private final Supervisor app;
     private final HealthWatch health;
     private final ServiceReports reports;
+    private final JvmLauncher launcher;
+    private final Home home;
     private WorkerChannel workerChannel;
+    /** A primary that {@code jcluster upgrade} started: its connection to the primary it replaces, until the take-over ends. */
+    private PreviousPrimary previous;
+    private long previousPid;
+    private TakeOver takeOver;
+    /** Whether this primary handed the app to a new one (it retires): its run directory is the new one's now. */
+    private volatile boolean handedOver;
 
     private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground) {
         this.spec = spec;
+        this.home = home;
         this.log = new PrimaryLog(logOut, config.name());
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
@@ -56,7 +71,8 @@ public final class Primary implements AutoCloseable {
         AppCds cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
-        this.app = new Supervisor(loop, log, new JvmLauncher(home, logs, agentJar, cds), new PortGate(log), metrics, config);
+        this.launcher = new JvmLauncher(home, logs, agentJar, cds);
+        this.app = new Supervisor(loop, log, launcher, new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
         loop.reconcileWith(() -> {
@@ -95,6 +111,150 @@ public final class Primary implements AutoCloseable {
             throw e;
         }
         return p;
+    }
+
+    /** How long a new primary waits for each answer of the running one during the hand-over. */
+    private static final java.time.Duration HAND_OVER_TIMEOUT = java.time.Duration.ofSeconds(15);
+
+    /**
+     * A primary that replaces the running primary of {@code config}'s app ({@code jcluster upgrade}):
+     * asks it for the app on its {@code control.sock}, receives its slot sockets (SCM_RIGHTS) and
+     * opens a worker socket of its own beside {@code workers.sock}. Starts nothing yet: see
+     * {@link #takeOver(ControlServer)}. The running primary is untouched when this throws.
+     *
+     * @throws IOException when the running primary cannot be reached or refuses (the message says why),
+     *                     or the config changed a key that only a stop and start can change
+     */
+    public static Primary takingOver(Home home, StartSpec spec, AppConfig config, PrintStream logOut) throws IOException {
+        if (!Epoll.isAvailable()) {
+            throw new IOException("netty's epoll transport is not available on this machine (" + Epoll.unavailabilityCause() + ")");
+        }
+        Primary p = new Primary(home, spec, config, logOut, false);
+        List<Integer> fds = List.of();
+        try {
+            String name = config.name();
+            p.previous = PreviousPrimary.connect(p.io, home.controlSocket(name), HAND_OVER_TIMEOUT);
+            HandOverReply offer = p.previous.handOver(HAND_OVER_TIMEOUT);
+            if (!offer.ok()) throw new IOException("the running primary refuses the hand-over: " + offer.error());
+            if (offer.protocol() == null || offer.protocol() != HandOverReply.PROTOCOL) {
+                throw new IOException("the running primary speaks hand-over protocol " + offer.protocol() + ", this jcluster "
+                        + HandOverReply.PROTOCOL + ": stop and start the app instead");
+            }
+            p.previousPid = offer.pid();
+            String fixed = PreviousPrimary.fixedKeysDiffer(config, offer);
+            if (fixed != null) throw new IOException(fixed + "; nothing was changed");
+            AppConfig cfg = config.withInstances(offer.slots());
+            p.app.config(cfg);
+            List<SlotSocket> sockets = new java.util.ArrayList<>();
+            if (cfg.listen() == Listen.HANDOFF) {
+                fds = p.previous.sockets(offer.slots(), HAND_OVER_TIMEOUT);
+                for (int fd : fds) sockets.add(SlotSocket.adopt(fd));
+            }
+            p.app.inheritSlots(sockets, offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
+            Path workers = home.runDir(name).resolve("workers-" + ProcessHandle.current().pid() + ".sock");
+            p.workerChannel = WorkerChannel.open(p.io, workers, new WorkerMessages(p.app), p.log);
+            p.launcher.workerSocket(workers);
+            p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d%s", offer.pid(),
+                    offer.generation(), offer.slots(), offer.port(), cfg.listen() == Listen.HANDOFF ? " (fds " + fds + ")" : "");
+        } catch (IOException | RuntimeException e) {
+            if (p.app.slots().isEmpty()) {
+                for (int fd : fds) PreviousPrimary.closeQuietly(fd);
+            }
+            p.close(); // closes the lease too: the running primary carries on
+            throw e;
+        }
+        return p;
+    }
+
+    /**
+     * Runs the take-over of a primary opened by {@link #takingOver}: see {@link TakeOver}. Completes
+     * when this primary alone runs the app; fails when it gave up (the previous primary carries on and
+     * this one stops).
+     *
+     * @param control this primary's control server, on a socket of its own until it takes {@code control.sock}
+     */
+    public CompletableFuture<AppStatus> takeOver(ControlServer control) {
+        String name = app.config().name();
+        TakeOver.Files files = new TakeOver.Files() {
+            @Override
+            public void claim() throws IOException {
+                Path pid = home.pidFile(name);
+                Path next = pid.resolveSibling(pid.getFileName() + "." + ProcessHandle.current().pid());
+                Files.writeString(next, ProcessHandle.current().pid() + "\n");
+                Files.move(next, pid, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                control.moveTo(home.controlSocket(name));
+            }
+
+            @Override
+            public void settle() throws IOException {
+                workerChannel.moveTo(home.workerSocket(name));
+                launcher.workerSocket(null);
+            }
+        };
+        takeOver = new TakeOver(app, previous, previousPid, files);
+        loop.execute(takeOver::run);
+        loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
+        loop.every(HealthWatch.TICK, health::tick);
+        reports.start(loop);
+        return takeOver.result();
+    }
+
+    /** The take-over's steps so far and from now on, then its outcome: what {@code jcluster upgrade} shows. */
+    public CompletableFuture<AppStatus> upgrade(Consumer<String> progress) {
+        return onLoop(f -> {
+            if (takeOver == null) {
+                f.completeExceptionally(new ChangeFailed("this primary is not taking an app over (jcluster upgrade starts one that does)",
+                        List.of(), 2));
+                return;
+            }
+            takeOver.follow(progress);
+            takeOver.result().whenComplete(complete(f));
+        });
+    }
+
+    /** The running primary's side of an upgrade: a new primary at the other end of {@code lease} asks for the app. */
+    CompletableFuture<HandOverReply> handOver(Channel lease) {
+        return onLoop(f -> {
+            PeerCredentials peer = Peers.of(lease);
+            f.complete(HandOver.begin(app, reports, lease, peer == null ? 0 : peer.pid()));
+        });
+    }
+
+    /** Writes the slot sockets on {@code lease}, whose hand-over began. */
+    CompletableFuture<Void> handOverSockets(Channel lease) {
+        return onLoop(f -> {
+            HandOver h = handOverOn(lease);
+            String refusal = h == null ? "no hand-over runs on this connection (ask for hand-over first)" : h.sendSockets();
+            if (refusal != null) f.completeExceptionally(new ChangeFailed(refusal, List.of(), 2));
+            else f.complete(null);
+        });
+    }
+
+    /** The new primary serves: stop steering, retire every worker; completes once they are gone (the primary then stops). */
+    CompletableFuture<Void> retire(Channel lease, Consumer<String> progress) {
+        return onLoop(f -> {
+            HandOver h = handOverOn(lease);
+            if (h == null) {
+                f.completeExceptionally(new ChangeFailed("no hand-over runs on this connection", List.of(), 2));
+                return;
+            }
+            handedOver = true;
+            h.retire(progress, f);
+        });
+    }
+
+    private HandOver handOverOn(Channel lease) {
+        return app.change() instanceof HandOver h && h.lease() == lease ? h : null;
+    }
+
+    /** Whether this primary handed the app over to a new one: the run directory is that one's now. */
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    /** Whether this primary was started to take an app over and has not (yet) done it. */
+    public boolean takingOverUnfinished() {
+        return takeOver != null ? !takeOver.result().isDone() || takeOver.result().isCompletedExceptionally() : previous != null;
     }
 
     public AppConfig config() {
@@ -293,6 +453,7 @@ public final class Primary implements AutoCloseable {
             if (slot.socket() != null) slot.socket().close();
         }
         if (workerChannel != null) workerChannel.close();
+        if (previous != null) previous.close();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         loop.shutdown();
         logs.close();

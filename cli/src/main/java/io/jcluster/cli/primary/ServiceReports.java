@@ -27,6 +27,8 @@ final class ServiceReports {
     /** From the moment a reload is taken (config read included) to its end. */
     private boolean reloading;
     private boolean gaveUp;
+    /** The app went to a new primary ({@code jcluster upgrade}): systemd hears from that one now. */
+    private boolean handedOver;
 
     ServiceReports(Supervisor app, boolean foreground) {
         this.app = app;
@@ -59,6 +61,23 @@ final class ServiceReports {
         notify.extendTimeout(reload.readyTimeout().plus(reload.drainTimeout()).plus(reload.stopTimeout()));
     }
 
+    /** Whether systemd hears from this primary (sd_notify is set up for it). */
+    boolean speaksToSystemd() {
+        return notify.enabled();
+    }
+
+    /**
+     * The app goes to the primary {@code pid}: systemd is told its new main process (MAINPID), and
+     * nothing more is reported from here (no STOPPING while this primary retires its workers).
+     */
+    void handedOver(long pid) {
+        if (notify.enabled()) {
+            notify.mainPid(pid);
+            app.log.info("systemd: MAINPID=%d", pid);
+        }
+        handedOver = true;
+    }
+
     /** Whether the primary stopped because every slot errored and {@code when_errored = "exit"}. */
     boolean gaveUp() {
         return gaveUp;
@@ -77,6 +96,7 @@ final class ServiceReports {
             else if (slot.serving() != null) ready++;
         }
         probes.publish(slots, ready, errored);
+        if (handedOver) return false;
         boolean stopped = false;
         if (!app.stopping() && slots > 0 && errored == slots
                 && app.config().restart().whenErrored(foreground) == WhenErrored.EXIT) {
