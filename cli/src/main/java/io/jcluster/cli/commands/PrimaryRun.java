@@ -92,7 +92,7 @@ final class PrimaryRun {
         }
         ControlServer control;
         try {
-            control = ControlServer.open(primary, home.runDir(app).resolve("control-" + ProcessHandle.current().pid() + ".sock"));
+            control = ControlServer.open(primary, home.ownSocket(app, "control", ProcessHandle.current().pid()));
         } catch (IOException e) {
             log.println("jcluster: the upgrade of " + app + " cannot begin: " + e.getMessage());
             primary.close();

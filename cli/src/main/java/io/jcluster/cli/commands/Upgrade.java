@@ -86,7 +86,7 @@ final class Upgrade implements Callable<Integer> {
         out.println(app + ": upgrading primary pid " + oldPid + " to pid " + next.pid() + " (jcluster "
                 + VersionProvider.version() + ", Java " + Runtime.version() + "; log " + log + ")");
         out.flush();
-        Path socket = home.runDir(app).resolve("control-" + next.pid() + ".sock");
+        Path socket = home.ownSocket(app, "control", next.pid());
         ControlReply reply;
         try (ControlClient client = DetachedPrimary.awaitControlSocket(socket, app, next, log, logStart)) {
             reply = client.call(new ControlRequest(ControlRequest.UPGRADE), step -> {

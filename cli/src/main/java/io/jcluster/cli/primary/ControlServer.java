@@ -50,7 +50,15 @@ public final class ControlServer implements AutoCloseable {
 
     /** Serves {@code primary} on its app's control socket. */
     public static ControlServer open(Home home, Primary primary) throws IOException {
-        return open(primary, home.controlSocket(primary.config().name()));
+        String app = primary.config().name();
+        ControlServer server = open(primary, home.ownSocket(app, "control", ProcessHandle.current().pid()));
+        try {
+            server.moveTo(home.controlSocket(app));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot put the control socket in place: " + e.getMessage(), e);
+        }
+        return server;
     }
 
     /**

@@ -105,7 +105,9 @@ public final class Primary implements AutoCloseable {
         Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
             p.app.openSlots(PassedSockets.adopt(passed, config.port()));
-            p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), new WorkerMessages(p.app), p.log);
+            p.workerChannel = WorkerChannel.open(p.io, home.ownSocket(config.name(), "workers", ProcessHandle.current().pid()),
+                    new WorkerMessages(p.app), p.log);
+            p.workerChannel.moveTo(home.workerSocket(config.name()));
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
@@ -151,7 +153,7 @@ public final class Primary implements AutoCloseable {
                 for (int fd : fds) sockets.add(SlotSocket.adopt(fd));
             }
             p.app.inheritSlots(sockets, offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
-            Path workers = home.runDir(name).resolve("workers-" + ProcessHandle.current().pid() + ".sock");
+            Path workers = home.ownSocket(name, "workers", ProcessHandle.current().pid());
             p.workerChannel = WorkerChannel.open(p.io, workers, new WorkerMessages(p.app), p.log);
             p.launcher.workerSocket(workers);
             p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d%s", offer.pid(),
