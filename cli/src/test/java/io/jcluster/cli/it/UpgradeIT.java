@@ -1,0 +1,212 @@
+package io.jcluster.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code jcluster upgrade} of hello-netty (two workers, handoff) under a keep-alive load of 16
+ * connections: an upgrade whose new workers cannot start leaves the running primary serving, and
+ * an upgrade that works moves the app to a new primary process on the same slot sockets (the same
+ * inodes), with not one failed request either time.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(300)
+class UpgradeIT {
+    private static final String APP = "upgrading";
+    private static final Pattern NEW_PID = Pattern.compile("to pid (\\d+)");
+    private static Sandbox sandbox;
+    private static int port;
+    private static String config;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        sandbox = new Sandbox();
+        port = Sandbox.freePort();
+        config = """
+                [app]
+                name = "%s"
+                jar = "%s"
+                instances = 2
+                port = %d
+                jvm_args = ["-Xmx64m"]
+                [reload]
+                drain_timeout = "5s"
+                """.formatted(APP, Sandbox.HELLO_JAR.toAbsolutePath(), port);
+        sandbox.write("jcluster.toml", config);
+        Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
+        assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (sandbox != null) sandbox.close();
+    }
+
+    @Test
+    @Order(1)
+    void anUpgradeWhoseWorkersFailLeavesTheRunningPrimaryServing() throws Exception {
+        long primary = primaryPid();
+        List<Long> workers = workerPids();
+        Set<Long> sockets = slotSocketInodes(primary);
+        // the config file breaks between start and upgrade: the new primary's workers cannot start
+        sandbox.write("jcluster.toml", config.replace("\"-Xmx64m\"", "\"-XX:+NoSuchOptionForJcluster\""));
+        Sandbox.Result r;
+        try (LoadClient load = new LoadClient(port, 16)) {
+            awaitTraffic(load);
+            r = sandbox.cli("upgrade", APP);
+            awaitTraffic(load);
+            load.close();
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            assertTrue(load.ok() > 400, "the load ran: " + load.ok());
+            System.out.printf("UpgradeIT: failed upgrade: %d requests under load, 0 failed, primary %d kept%n", load.ok(), primary);
+        } finally {
+            sandbox.write("jcluster.toml", config);
+        }
+        assertEquals(1, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        assertTrue(r.err().contains("upgrade failed") && r.err().contains("carries on"), r.all());
+        long failedPrimary = newPid(r);
+        assertFalse(Sandbox.alive(failedPrimary), "the new primary gave up and exited");
+        assertEquals(primary, primaryPid(), "the running primary stays the app's");
+        assertTrue(Sandbox.alive(primary));
+        assertEquals(workers, workerPids(), "nothing the running primary runs stopped");
+        assertEquals(sockets, slotSocketInodes(primary));
+        try (Stream<Path> files = Files.list(sandbox.home.resolve("run").resolve(APP))) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("control.sock", "primary.pid", "start.json", "workers.sock"), names, "no file of the failed primary is left");
+        }
+        for (JsonNode w : sandbox.app(APP).get("workers")) assertEquals("ready", w.get("state").asText(), w.toString());
+        assertTrue(Sandbox.get(port, Duration.ofSeconds(5)).contains("gen=1"));
+        // and it still takes changes: the upgrade's hand-over is over
+        Sandbox.Result again = sandbox.cli("restart", APP, "--slot", "0");
+        assertEquals(0, again.code(), again::all);
+    }
+
+    @Test
+    @Order(2)
+    void anUpgradeUnderLoadMovesTheAppToANewPrimaryOnTheSameSocketsAndFailsNoRequest() throws Exception {
+        long old = primaryPid();
+        Set<Long> sockets = slotSocketInodes(old);
+        assertEquals(2, sockets.size(), "one listening socket per slot: " + sockets);
+        long generation = sandbox.app(APP).get("workers").get(0).get("generation").asLong();
+        Sandbox.Result r;
+        long ok;
+        try (LoadClient load = new LoadClient(port, 16)) {
+            awaitTraffic(load);
+            r = sandbox.cli("upgrade", APP);
+            awaitTraffic(load);
+            load.close();
+            ok = load.ok();
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            assertTrue(ok > 400, "the load ran: " + ok);
+        }
+        assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        System.out.printf("UpgradeIT: %d requests under load, 0 failed, primary %d -> %d%n", ok, old, newPid(r));
+        long neo = newPid(r);
+        assertTrue(r.out().contains("upgraded: primary pid " + old + " → " + neo), r.out());
+        assertNotEquals(old, neo);
+        assertEquals(neo, primaryPid(), "primary.pid names the new primary");
+        assertFalse(Sandbox.alive(old), "the old primary exited");
+        JsonNode app = sandbox.app(APP);
+        assertEquals(neo, app.get("primaryPid").asLong(), app.toString());
+        for (JsonNode w : app.get("workers")) {
+            long pid = w.get("pid").asLong();
+            assertEquals(generation + 1, w.get("generation").asLong(), w.toString());
+            assertEquals("ready", w.get("state").asText(), w.toString());
+            assertEquals(neo, ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L),
+                    "worker " + pid + " is the new primary's");
+        }
+        assertEquals(sockets, slotSocketInodes(neo), "the same slot sockets, never closed");
+        assertEquals(sockets, listeningInodes(port), "no other socket listens on the port");
+        assertTrue(Sandbox.get(port, Duration.ofSeconds(5)).contains("gen=" + (generation + 1)));
+        Sandbox.Result ls = sandbox.cli("ls");
+        assertEquals(0, ls.code(), ls::all);
+        assertTrue(ls.out().contains(APP), ls.out());
+        // the new primary is a primary like any: it reloads, and stops cleanly
+        Sandbox.Result reload = sandbox.cli("reload", APP);
+        assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog(APP));
+        Sandbox.Result stop = sandbox.cli("stop", APP);
+        assertEquals(0, stop.code(), stop::all);
+        assertFalse(Files.exists(sandbox.home.resolve("run").resolve(APP)), "the run directory is gone");
+        assertTrue(sandbox.leftovers().isEmpty(), () -> "left running: " + sandbox.leftovers());
+    }
+
+    private static void awaitTraffic(LoadClient load) throws InterruptedException {
+        long from = load.ok();
+        Sandbox.await("the load to get answers", Duration.ofSeconds(30), () -> load.ok() > from + 200);
+    }
+
+    private static long newPid(Sandbox.Result r) {
+        Matcher m = NEW_PID.matcher(r.out());
+        assertTrue(m.find(), "the new primary's pid in: " + r.all());
+        return Long.parseLong(m.group(1));
+    }
+
+    private static long primaryPid() throws IOException {
+        return Long.parseLong(Files.readString(sandbox.home.resolve("run").resolve(APP).resolve("primary.pid")).trim());
+    }
+
+    private static List<Long> workerPids() throws Exception {
+        List<Long> pids = new ArrayList<>();
+        for (JsonNode w : sandbox.app(APP).get("workers")) pids.add(w.get("pid").asLong());
+        return pids;
+    }
+
+    /** The inodes of the sockets listening on the app's port that {@code pid} holds: its slot sockets. */
+    private static Set<Long> slotSocketInodes(long pid) throws IOException {
+        Set<Long> listening = listeningInodes(port);
+        Set<Long> held = new TreeSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    if (link.startsWith("socket:[")) {
+                        long inode = Long.parseLong(link.substring(8, link.length() - 1));
+                        if (listening.contains(inode)) held.add(inode);
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return held;
+    }
+
+    /** Inodes of the TCP sockets listening on {@code port}, from /proc/net/tcp and tcp6. */
+    private static Set<Long> listeningInodes(int port) throws IOException {
+        Set<Long> inodes = new TreeSet<>();
+        String hexPort = String.format(":%04X", port);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Path p = Path.of(table);
+            if (!Files.exists(p)) continue;
+            for (String line : Files.readAllLines(p)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[1].endsWith(hexPort) && "0A".equals(f[3])) inodes.add(Long.parseLong(f[9]));
+            }
+        }
+        return inodes;
+    }
+}
