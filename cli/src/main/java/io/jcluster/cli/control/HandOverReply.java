@@ -28,14 +28,13 @@ import java.util.List;
  * @param listen     {@code handoff} or {@code self} (then no fd follows)
  * @param steering   the slot of each socket of the kernel's reuseport group, in the group's order
  *                   (the steering program picks sockets by that order)
- * @param systemd    whether the running primary speaks sd_notify (it then tells systemd the new MAINPID)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HandOverReply(boolean ok, String error, Integer protocol, Long pid, Long generation, Integer slots,
-                            Integer port, String host, String listen, List<Integer> steering, Boolean systemd) {
+                            Integer port, String host, String listen, List<Integer> steering) {
     public static final int PROTOCOL = 1;
 
     public static HandOverReply refused(String error) {
-        return new HandOverReply(false, error, PROTOCOL, null, null, null, null, null, null, null, null);
+        return new HandOverReply(false, error, PROTOCOL, null, null, null, null, null, null, null);
     }
 }

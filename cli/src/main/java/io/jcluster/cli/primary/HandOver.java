@@ -14,9 +14,10 @@ import java.util.function.Consumer;
  * for the app on {@code control.sock}. This primary answers what the new one needs, hands over the
  * slot sockets' fds (SCM_RIGHTS) and supervises as before while the new workers start; other changes
  * are refused meanwhile. On {@code retire} it stops steering (the new primary steers from then on),
- * tells systemd the new MAINPID, retires every worker gracefully (they share the sockets with the new
+ * retires every worker gracefully (they share the sockets with the new
  * ones: nothing queued is lost) and stops. If the new primary's connection (the lease) closes before
- * that, it gave up or died: this primary carries on, nothing of it stopped. Loop only.
+ * that, it gave up or died: this primary carries on, nothing of it stopped. A primary in the
+ * foreground refuses: whatever watches it (systemd, a container runtime) would see it end. Loop only.
  */
 final class HandOver implements Change {
     private final Supervisor app;
@@ -43,8 +44,9 @@ final class HandOver implements Change {
         return retiring;
     }
 
-    Channel lease() {
-        return lease;
+    /** The hand-over that runs on {@code lease}, or null. */
+    static HandOver on(Supervisor app, Channel lease) {
+        return app.change() instanceof HandOver h && h.lease == lease ? h : null;
     }
 
     /** Begins a hand-over to the process at the other end of {@code lease}, or says why not. */
@@ -52,6 +54,15 @@ final class HandOver implements Change {
         String refusal = app.refusal("upgrade");
         if (refusal != null) return HandOverReply.refused(refusal);
         AppConfig config = app.config();
+        if (reports.foreground()) {
+            // systemd, a container runtime or a terminal watches this very process: its exit would end the
+            // service (systemd only follows MAINPID= to a process in the unit's cgroup, and its watchdog would
+            // kill a successor that does not ping), the container, or the session
+            return HandOverReply.refused("primary pid " + ProcessHandle.current().pid() + " runs in the foreground"
+                    + " (systemd, a container or a terminal watches it): upgrade it by restarting that instead (with"
+                    + " jcluster startup systemd --socket the port stays open across a restart); jcluster upgrade"
+                    + " replaces detached primaries");
+        }
         if (config.listen() == Listen.HANDOFF && app.gate.refusing(app.slots())) {
             return HandOverReply.refused("every slot is errored and port " + config.port()
                     + " refuses connections: jcluster restart " + config.name() + " first, or stop and start it");
@@ -62,8 +73,7 @@ final class HandOver implements Change {
                 newPid, app.generation(), app.slots().size());
         lease.closeFuture().addListener(f -> app.loop.execute(h::leaseClosed));
         return new HandOverReply(true, null, HandOverReply.PROTOCOL, ProcessHandle.current().pid(), app.generation(),
-                app.slots().size(), config.port(), config.host(), config.listen().id(), app.gate.groupOrder(app.slots()),
-                reports.speaksToSystemd());
+                app.slots().size(), config.port(), config.host(), config.listen().id(), app.gate.groupOrder(app.slots()));
     }
 
     /** Writes every slot socket's fd on the lease (SCM_RIGHTS), in slot order; this primary keeps its own. */
@@ -79,7 +89,7 @@ final class HandOver implements Change {
     }
 
     /**
-     * The new primary's workers all serve: stop steering, hand systemd over, retire every worker.
+     * The new primary's workers all serve: stop steering, retire every worker.
      * {@code done} completes once they are all gone (the primary then stops).
      */
     void retire(Consumer<String> progress, CompletableFuture<Void> done) {
@@ -89,7 +99,7 @@ final class HandOver implements Change {
         }
         retiring = true;
         app.gate.release();
-        reports.handedOver(newPid);
+        reports.handedOver();
         int n = app.workers().size();
         app.log.info("upgrade: primary pid %d serves the app; retiring %d worker(s) and exiting", newPid, n);
         progress.accept("primary pid " + ProcessHandle.current().pid() + " stopped steering; retiring its " + n + " worker(s)");

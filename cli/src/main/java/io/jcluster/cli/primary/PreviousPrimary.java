@@ -1,6 +1,7 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.HandOverReply;
@@ -75,7 +76,7 @@ final class PreviousPrimary implements AutoCloseable {
     }
 
     /** Asks for the app: the previous primary's answer, refused or not. */
-    HandOverReply handOver(Duration timeout) throws IOException {
+    private HandOverReply handOver(Duration timeout) throws IOException {
         send(new ControlRequest(ControlRequest.HAND_OVER));
         Object line = take(timeout, "an answer to hand-over");
         if (!(line instanceof String s)) throw new IOException("the running primary answered hand-over with " + line);
@@ -89,8 +90,38 @@ final class PreviousPrimary implements AutoCloseable {
         return Json.MAPPER.readValue(s, HandOverReply.class);
     }
 
+    /** What the previous primary handed over: its answer, and its slot sockets in slot order (none with {@code listen = "self"}). */
+    record Handed(HandOverReply offer, List<SlotSocket> sockets) {}
+
+    /**
+     * Asks for the app that {@code config} describes and receives its slot sockets. Throws, with every
+     * fd received closed again, when the previous primary refuses, speaks another protocol, or runs
+     * the app with a port, host or listen mode that {@code config} would change.
+     */
+    Handed take(AppConfig config, Duration timeout) throws IOException {
+        HandOverReply offer = handOver(timeout);
+        if (!offer.ok()) throw new IOException("the running primary refuses the hand-over: " + offer.error());
+        if (offer.protocol() == null || offer.protocol() != HandOverReply.PROTOCOL) {
+            throw new IOException("the running primary speaks hand-over protocol " + offer.protocol() + ", this jcluster "
+                    + HandOverReply.PROTOCOL + ": stop and start the app instead");
+        }
+        String fixed = fixedKeysDiffer(config, offer);
+        if (fixed != null) throw new IOException(fixed + "; nothing was changed");
+        List<SlotSocket> sockets = new ArrayList<>();
+        if (!Listen.HANDOFF.id().equals(offer.listen())) return new Handed(offer, sockets);
+        List<Integer> fds = sockets(offer.slots(), timeout);
+        try {
+            for (int fd : fds) sockets.add(SlotSocket.adopt(fd));
+        } catch (IOException | RuntimeException e) {
+            for (int i = sockets.size(); i < fds.size(); i++) closeQuietly(fds.get(i));
+            for (SlotSocket s : sockets) s.close();
+            throw e;
+        }
+        return new Handed(offer, sockets);
+    }
+
     /** Receives {@code n} slot sockets' fds (SCM_RIGHTS), in slot order; the caller owns them. */
-    List<Integer> sockets(int n, Duration timeout) throws IOException {
+    private List<Integer> sockets(int n, Duration timeout) throws IOException {
         EpollDomainSocketChannelConfig config = (EpollDomainSocketChannelConfig) channel.config();
         config.setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS); // before asking: a descriptor read as bytes is lost
         List<Integer> fds = new ArrayList<>();
@@ -167,7 +198,7 @@ final class PreviousPrimary implements AutoCloseable {
         channel.close().awaitUninterruptibly(2000);
     }
 
-    static void closeQuietly(int fd) {
+    private static void closeQuietly(int fd) {
         try {
             new FileDescriptor(fd).close();
         } catch (IOException ignored) {
@@ -176,7 +207,7 @@ final class PreviousPrimary implements AutoCloseable {
     }
 
     /** Why {@code config} cannot take over the app {@code offer} describes (a key only stop and start change), or null. */
-    static String fixedKeysDiffer(AppConfig config, HandOverReply offer) {
+    private static String fixedKeysDiffer(AppConfig config, HandOverReply offer) {
         if (offer.port() != null && offer.port() != config.port()) return "the config's port is " + config.port()
                 + " but the app runs on " + offer.port() + ": an upgrade keeps the port; stop and start the app to move it";
         if (offer.host() != null && !offer.host().equals(config.host())) return "the config's host is " + config.host()

@@ -18,7 +18,6 @@ import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.runtime.wire.Wire;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -29,7 +28,6 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -132,37 +130,21 @@ public final class Primary implements AutoCloseable {
             throw new IOException("netty's epoll transport is not available on this machine (" + Epoll.unavailabilityCause() + ")");
         }
         Primary p = new Primary(home, spec, config, logOut, false);
-        List<Integer> fds = List.of();
         try {
             String name = config.name();
             p.previous = PreviousPrimary.connect(p.io, home.controlSocket(name), HAND_OVER_TIMEOUT);
-            HandOverReply offer = p.previous.handOver(HAND_OVER_TIMEOUT);
-            if (!offer.ok()) throw new IOException("the running primary refuses the hand-over: " + offer.error());
-            if (offer.protocol() == null || offer.protocol() != HandOverReply.PROTOCOL) {
-                throw new IOException("the running primary speaks hand-over protocol " + offer.protocol() + ", this jcluster "
-                        + HandOverReply.PROTOCOL + ": stop and start the app instead");
-            }
+            PreviousPrimary.Handed handed = p.previous.take(config, HAND_OVER_TIMEOUT);
+            HandOverReply offer = handed.offer();
             p.previousPid = offer.pid();
-            String fixed = PreviousPrimary.fixedKeysDiffer(config, offer);
-            if (fixed != null) throw new IOException(fixed + "; nothing was changed");
-            AppConfig cfg = config.withInstances(offer.slots());
-            p.app.config(cfg);
-            List<SlotSocket> sockets = new java.util.ArrayList<>();
-            if (cfg.listen() == Listen.HANDOFF) {
-                fds = p.previous.sockets(offer.slots(), HAND_OVER_TIMEOUT);
-                for (int fd : fds) sockets.add(SlotSocket.adopt(fd));
-            }
-            p.app.inheritSlots(sockets, offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
+            p.app.config(config.withInstances(offer.slots()));
+            p.app.inheritSlots(handed.sockets(), offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
             Path workers = home.ownSocket(name, "workers", ProcessHandle.current().pid());
             p.workerChannel = WorkerChannel.open(p.io, workers, new WorkerMessages(p.app), p.log);
             p.launcher.workerSocket(workers);
-            p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d%s", offer.pid(),
-                    offer.generation(), offer.slots(), offer.port(), cfg.listen() == Listen.HANDOFF ? " (fds " + fds + ")" : "");
+            p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d", offer.pid(),
+                    offer.generation(), offer.slots(), offer.port());
         } catch (IOException | RuntimeException e) {
-            if (p.app.slots().isEmpty()) {
-                for (int fd : fds) PreviousPrimary.closeQuietly(fd);
-            }
-            p.close(); // closes the lease too: the running primary carries on
+            p.close(); // the slot sockets' copies and the lease: the running primary carries on
             throw e;
         }
         return p;
@@ -177,22 +159,7 @@ public final class Primary implements AutoCloseable {
      */
     public CompletableFuture<AppStatus> takeOver(ControlServer control) {
         String name = app.config().name();
-        TakeOver.Files files = new TakeOver.Files() {
-            @Override
-            public void claim() throws IOException {
-                Path pid = home.pidFile(name);
-                Path next = pid.resolveSibling(pid.getFileName() + "." + ProcessHandle.current().pid());
-                Files.writeString(next, ProcessHandle.current().pid() + "\n");
-                Files.move(next, pid, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                control.moveTo(home.controlSocket(name));
-            }
-
-            @Override
-            public void settle() throws IOException {
-                workerChannel.moveTo(home.workerSocket(name));
-                launcher.workerSocket(null);
-            }
-        };
+        TakeOver.Files files = TakeOver.files(home, name, control, workerChannel, launcher);
         takeOver = new TakeOver(app, previous, previousPid, files);
         loop.execute(takeOver::run);
         loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
@@ -225,7 +192,7 @@ public final class Primary implements AutoCloseable {
     /** Writes the slot sockets on {@code lease}, whose hand-over began. */
     CompletableFuture<Void> handOverSockets(Channel lease) {
         return onLoop(f -> {
-            HandOver h = handOverOn(lease);
+            HandOver h = HandOver.on(app, lease);
             String refusal = h == null ? "no hand-over runs on this connection (ask for hand-over first)" : h.sendSockets();
             if (refusal != null) f.completeExceptionally(new ChangeFailed(refusal, List.of(), 2));
             else f.complete(null);
@@ -235,7 +202,7 @@ public final class Primary implements AutoCloseable {
     /** The new primary serves: stop steering, retire every worker; completes once they are gone (the primary then stops). */
     CompletableFuture<Void> retire(Channel lease, Consumer<String> progress) {
         return onLoop(f -> {
-            HandOver h = handOverOn(lease);
+            HandOver h = HandOver.on(app, lease);
             if (h == null) {
                 f.completeExceptionally(new ChangeFailed("no hand-over runs on this connection", List.of(), 2));
                 return;
@@ -243,10 +210,6 @@ public final class Primary implements AutoCloseable {
             handedOver = true;
             h.retire(progress, f);
         });
-    }
-
-    private HandOver handOverOn(Channel lease) {
-        return app.change() instanceof HandOver h && h.lease() == lease ? h : null;
     }
 
     /** Whether this primary handed the app over to a new one: the run directory is that one's now. */

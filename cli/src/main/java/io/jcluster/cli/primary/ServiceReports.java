@@ -61,20 +61,13 @@ final class ServiceReports {
         notify.extendTimeout(reload.readyTimeout().plus(reload.drainTimeout()).plus(reload.stopTimeout()));
     }
 
-    /** Whether systemd hears from this primary (sd_notify is set up for it). */
-    boolean speaksToSystemd() {
-        return notify.enabled();
+    /** Whether this primary runs in the foreground: the process a service manager, a container or a terminal watches. */
+    boolean foreground() {
+        return foreground;
     }
 
-    /**
-     * The app goes to the primary {@code pid}: systemd is told its new main process (MAINPID), and
-     * nothing more is reported from here (no STOPPING while this primary retires its workers).
-     */
-    void handedOver(long pid) {
-        if (notify.enabled()) {
-            notify.mainPid(pid);
-            app.log.info("systemd: MAINPID=%d", pid);
-        }
+    /** The app went to another primary: nothing more is reported from here (no STOPPING while this one retires its workers). */
+    void handedOver() {
         handedOver = true;
     }
 

@@ -1,7 +1,10 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.config.Home;
 import io.jcluster.cli.control.AppStatus;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +28,31 @@ final class TakeOver implements Change {
 
         /** The previous primary has exited: {@code workers.sock} becomes this primary's, and what waited for the port opens. */
         void settle() throws IOException;
+    }
+
+    /**
+     * The app's files under {@code home}: the pid file is written aside and renamed into place, then
+     * the control socket is renamed onto {@code control.sock}; once the previous primary exited, the
+     * worker socket onto {@code workers.sock}, and new workers get that path.
+     */
+    static Files files(Home home, String name, ControlServer control, WorkerChannel workers, JvmLauncher launcher) {
+        return new Files() {
+            @Override
+            public void claim() throws IOException {
+                long self = ProcessHandle.current().pid();
+                Path pid = home.pidFile(name);
+                Path next = pid.resolveSibling(pid.getFileName() + "." + self);
+                java.nio.file.Files.writeString(next, self + "\n");
+                java.nio.file.Files.move(next, pid, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                control.moveTo(home.controlSocket(name));
+            }
+
+            @Override
+            public void settle() throws IOException {
+                workers.moveTo(home.workerSocket(name));
+                launcher.workerSocket(null);
+            }
+        };
     }
 
     private final Supervisor app;

@@ -154,6 +154,32 @@ class UpgradeIT {
         assertTrue(sandbox.leftovers().isEmpty(), () -> "left running: " + sandbox.leftovers());
     }
 
+    @Test
+    @Order(3)
+    void aForegroundPrimaryRefusesTheHandOver() throws Exception {
+        int fgPort = Sandbox.freePort();
+        Process fg = sandbox.background(sandbox.dir.resolve("foreground.txt"), "start", Sandbox.HELLO_JAR.toAbsolutePath().toString(),
+                "--foreground", "-i", "1", "-p", Integer.toString(fgPort), "--name", "fg");
+        try {
+            Sandbox.await("the foreground app to serve", Duration.ofSeconds(60), () -> {
+                try {
+                    return Sandbox.get(fgPort, Duration.ofSeconds(2)).contains("gen=1");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Sandbox.Result r = sandbox.cli("upgrade", "fg");
+            assertEquals(1, r.code(), r::all);
+            assertTrue(r.err().contains("runs in the foreground"), r.all());
+            assertTrue(fg.isAlive(), "the foreground primary runs on");
+            assertTrue(Sandbox.get(fgPort, Duration.ofSeconds(5)).contains("gen=1"));
+            assertEquals(0, sandbox.cli("ls", "fg").code());
+        } finally {
+            fg.destroy(); // SIGTERM: a graceful stop
+            if (!fg.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) fg.destroyForcibly();
+        }
+    }
+
     private static void awaitTraffic(LoadClient load) throws InterruptedException {
         long from = load.ok();
         Sandbox.await("the load to get answers", Duration.ofSeconds(30), () -> load.ok() > from + 200);
