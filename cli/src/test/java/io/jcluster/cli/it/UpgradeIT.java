@@ -105,8 +105,58 @@ class UpgradeIT {
         assertEquals(0, again.code(), again::all);
     }
 
+    /** The new primary is SIGKILLed while its workers start: its connection was the lease, so the old primary carries on. */
     @Test
     @Order(2)
+    void aNewPrimaryThatDiesMidWayLeavesTheRunningPrimaryInCharge() throws Exception {
+        long primary = primaryPid();
+        List<Long> workers = workerPids();
+        // the new workers never pass this readiness check: the take-over waits for them until killed
+        sandbox.write("jcluster.toml", config.replace("[reload]", "[reload]\nready = \"http:/never-ready\"\nready_timeout = \"60s\""));
+        Path output = sandbox.dir.resolve("upgrade-killed.txt");
+        Process cli = sandbox.background(output, "upgrade", APP);
+        long neo;
+        try (LoadClient load = new LoadClient(port, 16)) {
+            awaitTraffic(load);
+            Sandbox.await("the new primary to start its workers", Duration.ofSeconds(60), () -> {
+                try {
+                    return Files.readString(output).contains("slot 1: started pid");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Matcher m = NEW_PID.matcher(Files.readString(output));
+            assertTrue(m.find(), Files.readString(output));
+            neo = Long.parseLong(m.group(1));
+            ProcessHandle.of(neo).ifPresent(ProcessHandle::destroyForcibly);
+            assertTrue(cli.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "upgrade returns");
+            awaitTraffic(load);
+            load.close();
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            System.out.printf("UpgradeIT: killed new primary: %d requests under load, 0 failed%n", load.ok());
+        } finally {
+            sandbox.write("jcluster.toml", config);
+            if (cli.isAlive()) cli.destroyForcibly();
+        }
+        assertEquals(1, cli.exitValue(), Files.readString(output));
+        assertEquals(primary, primaryPid());
+        assertEquals(workers, workerPids(), "nothing the running primary runs stopped");
+        Sandbox.await("the old primary to carry on", Duration.ofSeconds(10), () -> sandbox.primaryLog(APP).contains("gave up the take-over"));
+        List<Long> orphans = new ArrayList<>();
+        Matcher started = Pattern.compile("slot \\d: started pid (\\d+)").matcher(Files.readString(output));
+        while (started.find()) {
+            long pid = Long.parseLong(started.group(1));
+            if (!orphans.contains(pid)) orphans.add(pid); // the CLI's error repeats the new primary's log
+        }
+        assertEquals(2, orphans.size(), Files.readString(output));
+        Sandbox.await("the dead primary's workers to exit (their channel closed)", Duration.ofSeconds(60),
+                () -> orphans.stream().noneMatch(Sandbox::alive));
+        Sandbox.Result reload = sandbox.cli("reload", APP);
+        assertEquals(0, reload.code(), () -> "the app takes changes again: " + reload.all() + sandbox.primaryLog(APP));
+    }
+
+    @Test
+    @Order(3)
     void anUpgradeUnderLoadMovesTheAppToANewPrimaryOnTheSameSocketsAndFailsNoRequest() throws Exception {
         long old = primaryPid();
         Set<Long> sockets = slotSocketInodes(old);
@@ -155,7 +205,7 @@ class UpgradeIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aForegroundPrimaryRefusesTheHandOver() throws Exception {
         int fgPort = Sandbox.freePort();
         Process fg = sandbox.background(sandbox.dir.resolve("foreground.txt"), "start", Sandbox.HELLO_JAR.toAbsolutePath().toString(),
