@@ -230,6 +230,37 @@ class UpgradeIT {
         }
     }
 
+    /** The issue's own test: wrk (when installed) against the port while the primary is replaced; no socket error, no non-200. */
+    @Test
+    @Order(5)
+    void anUpgradeUnderWrkFailsNoRequest() throws Exception {
+        Path wrk = Path.of("/usr/bin/wrk");
+        assumeTrue(Files.isExecutable(wrk), "wrk is installed");
+        int wrkPort = Sandbox.freePort();
+        sandbox.startHello("wrk-app", wrkPort);
+        long old = Long.parseLong(Files.readString(sandbox.home.resolve("run/wrk-app/primary.pid")).trim());
+        Path report = sandbox.dir.resolve("wrk.txt");
+        Process load = sandbox.background(report, List.of(wrk.toString(), "-t1", "-c16", "-d12s", "--timeout", "10s",
+                "http://127.0.0.1:" + wrkPort + "/"));
+        try {
+            Thread.sleep(2000);
+            Sandbox.Result r = sandbox.cli("upgrade", "wrk-app");
+            assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog("wrk-app"));
+            assertTrue(load.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "wrk ends after its 12 s");
+        } finally {
+            if (load.isAlive()) load.destroyForcibly();
+        }
+        String out = Files.readString(report);
+        System.out.println("UpgradeIT: wrk during the upgrade:\n" + out);
+        Matcher requests = Pattern.compile("(\\d+) requests in").matcher(out);
+        assertTrue(requests.find(), out);
+        assertTrue(Long.parseLong(requests.group(1)) > 1000, out);
+        assertFalse(out.contains("Socket errors"), "no connect, read, write or timeout error: " + out);
+        assertFalse(out.contains("Non-2xx"), "every answer a 200: " + out);
+        assertFalse(Sandbox.alive(old), "the old primary exited");
+        assertNotEquals(old, Long.parseLong(Files.readString(sandbox.home.resolve("run/wrk-app/primary.pid")).trim()));
+    }
+
     private static void awaitTraffic(LoadClient load) throws InterruptedException {
         long from = load.ok();
         Sandbox.await("the load to get answers", Duration.ofSeconds(30), () -> load.ok() > from + 200);
