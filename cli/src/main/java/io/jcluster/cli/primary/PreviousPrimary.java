@@ -161,7 +161,10 @@ final class PreviousPrimary implements AutoCloseable {
             }
         });
         try {
-            send(new ControlRequest(ControlRequest.RETIRE));
+            byte[] line = (RecordJson.write(new ControlRequest(ControlRequest.RETIRE)) + "\n").getBytes(StandardCharsets.UTF_8);
+            channel.writeAndFlush(channel.alloc().buffer(line.length).writeBytes(line)).addListener(written -> { // called on the loop: no waiting
+                if (!written.isSuccess()) done.completeExceptionally(new IOException("cannot ask the previous primary to retire", written.cause()));
+            });
         } catch (IOException e) {
             done.completeExceptionally(e);
         }
