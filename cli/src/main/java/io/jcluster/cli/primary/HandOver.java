@@ -1,10 +1,13 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.control.HandOverReply;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -106,6 +109,27 @@ final class HandOver implements Change {
         app.finish(this);
         app.stop();
         app.stopped().whenComplete((v, e) -> done.complete(null));
+    }
+
+    /** A successor that died mid-way (SIGKILL) left its own sockets in the run directory: they go once it is surely gone. */
+    static boolean removeFilesOfDead(Home home, String name, long pid) {
+        if (pid <= 0) return false;
+        ProcessHandle.of(pid).ifPresent(h -> {
+            try {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // still running: it cleans up after itself
+            }
+        });
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
+        try {
+            Files.deleteIfExists(home.ownSocket(name, "control", pid));
+            Files.deleteIfExists(home.ownSocket(name, "workers", pid));
+            Files.deleteIfExists(home.pidFile(name).resolveSibling("primary.pid." + pid));
+        } catch (IOException e) {
+            return false;
+        }
+        return true;
     }
 
     private void leaseClosed() {

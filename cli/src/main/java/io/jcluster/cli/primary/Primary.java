@@ -185,7 +185,11 @@ public final class Primary implements AutoCloseable {
     CompletableFuture<HandOverReply> handOver(Channel lease) {
         return onLoop(f -> {
             PeerCredentials peer = Peers.of(lease);
-            f.complete(HandOver.begin(app, reports, lease, peer == null ? 0 : peer.pid()));
+            long successor = peer == null ? 0 : peer.pid();
+            HandOverReply offer = HandOver.begin(app, reports, lease, successor);
+            if (offer.ok()) lease.closeFuture().addListener(c -> loop.offLoop(() -> !handedOver
+                    && HandOver.removeFilesOfDead(home, app.config().name(), successor), done -> {}));
+            f.complete(offer);
         });
     }
 
