@@ -168,6 +168,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reload" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} restart" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} scale" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} signal" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} upgrade" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
@@ -177,6 +178,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} flush" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} dump" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} startup" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_jcluster; return $?; fi
@@ -188,31 +190,35 @@ function _complete_jcluster() {
   local cmds3=(reload)
   local cmds4=(restart)
   local cmds5=(scale)
-  local cmds6=(upgrade)
-  local cmds7=(ls)
-  local cmds8=(list)
-  local cmds9=(status)
-  local cmds10=(top)
-  local cmds11=(describe)
-  local cmds12=(logs)
-  local cmds13=(log)
-  local cmds14=(flush)
-  local cmds15=(doctor)
-  local cmds16=(startup)
-  local cmds17=(completion)
+  local cmds6=(signal)
+  local cmds7=(upgrade)
+  local cmds8=(ls)
+  local cmds9=(list)
+  local cmds10=(status)
+  local cmds11=(top)
+  local cmds12=(describe)
+  local cmds13=(logs)
+  local cmds14=(log)
+  local cmds15=(flush)
+  local cmds16=(dump)
+  local cmds17=(doctor)
+  local cmds18=(startup)
+  local cmds19=(completion)
 
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_doctor; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_logs; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_describe; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_top; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_list; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_ls; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_upgrade; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_dump; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_describe; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_top; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_list; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_upgrade; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_signal; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_scale; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_jcluster_restart; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_jcluster_reload; return $?; fi
@@ -229,7 +235,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale upgrade ls list status top describe logs log flush doctor startup completion"
+  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -249,8 +255,8 @@ function _picocli_jcluster_start() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--foreground' '-h' '--help' '-V' '--version'"
-  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--logs'"
+  local flag_opts="'--foreground' '--watch' '-h' '--help' '-V' '--version'"
+  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--only' '--env' '--logs'"
   local handoffself_option_args=("handoff" "self") # --listen values
   local filesstdout_option_args=("files" "stdout") # --logs values
 
@@ -273,6 +279,12 @@ function _picocli_jcluster_start() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${handoffself_option_args[@]}" ) )
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--logs')
       local IFS=$'\n'
@@ -380,6 +392,33 @@ function _picocli_jcluster_scale() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `signal` subcommand.
+function _picocli_jcluster_signal() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--slot'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--slot')
+      return
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -514,7 +553,7 @@ function _picocli_jcluster_logs() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
@@ -544,7 +583,7 @@ function _picocli_jcluster_log() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-f' '--follow' '--err' '--out' '--raw' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--slot' '-n' '--lines'"
 
   type compopt &>/dev/null && compopt +o default
@@ -585,6 +624,42 @@ function _picocli_jcluster_flush() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `dump` subcommand.
+function _picocli_jcluster_dump() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--slot' '--duration'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--slot')
+      return
+      ;;
+    '--duration')
+      return
+      ;;
+  esac
+  local threadsheapjfr_pos_param_args=("threads" "heap" "jfr") # 1-1 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local currIndex
+    currIndex=$(currentPositionalIndex "dump" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 1 && currIndex <= 1 )); then
+      positionals=$( compReplyArray "${threadsheapjfr_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `doctor` subcommand.
 function _picocli_jcluster_doctor() {
   # Get completion data
@@ -611,7 +686,7 @@ function _picocli_jcluster_startup() {
 
   local commands=""
   local flag_opts="'--user' '--install' '--socket' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--unit-dir' '--java' '--systemd-version'"
+  local arg_opts="'--config' '--only' '--env' '--unit-dir' '--java' '--systemd-version'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -621,6 +696,12 @@ function _picocli_jcluster_startup() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--only')
+      return
+      ;;
+    '--env')
+      return
       ;;
     '--unit-dir')
       local IFS=$'\n'

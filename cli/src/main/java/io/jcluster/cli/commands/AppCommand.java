@@ -6,17 +6,50 @@ import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.config.ConfigException;
+import io.jcluster.cli.config.ConfigLoader;
+import io.jcluster.cli.config.Overrides;
+import io.jcluster.cli.config.StartSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Sends one control request to named apps (or all) and reports each answer: what reload, restart and scale share. */
 final class AppCommand {
     private AppCommand() {}
 
-    /** The apps {@code names} stands for: every running app for {@code all}. */
+    /**
+     * The apps {@code names} stands for: every running app for {@code all}; the apps of a config
+     * file for its path ({@code *.toml}), in start order; else the names themselves.
+     */
     static List<String> targets(Home home, List<String> names) {
-        return names.contains("all") ? Apps.names(home) : names;
+        if (names.contains("all")) return Apps.names(home);
+        List<String> apps = new ArrayList<>();
+        for (String n : names) {
+            for (String app : isConfigFile(n) ? appsOf(n) : List.of(n)) {
+                if (!apps.contains(app)) apps.add(app);
+            }
+        }
+        return apps;
+    }
+
+    static boolean isConfigFile(String arg) {
+        return arg.toLowerCase(Locale.ROOT).endsWith(".toml");
+    }
+
+    /** The names of the apps of the config file {@code path}, in start order; a usage error when it cannot be read. */
+    static List<String> appsOf(String path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        try {
+            List<String> apps = ConfigLoader.appNames(new StartSpec(cwd.resolve(path).toString(), Overrides.none(), cwd.toString()));
+            if (apps.isEmpty()) throw new ExitException(ExitException.USAGE, path + ": no app with a name or a jar in it");
+            return apps;
+        } catch (ConfigException e) {
+            throw new ExitException(ExitException.USAGE, e.getMessage());
+        }
     }
 
     /** "app 'x' is not running (running: a, b)": the message, and what does run. */

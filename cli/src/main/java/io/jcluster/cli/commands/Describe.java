@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
         description = {"Everything about one app: config, workers, recent exits.",
                 "The config in force, each worker in detail (state, CPU, memory, heap,",
                 "GC by collector, requests, latency), and the latest worker exits with",
-                "their exit codes or signals and when they happened."})
+                "their exit codes or signals and when they happened. Environment values",
+                "whose names look secret (*KEY*, *TOKEN*, *SECRET*, *PASSWORD*) are masked."})
 final class Describe implements Callable<Integer> {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -165,6 +166,14 @@ final class Describe implements Callable<Integer> {
             out.println("[" + table.getKey() + "]");
             Map<String, Object> sub = null;
             for (Map.Entry<String, Object> kv : table.getValue().entrySet()) {
+                if (kv.getKey().equals("heap_sizing")) {
+                    out.println("# " + kv.getValue());
+                    continue;
+                }
+                if (kv.getKey().equals("env_name")) {
+                    out.println("# env in force: " + kv.getValue() + " ([app.env_" + kv.getValue() + "] over [app.env], from --env)");
+                    continue;
+                }
                 if (kv.getValue() instanceof Map<?, ?> m) {
                     sub = (Map<String, Object>) m;
                     continue;

@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A primary launched in a session of its own, output to {@code primary.log}, by {@code start} and
- * {@code upgrade}: the JVM that runs this very CLI (its java, its class path), so an upgrade runs
- * the new jcluster on the new JDK.
+ * A primary launched in a session of its own, output to {@code primary.log}, by {@code upgrade}
+ * (as {@code start} launches one): the JVM that runs this very CLI (its java, its class path), so an
+ * upgrade runs the new jcluster on the new JDK.
  */
 final class DetachedPrimary {
     static final long UP_TIMEOUT_MS = 30_000;
@@ -27,10 +27,10 @@ final class DetachedPrimary {
     static Process launch(String app, Path log, String... extra) throws IOException {
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
-        command.addAll(List.of(ConfigLoader.currentJava().toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
-                "-Dio.netty.allocator.type=unpooled",
-                "-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
+        command.add(ConfigLoader.currentJava().toString());
+        String own = System.getenv("JCLUSTER_PRIMARY_JVM_ARGS"); // as start does
+        command.addAll(own != null ? List.of(own.trim().split("\\s+")) : Start.PRIMARY_JVM);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
         command.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(command);
         SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran the CLI: only --foreground speaks sd_notify

@@ -19,7 +19,8 @@ public final class JClusterCommand implements Runnable {
      * every subcommand it is given, tens of milliseconds for all of them in a fresh JVM.
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
-            Scale.class, Upgrade.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Doctor.class, Startup.class,
+            Scale.class, Signal.class, Upgrade.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class,
+            Doctor.class, Startup.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -33,12 +34,14 @@ public final class JClusterCommand implements Runnable {
             Map.entry("reload", Reload.class),
             Map.entry("restart", Restart.class),
             Map.entry("scale", Scale.class),
+            Map.entry("signal", Signal.class),
             Map.entry("upgrade", Upgrade.class),
             Map.entry("ls", Ls.class), Map.entry("list", Ls.class), Map.entry("status", Ls.class),
             Map.entry("top", Top.class),
             Map.entry("describe", Describe.class),
             Map.entry("logs", Logs.class), Map.entry("log", Logs.class),
             Map.entry("flush", Flush.class),
+            Map.entry("dump", Dump.class),
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
             Map.entry("completion", Completion.class),

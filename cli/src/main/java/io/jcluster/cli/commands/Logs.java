@@ -54,6 +54,10 @@ final class Logs implements Callable<Integer> {
     @Option(names = "--raw", description = "Print the lines as they are in the files, without the app/slot label.")
     boolean raw;
 
+    @Option(names = "--json", description = "One JSON object a line: time, app, slot, pid, generation, stream, message"
+            + " (pid and generation are null for lines of files written as text).")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
         if (errOnly && outOnly) throw new ExitException(ExitException.USAGE, "--err and --out exclude each other");
@@ -77,12 +81,15 @@ final class Logs implements Callable<Integer> {
         int width = 0;
         for (LogSource s : sources) width = Math.max(width, s.label().length());
         int labelWidth = width;
+        if (raw && json) throw new ExitException(ExitException.USAGE, "--raw and --json exclude each other");
         Consumer<LogLine> printer = line -> {
             if (raw) {
                 out.println(line.text());
+            } else if (json) {
+                out.println(line.toJson());
             } else {
                 String label = line.source().label();
-                out.println(label + " ".repeat(Math.max(0, labelWidth - label.length())) + " | " + line.text());
+                out.println(label + " ".repeat(Math.max(0, labelWidth - label.length())) + " | " + line.display());
             }
         };
         long[] ends = new long[sources.size()];

@@ -13,12 +13,14 @@ import picocli.CommandLine.Spec;
         description = {"Replace every worker, slot by slot, with zero failed requests.",
                 "The config file is read again first (a new jar, JVM arguments or environment take effect);",
                 "each new worker takes its slot's socket and becomes ready before the old one drains.",
-                "If a new worker fails, the slots already moved go back to the previous generation."})
+                "If a new worker fails, the slots already moved go back to the previous generation.",
+                "The app of the file and the env chosen at start (--env) apply again, with the values the file has now."})
 final class Reload implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "<name|all>", description = "The apps to reload, or all.")
+    @Parameters(arity = "1..*", paramLabel = "<name|all|jcluster.toml>",
+            description = "The apps to reload, all, or a config file's apps (in start order).")
     List<String> names;
 
     @Override

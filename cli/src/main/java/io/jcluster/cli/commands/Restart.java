@@ -17,7 +17,8 @@ final class Restart implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "<name|all>", description = "The apps to restart, or all.")
+    @Parameters(arity = "1..*", paramLabel = "<name|all|jcluster.toml>",
+            description = "The apps to restart, all, or a config file's apps (in start order).")
     List<String> names;
 
     @Option(names = "--slot", paramLabel = "<N>", description = "Only this slot's worker.")

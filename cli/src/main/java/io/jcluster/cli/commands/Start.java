@@ -8,6 +8,8 @@ import io.jcluster.cli.config.Instances;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.LogTarget;
 import io.jcluster.cli.config.Overrides;
+import io.jcluster.cli.config.PlannedApp;
+import io.jcluster.cli.config.StartOrder;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppNotRunningException;
 import io.jcluster.cli.control.Apps;
@@ -15,15 +17,21 @@ import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
+import io.jcluster.cli.systemd.SdNotify;
 import io.jcluster.cli.host.Kernel;
+import io.jcluster.cli.host.LogTail;
 import io.jcluster.cli.host.PortOwners;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -35,12 +43,20 @@ import picocli.CommandLine.Spec;
 /** {@code jcluster start}: runs an app's primary, detached (default) or in the foreground. */
 @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Start an app: one worker JVM per core (or -i N) sharing one port.",
+                "A config file starts each of its apps (each with a primary of its own), an app once the apps",
+                "of its after list are ready; with no argument, ./jcluster.toml.",
                 "Returns when every worker is ready, or fails with the reason."})
 final class Start implements Callable<Integer> {
+    private static final long PRIMARY_UP_TIMEOUT_MS = 30_000;
+
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "<app.jar|jcluster.toml>", description = "The server jar to run, or a config file.")
+    /** What {@code start} with no argument starts. */
+    static final String DEFAULT_CONFIG = "jcluster.toml";
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "<app.jar|jcluster.toml>",
+            description = "The server jar to run, or a config file (default: ./jcluster.toml).")
     String target;
 
     @Parameters(index = "1..*", paramLabel = "<app args>", description = "Arguments for the app, after --.")
@@ -67,6 +83,17 @@ final class Start implements Callable<Integer> {
     @Option(names = "--foreground", description = "Run the primary in this terminal (for containers and systemd).")
     boolean foreground;
 
+    @Option(names = "--only", split = ",", paramLabel = "<app>",
+            description = "Start only these apps of the config file (comma-separated).")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--env", paramLabel = "<name>",
+            description = "Merge [app.env_<name>] over [app.env]; kept for reload and restart.")
+    String env;
+
+    @Option(names = "--watch", description = "Turn [watch] on: reload when the jar or the config file (or [watch] paths) change.")
+    boolean watch;
+
     @Option(names = "--logs", paramLabel = "<files|stdout>", converter = LogTargetConverter.class,
             completionCandidates = LogTargetConverter.Candidates.class,
             description = "Where worker output goes: files under $JCLUSTER_HOME/logs (default), or stdout"
@@ -76,17 +103,71 @@ final class Start implements Callable<Integer> {
     @Override
     public Integer call() throws ConfigException, IOException, InterruptedException {
         Path cwd = Path.of("").toAbsolutePath();
+        if (target == null) {
+            if (!Files.isRegularFile(cwd.resolve(DEFAULT_CONFIG))) {
+                throw new ExitException(ExitException.USAGE, "nothing to start: give a jar or a config file (there is no "
+                        + DEFAULT_CONFIG + " in " + cwd + ")");
+            }
+            target = DEFAULT_CONFIG;
+        }
         boolean toml = target.toLowerCase(Locale.ROOT).endsWith(".toml");
-        Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs, logs);
-        StartSpec startSpec = new StartSpec(toml ? cwd.resolve(target).toString() : null, overrides, cwd.toString());
-        AppConfig config = ConfigLoader.load(startSpec);
+        if (!toml && !only.isEmpty()) throw new ExitException(ExitException.USAGE, "--only picks apps of a config file, not of a jar");
+        Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs, logs,
+                watch ? Boolean.TRUE : null);
+        StartSpec startSpec = new StartSpec(toml ? cwd.resolve(target).toString() : null, overrides, cwd.toString(), null, env);
+        List<PlannedApp> apps = toml ? ConfigLoader.loadAll(startSpec, only)
+                : List.of(new PlannedApp(startSpec, ConfigLoader.load(startSpec)));
+        if (apps.size() > 1) {
+            String names = apps.stream().map(a -> a.config().name()).collect(Collectors.joining(", "));
+            if (name != null || port != null || foreground) {
+                throw new ExitException(ExitException.USAGE, (name != null ? "--name" : port != null ? "--port" : "--foreground")
+                        + " is for one app, and this starts " + apps.size() + " (" + names + "): pick one with --only");
+            }
+        }
         Home home = Home.fromEnvironment();
+        for (PlannedApp a : apps) check(home, a.config());
+        List<String> starting = apps.stream().map(a -> a.config().name()).toList();
+        for (PlannedApp a : apps) {
+            for (String dep : a.config().after()) {
+                if (!starting.contains(dep)) awaitRunning(home, a.config().name(), dep);
+            }
+        }
+        if (foreground) {
+            PlannedApp a = apps.get(0);
+            home.prepare(a.config().name());
+            Json.MAPPER.writeValue(home.specFile(a.config().name()).toFile(), a.spec());
+            return PrimaryRun.run(home, a.spec(), a.config(), System.err, true);
+        }
+        Map<String, PlannedApp> byName = new LinkedHashMap<>();
+        for (PlannedApp a : apps) byName.put(a.config().name(), a);
+        Map<String, List<String>> after = new LinkedHashMap<>();
+        for (PlannedApp a : apps) after.put(a.config().name(), a.config().after().stream().filter(byName::containsKey).toList());
+        List<List<String>> waves = StartOrder.waves(after);
+        for (int w = 0; w < waves.size(); w++) {
+            List<Launched> launched = new ArrayList<>();
+            for (String app : waves.get(w)) launched.add(launch(home, byName.get(app)));
+            int code = 0;
+            for (Launched l : launched) code = Math.max(code, awaitReady(home, l));
+            if (code != 0) {
+                List<String> left = waves.subList(w + 1, waves.size()).stream().flatMap(List::stream).toList();
+                if (!left.isEmpty()) {
+                    spec.commandLine().getErr().println("jcluster: not starting " + String.join(", ", left)
+                            + ": they start after an app that did not start");
+                    spec.commandLine().getErr().flush();
+                }
+                return code;
+            }
+        }
+        return 0;
+    }
+
+    /** What would stop {@code config} from starting: nothing starts unless every app can. */
+    private void check(Home home, AppConfig config) throws ConfigException {
         String app = config.name();
         if (config.logs().to() == LogTarget.STDOUT && !foreground) {
             throw new ExitException(ExitException.USAGE, "logs to stdout need --foreground (a detached primary has no"
                     + " terminal; its stdout is " + home.primaryLog(app) + ")");
         }
-
         try (ControlClient running = Apps.connect(home, app)) {
             long pid = Apps.primaryPid(home, app).orElse(0L);
             throw new ExitException(ExitException.FAILURE, "app '" + app + "' is already running (primary pid " + pid
@@ -94,34 +175,77 @@ final class Start implements Callable<Integer> {
         } catch (AppNotRunningException e) {
             if (Apps.primaryAlive(home, app)) throw new ExitException(ExitException.FAILURE, e.getMessage());
             // not running: Apps.connect removed any stale run directory
+        } catch (IOException e) {
+            throw new ExitException(ExitException.FAILURE, app + ": " + e.getMessage());
         }
         if (config.listen() == Listen.SELF && !Kernel.migrateEnabled()) {
-            spec.commandLine().getErr().println("jcluster: note: listen=self: " + Kernel.migrateAdvice());
+            spec.commandLine().getErr().println("jcluster: note: " + app + ": listen=self: " + Kernel.migrateAdvice());
         }
         if (!PortOwners.isFree(config.host(), config.port())) {
             throw ConfigLoader.errorAt(config, "app.port", "port " + config.port() + " is already in use by "
                     + PortOwners.describeOwner(config.port()) + ": stop it or choose another port");
         }
-        home.prepare(app);
-        Json.MAPPER.writeValue(home.specFile(app).toFile(), startSpec);
-
-        if (foreground) {
-            return PrimaryRun.run(home, startSpec, config, System.err, true);
-        }
-        return startDetached(home, config);
     }
 
-    private int startDetached(Home home, AppConfig config) throws IOException, InterruptedException {
+    /**
+     * The detached primary's JVM: small and quiet (see bench/primary.sh for what each choice saves).
+     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them, for a primary of very many workers.
+     */
+    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
+            "-Dio.netty.allocator.type=unpooled");
+
+    /** {@code app} starts after {@code dep}, which this start does not start: it must be running and ready. */
+    private static void awaitRunning(Home home, String app, String dep) throws IOException {
+        try (ControlClient client = Apps.connect(home, dep)) {
+            ControlReply reply = client.call(new ControlRequest(ControlRequest.AWAIT_READY));
+            if (!reply.ok()) {
+                throw new ExitException(ExitException.FAILURE, "app '" + app + "' starts after '" + dep + "', which is not ready: "
+                        + reply.error());
+            }
+        } catch (AppNotRunningException e) {
+            throw new ExitException(ExitException.FAILURE, "app '" + app + "' starts after '" + dep + "', which is not running:"
+                    + " start it first, or both (--only " + dep + "," + app + ")");
+        }
+    }
+
+    /** A primary started and not yet known to be ready. */
+    private record Launched(AppConfig config, Process primary, Path log, long logStart) {}
+
+    /** Starts {@code app}'s primary, detached, and returns at once. */
+    private Launched launch(Home home, PlannedApp planned) throws IOException {
+        AppConfig config = planned.config();
         String app = config.name();
+        home.prepare(app);
+        Json.MAPPER.writeValue(home.specFile(app).toFile(), planned.spec());
         PrintWriter out = spec.commandLine().getOut();
         Path log = home.primaryLog(app);
-        long logStart = DetachedPrimary.logEnd(log);
-        Process primary = DetachedPrimary.launch(app, log);
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        List<String> command = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
+        command.add(ConfigLoader.currentJava().toString());
+        String own = System.getenv("JCLUSTER_PRIMARY_JVM_ARGS");
+        command.addAll(own != null ? List.of(own.trim().split("\\s+")) : PRIMARY_JVM);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran start: only --foreground speaks sd_notify
+        Process primary = pb
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         out.println("starting " + app + " (" + config.instances() + " worker" + (config.instances() == 1 ? "" : "s")
-                + " on port " + config.port() + ", primary pid " + primary.pid() + ", log " + log + ")");
+                + " on port " + config.port() + (config.envName() == null ? "" : ", env " + config.envName())
+                + ", primary pid " + primary.pid() + ", log " + log + ")");
         out.flush();
+        return new Launched(config, primary, log, logStart);
+    }
 
-        ControlClient client = DetachedPrimary.awaitControlSocket(home.controlSocket(app), app, primary, log, logStart);
+    /** Waits until the launched primary's workers are ready; prints its status table, or why it did not start. */
+    private int awaitReady(Home home, Launched launched) throws IOException, InterruptedException {
+        String app = launched.config().name();
+        PrintWriter out = spec.commandLine().getOut();
+        ControlClient client = awaitControlSocket(home, app, launched.primary(), launched.log(), launched.logStart());
         try (client) {
             ControlReply reply = client.call(new ControlRequest(ControlRequest.AWAIT_READY));
             if (!reply.ok()) {
@@ -137,6 +261,42 @@ final class Start implements Callable<Integer> {
             }
             StatusTable.print(out, List.of(reply.status()));
             return 0;
+        }
+    }
+
+    /** Waits for the new primary's control socket; if the primary dies first, its log says why. */
+    private ControlClient awaitControlSocket(Home home, String app, Process primary, Path log, long logStart)
+            throws InterruptedException, IOException {
+        long deadline = System.currentTimeMillis() + PRIMARY_UP_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            if (!primary.isAlive()) {
+                String why = String.join("\n", newLines(log, logStart));
+                throw new ExitException(primary.exitValue() == ExitException.USAGE ? ExitException.USAGE : ExitException.FAILURE,
+                        why.isBlank() ? "the primary of " + app + " exited with code " + primary.exitValue() + "; see " + log
+                                : why.replaceFirst("^jcluster: ", ""));
+            }
+            if (Files.exists(home.controlSocket(app))) {
+                try {
+                    return ControlClient.connect(home.controlSocket(app));
+                } catch (AppNotRunningException e) {
+                    // bound but not yet listening: try again
+                }
+            }
+            Thread.sleep(20);
+        }
+        primary.destroyForcibly();
+        throw new ExitException(ExitException.FAILURE, "the primary of " + app + " did not open its control socket within "
+                + PRIMARY_UP_TIMEOUT_MS / 1000 + "s; see " + log);
+    }
+
+    private static List<String> newLines(Path log, long from) {
+        try {
+            byte[] all = Files.readAllBytes(log);
+            String text = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            return text.lines().filter(l -> !l.isBlank()).toList();
+        } catch (IOException e) {
+            return LogTail.lastLines(log, 10);
         }
     }
 

@@ -62,6 +62,13 @@ final class Startup implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "<jcluster.toml>", description = "The app's config file (default: ./jcluster.toml).")
     Path config;
 
+    @Option(names = "--only", paramLabel = "<app>",
+            description = "The app of a config file of several: one unit per app (it runs start --foreground <config> --only <app>).")
+    String only;
+
+    @Option(names = "--env", paramLabel = "<name>", description = "The unit starts the app with --env <name>.")
+    String env;
+
     @Option(names = "--user", description = "A user unit (systemctl --user), instead of a system unit that runs as you.")
     boolean user;
 
@@ -103,7 +110,18 @@ final class Startup implements Callable<Integer> {
             throw new ExitException(ExitException.USAGE, file + ": no such config file (a unit runs an app from its"
                     + " jcluster.toml: give it with --config)");
         }
-        AppConfig app = ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), cwd.toString()));
+        StartSpec startSpec = new StartSpec(file.toString(), Overrides.none(), cwd.toString(), null, env);
+        List<String> apps = ConfigLoader.appNames(startSpec);
+        if (only == null && apps.size() > 1) {
+            throw new ExitException(ExitException.USAGE, file + " has " + apps.size() + " apps (" + String.join(", ", apps)
+                    + "): a unit runs one primary; make one unit per app with --only <app>");
+        }
+        if (only != null && !apps.contains(only)) {
+            throw new ExitException(ExitException.USAGE, "--only: no app '" + only + "' in " + file + " (its apps: "
+                    + String.join(", ", apps) + ")");
+        }
+        AppConfig app = ConfigLoader.load(apps.size() > 1 ? startSpec.withApp(only) : startSpec);
+        String startArgs = (apps.size() > 1 ? " --only " + only : "") + (env == null ? "" : " --env " + quoteIfNeeded(env));
         if (socket && app.listen() != Listen.HANDOFF) {
             throw new ExitException(ExitException.USAGE, "--socket needs listen = \"handoff\": with \"" + app.listen().id()
                     + "\" every worker binds the port itself, and nothing would take systemd's sockets");
@@ -115,7 +133,8 @@ final class Startup implements Callable<Integer> {
         Path launcher = Path.of(dist).resolve("bin/jcluster").toAbsolutePath().normalize();
         Path javaPath = java != null ? java.toAbsolutePath() : stableJava(Path.of(System.getProperty("java.home")));
         int version = systemdVersion != null ? systemdVersion : installedSystemd();
-        String unit = unit(app, file, launcher, javaPath, Home.fromEnvironment(), user, System.getProperty("user.name"), version, socket);
+        String unit = unit(app, file, launcher, javaPath, Home.fromEnvironment(), user, System.getProperty("user.name"), version, socket,
+                startArgs);
         String unitName = unitName(app.name());
         PrintWriter out = spec.commandLine().getOut();
         Path dir = unitDir != null ? unitDir
@@ -197,6 +216,12 @@ final class Startup implements Callable<Integer> {
      */
     static String unit(AppConfig app, Path configFile, Path launcher, Path java, Home home, boolean user, String userName,
                        int systemdVersion, boolean socket) {
+        return unit(app, configFile, launcher, java, home, user, userName, systemdVersion, socket, "");
+    }
+
+    /** {@link #unit(AppConfig, Path, Path, Path, Home, boolean, String, int, boolean)} with {@code startArgs} ({@code " --only api"}) after the config file. */
+    static String unit(AppConfig app, Path configFile, Path launcher, Path java, Home home, boolean user, String userName,
+                       int systemdVersion, boolean socket, String startArgs) {
         Duration stop = app.reload().drainTimeout().plus(app.reload().stopTimeout()).plus(STOP_MARGIN);
         Duration start = app.reload().readyTimeout().plus(START_MARGIN);
         boolean notifyReload = systemdVersion >= NOTIFY_RELOAD_SINCE;
@@ -222,7 +247,7 @@ final class Startup implements Callable<Integer> {
         u.append("Environment=").append(quoteIfNeeded("JCLUSTER_HOME=" + home.root())).append('\n');
         u.append("Environment=").append(quoteIfNeeded("JCLUSTER_JAVA=" + java)).append('\n');
         u.append("ExecStart=").append(quoteIfNeeded(launcher.toString())).append(" start --foreground ")
-                .append(quoteIfNeeded(configFile.toString())).append('\n');
+                .append(quoteIfNeeded(configFile.toString())).append(startArgs).append('\n');
         if (notifyReload) {
             u.append("# systemctl reload: SIGHUP, a rolling reload that re-reads the config file; done at READY=1.\n");
         } else {

@@ -66,6 +66,13 @@ final class StatusTable {
             out.println(line.toString().stripTrailing());
         }
         for (AppStatus app : apps) {
+            if (app.nextRecycleAtEpochMillis() != null) {
+                long in = app.nextRecycleAtEpochMillis() - System.currentTimeMillis();
+                out.println(app.name() + ": next recycle " + java.time.Instant.ofEpochMilli(app.nextRecycleAtEpochMillis())
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (in " + Figures.uptime(Math.max(0, in)) + ")");
+            }
+        }
+        for (AppStatus app : apps) {
             if (app.reason() == null) continue;
             out.println();
             out.println(app.name() + ": " + app.state() + ": " + app.reason());

@@ -8,6 +8,8 @@ import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,21 +23,23 @@ import picocli.CommandLine.Spec;
 /** {@code jcluster stop}: drains and stops an app's workers, then its primary. */
 @Command(name = "stop", aliases = {"delete"}, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Stop apps gracefully: each worker drains, then gets SIGTERM, then SIGKILL after the stop timeout.",
-                "The app's run directory is removed; its logs stay."})
+                "The app's run directory is removed; its logs stay.",
+                "A config file stops each of its apps, the last to start first."})
 final class Stop implements Callable<Integer> {
     private static final long PRIMARY_EXIT_TIMEOUT_S = 120;
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "<name|all>", description = "The apps to stop, or all.")
+    @Parameters(arity = "1..*", paramLabel = "<name|all|jcluster.toml>", description = "The apps to stop, all, or a config file's apps.")
     List<String> names;
 
     @Override
     public Integer call() throws InterruptedException {
         Home home = Home.fromEnvironment();
         PrintWriter out = spec.commandLine().getOut();
-        List<String> targets = AppCommand.targets(home, names);
+        List<String> targets = new ArrayList<>(AppCommand.targets(home, names));
+        if (names.stream().anyMatch(AppCommand::isConfigFile)) Collections.reverse(targets); // dependents first
         if (targets.isEmpty()) {
             out.println("no apps running");
             out.flush();

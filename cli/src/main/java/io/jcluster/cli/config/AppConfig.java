@@ -9,6 +9,10 @@ import java.util.Map;
  * paths made absolute, and everything checked.
  *
  * @param cds whether workers start from a class-data archive of the app's jar, made by the first worker
+ * @param after the apps of the same file this one starts after (once they are ready)
+ * @param envName the named environment in force ({@code --env}), or null for {@code [app.env]} alone
+ * @param recycle {@code [recycle]}: scheduled replacement of the workers
+ * @param watch {@code [watch]}: reload when the jar or other files change
  */
 public record AppConfig(
         String name,
@@ -29,7 +33,11 @@ public record AppConfig(
         LogPolicy logs,
         MetricsPolicy metrics,
         OverloadPolicy overload,
-        boolean cds) {
+        boolean cds,
+        List<String> after,
+        String envName,
+        RecyclePolicy recycle,
+        WatchPolicy watch) {
 
     public AppConfig {
         jvmArgs = List.copyOf(jvmArgs);
@@ -38,12 +46,15 @@ public record AppConfig(
         if (metrics == null) metrics = MetricsPolicy.defaults();
         if (overload == null) overload = OverloadPolicy.defaults();
         if (logs == null) logs = LogPolicy.defaults();
+        after = after == null ? List.of() : List.copyOf(after);
+        if (recycle == null) recycle = RecyclePolicy.defaults();
+        if (watch == null) watch = WatchPolicy.off();
     }
 
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
-                restart, reload, health, logs, metrics, overload, cds);
+                restart, reload, health, logs, metrics, overload, cds, after, envName, recycle, watch);
     }
 
     /**

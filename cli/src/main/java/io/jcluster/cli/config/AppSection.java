@@ -3,7 +3,11 @@ package io.jcluster.cli.config;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code [app]} table: what to run and where. */
+/**
+ * The {@code [app]} table (or one {@code [[app]]} of several): what to run and where.
+ *
+ * @param after the apps of the same file that must be ready before this one starts
+ */
 public record AppSection(
         String name,
         String jar,
@@ -16,7 +20,8 @@ public record AppSection(
         Map<String, String> env,
         String cwd,
         String java,
-        Boolean cds) {
+        Boolean cds,
+        List<String> after) {
 
     public AppSection {
         if (instances == null) instances = Instances.AUTO;
@@ -26,5 +31,6 @@ public record AppSection(
         args = args == null ? List.of() : List.copyOf(args);
         env = env == null ? Map.of() : Map.copyOf(env);
         if (cds == null) cds = false;
+        after = after == null ? List.of() : List.copyOf(after);
     }
 }

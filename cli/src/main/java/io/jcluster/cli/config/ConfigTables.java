@@ -10,10 +10,22 @@ import java.util.TreeMap;
 /**
  * The config in force as {@code jcluster.toml} would write it: table → key → value, with the file's
  * key names, durations written {@code 5s}, paths as strings, and keys that are not set (no bound, no
- * endpoint) left out. What {@code jcluster describe} shows.
+ * endpoint) left out. What {@code jcluster describe} shows, so environment values whose names look
+ * secret ({@code *KEY*}, {@code *TOKEN*}, {@code *SECRET*}, {@code *PASSWORD*}) are masked here, before
+ * they leave the primary.
  */
 public final class ConfigTables {
+    /** What a secret value is shown as. */
+    public static final String MASKED = "********";
+    private static final List<String> SECRET_WORDS = List.of("KEY", "TOKEN", "SECRET", "PASSWORD");
+
     private ConfigTables() {}
+
+    /** Whether an environment variable called {@code name} looks like it holds a secret. */
+    public static boolean secret(String name) {
+        String upper = name.toUpperCase(java.util.Locale.ROOT);
+        return SECRET_WORDS.stream().anyMatch(upper::contains);
+    }
 
     public static Map<String, Map<String, Object>> of(AppConfig c) {
         Map<String, Map<String, Object>> t = new LinkedHashMap<>();
@@ -25,10 +37,17 @@ public final class ConfigTables {
         app.put("host", c.host());
         app.put("listen", c.listen().id());
         app.put("jvm_args", List.copyOf(c.jvmArgs()));
+        app.put("heap_sizing", HeapSizing.describe(c.jvmArgs(), c.instances()));
         app.put("args", List.copyOf(c.args()));
         app.put("cwd", text(c.workDir()));
         app.put("java", text(c.java()));
-        if (!c.env().isEmpty()) app.put("env", new TreeMap<>(c.env()));
+        if (!c.after().isEmpty()) app.put("after", List.copyOf(c.after()));
+        if (c.envName() != null) app.put("env_name", c.envName());
+        if (!c.env().isEmpty()) {
+            Map<String, Object> env = new TreeMap<>();
+            c.env().forEach((k, v) -> env.put(k, secret(k) ? MASKED : v));
+            app.put("env", env);
+        }
 
         Map<String, Object> restart = table(t, "restart");
         restart.put("backoff_initial", duration(c.restart().backoffInitial()));
@@ -37,6 +56,8 @@ public final class ConfigTables {
         restart.put("stable_after", duration(c.restart().stableAfter()));
         restart.put("max_failures", c.restart().maxFailures());
         restart.put("failure_window", duration(c.restart().failureWindow()));
+        restart.put("ok_exit_codes", List.copyOf(c.restart().okExitCodes()));
+        restart.put("autorestart", c.restart().autorestart());
         // the default depends on whether the primary runs in the foreground, which the config does not know
         if (c.restart().whenErrored() != null) restart.put("when_errored", c.restart().whenErrored().id());
 
@@ -46,6 +67,25 @@ public final class ConfigTables {
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
 
         table(t, "health").put("heartbeat_interval", duration(c.health().heartbeatInterval()));
+
+        Map<String, Object> logs = table(t, "logs");
+        logs.put("to", c.logs().to().id());
+        logs.put("format", c.logs().format().id());
+        logs.put("timestamps", c.logs().timestamps().toml());
+        logs.put("max_size", c.logs().maxSize().toString());
+        logs.put("max_files", c.logs().maxFiles());
+        logs.put("max_total", c.logs().maxTotal().toString());
+        logs.put("slot_tags", c.logs().slotTags());
+
+        Map<String, Object> recycle = table(t, "recycle");
+        if (c.recycle().every() != null) recycle.put("every", duration(c.recycle().every()));
+        if (!c.recycle().jitter().isZero()) recycle.put("jitter", duration(c.recycle().jitter()));
+        if (c.recycle().maxRequests() != null) recycle.put("max_requests", c.recycle().maxRequests());
+
+        Map<String, Object> watch = table(t, "watch");
+        watch.put("enabled", c.watch().enabled());
+        watch.put("paths", c.watch().paths().stream().map(Path::toString).toList());
+        watch.put("interval", duration(c.watch().interval()));
 
         Map<String, Object> metrics = table(t, "metrics");
         metrics.put("interval", duration(c.metrics().interval()));

@@ -2,7 +2,11 @@ package io.jcluster.cli.config;
 
 import java.util.List;
 
-/** What command-line flags say; each non-null field replaces the config file's value. */
+/**
+ * What command-line flags say; each non-null field replaces the config file's value.
+ *
+ * @param watch {@code --watch}: true turns {@code [watch]} on
+ */
 public record Overrides(
         String name,
         String jar,
@@ -11,9 +15,15 @@ public record Overrides(
         Listen listen,
         List<String> jvmArgs,
         List<String> args,
-        LogTarget logsTo) {
+        LogTarget logsTo,
+        Boolean watch) {
+
+    public Overrides(String name, String jar, Instances instances, Integer port, Listen listen, List<String> jvmArgs,
+                     List<String> args, LogTarget logsTo) {
+        this(name, jar, instances, port, listen, jvmArgs, args, logsTo, null);
+    }
 
     public static Overrides none() {
-        return new Overrides(null, null, null, null, null, null, null, null);
+        return new Overrides(null, null, null, null, null, null, null, null, null);
     }
 }

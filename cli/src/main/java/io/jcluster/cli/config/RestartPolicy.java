@@ -1,6 +1,7 @@
 package io.jcluster.cli.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The {@code [restart]} table: exponential backoff between restarts of a slot, and the crash-loop
@@ -11,6 +12,9 @@ import java.time.Duration;
  *
  * @param whenErrored what the primary does once every slot is errored; null when the config file
  *                    leaves it to {@link #whenErrored(boolean)}'s default
+ * @param okExitCodes exit codes that mean "done": a worker that exits with one is not restarted
+ *                    (default none: every exit jcluster did not ask for is restarted)
+ * @param autorestart false: no worker exit is restarted (default true)
  */
 public record RestartPolicy(
         Duration backoffInitial,
@@ -20,7 +24,9 @@ public record RestartPolicy(
         Duration minUptime,
         Integer maxFailures,
         Duration failureWindow,
-        WhenErrored whenErrored) {
+        WhenErrored whenErrored,
+        List<Integer> okExitCodes,
+        Boolean autorestart) {
 
     public RestartPolicy {
         if (backoffInitial == null) backoffInitial = Duration.ofMillis(100);
@@ -30,10 +36,12 @@ public record RestartPolicy(
         if (minUptime == null) minUptime = Duration.ofSeconds(1);
         if (maxFailures == null) maxFailures = 5;
         if (failureWindow == null) failureWindow = Duration.ofMinutes(1);
+        okExitCodes = okExitCodes == null ? List.of() : List.copyOf(okExitCodes);
+        if (autorestart == null) autorestart = true;
     }
 
     public static RestartPolicy defaults() {
-        return new RestartPolicy(null, null, null, null, null, null, null, null);
+        return new RestartPolicy(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** What to do once every slot is errored: the config's choice, else the default for this kind of primary. */
@@ -46,5 +54,16 @@ public record RestartPolicy(
         if (consecutiveFailures <= 0) return Duration.ZERO;
         double ms = backoffInitial.toMillis() * Math.pow(backoffMultiplier, consecutiveFailures - 1);
         return Duration.ofMillis((long) Math.min(ms, backoffMax.toMillis()));
+    }
+
+    /**
+     * Whether a worker that exited on its own (not drained, stopped or replaced by jcluster) is
+     * restarted: never with {@code autorestart = false}; else unless it exited with one of
+     * {@code ok_exit_codes}. A worker killed by a signal ({@code exitCode} null) is always restarted
+     * when {@code autorestart} is on: a signal is never "done".
+     */
+    public boolean restartsAfter(Integer exitCode) {
+        if (!autorestart) return false;
+        return exitCode == null || !okExitCodes.contains(exitCode);
     }
 }

@@ -42,7 +42,7 @@ final class TomlLines {
         return list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix);
     }
 
-    private static List<String> keyParts(String key) {
+    static List<String> keyParts(String key) {
         List<String> parts = new ArrayList<>();
         for (String p : key.split("\\.")) {
             String t = p.trim();
@@ -71,7 +71,7 @@ final class TomlLines {
         return -1;
     }
 
-    private static String stripComment(String line) {
+    static String stripComment(String line) {
         boolean quoted = false;
         char quote = 0;
         for (int i = 0; i < line.length(); i++) {

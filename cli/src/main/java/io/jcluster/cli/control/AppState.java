@@ -12,6 +12,8 @@ public enum AppState {
     DEGRADED,
     /** Every slot hit the crash-loop guard: nothing is restarted until {@code restart}. */
     ERRORED,
+    /** Every slot's worker ended by itself and is not restarted ({@code ok_exit_codes}, {@code autorestart = false}). */
+    STOPPED,
     STOPPING;
 
     public String id() {

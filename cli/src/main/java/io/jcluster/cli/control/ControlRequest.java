@@ -10,17 +10,19 @@ import com.fasterxml.jackson.databind.ObjectReader;
  * One request on {@code control.sock}, a JSON line.
  *
  * @param command   {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code metrics},
- *                  {@code describe}, {@code restart}, {@code reload}, {@code scale}, {@code upgrade};
- *                  and, from a new primary to the one it replaces, {@code hand-over},
+ *                  {@code describe}, {@code restart}, {@code reload}, {@code scale}, {@code signal},
+ *                  {@code upgrade}; and, from a new primary to the one it replaces, {@code hand-over},
  *                  {@code hand-over-sockets} and {@code retire} (see {@link HandOverReply})
  * @param slot      {@code restart}: only this slot (all when null)
  * @param delta     {@code scale}: add (or, negative, remove) this many workers
  * @param instances {@code scale}: this many workers
  * @param stream    {@code metrics}: keep the connection and answer one line per snapshot until the
  *                  client closes it (a stream connection carries nothing else)
+ * @param signal    {@code signal}: the signal's name ({@code USR1}, {@code HUP} …) to send to the
+ *                  workers ({@code slot}'s only, when given)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {
+public record ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream, String signal) {
     public static final String PING = "ping";
     public static final String LS = "ls";
     public static final String AWAIT_READY = "await-ready";
@@ -38,6 +40,12 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static final String HAND_OVER_SOCKETS = "hand-over-sockets";
     /** From the new primary, whose workers all serve: stop steering, retire every worker, exit. */
     public static final String RETIRE = "retire";
+    public static final String SIGNAL = "signal";
+
+    /** A request of the commands that take no signal. */
+    public ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {
+        this(command, slot, delta, instances, stream, null);
+    }
 
     /** A request with no arguments. */
     public ControlRequest(String command) {
@@ -52,6 +60,11 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     /** {@code scale} by {@code delta} workers. */
     public static ControlRequest scaleBy(int delta) {
         return new ControlRequest(SCALE, null, delta, null, null);
+    }
+
+    /** {@code signal} to every worker, or to {@code slot}'s only (null: every worker). */
+    public static ControlRequest signal(String signal, Integer slot) {
+        return new ControlRequest(SIGNAL, slot, null, null, null, signal);
     }
 
     /** The {@code metrics} stream: one reply per snapshot. */

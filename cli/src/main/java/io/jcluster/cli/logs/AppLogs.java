@@ -1,5 +1,6 @@
 package io.jcluster.cli.logs;
 
+import io.jcluster.cli.config.LogFormat;
 import io.jcluster.cli.config.LogPolicy;
 import io.jcluster.cli.config.LogTarget;
 import java.io.OutputStream;
@@ -36,22 +37,27 @@ public final class AppLogs implements AutoCloseable {
         this.stderr = new ConsoleSink(stderr);
     }
 
-    /** Starts capturing the output of {@code process}, the worker of {@code slot}. Its stdout and stderr must be pipes. */
-    public WorkerOutput capture(int slot, Process process) {
-        WorkerOutput output = output(slot);
+    /**
+     * Starts capturing the output of {@code process}, the worker of {@code slot} in generation
+     * {@code generation} (its pid and generation are in every line of {@code format = "json"}).
+     * Its stdout and stderr must be pipes.
+     */
+    public WorkerOutput capture(int slot, long generation, Process process) {
+        WorkerOutput output = output(slot, process.pid(), generation);
         output.pump(process, "log-" + app + "-" + slot + "-" + process.pid());
         return output;
     }
 
-    WorkerOutput output(int slot) {
+    WorkerOutput output(int slot, long pid, long generation) {
         boolean console = policy.to() == LogTarget.STDOUT;
         LinePrefix prefix = new LinePrefix(policy.timestamps(), console || policy.slotTags() ? app + "/" + slot : null);
-        if (console) return new WorkerOutput(prefix, stdout, stderr);
+        JsonLines json = policy.format() == LogFormat.JSON ? new JsonLines(app, slot, pid, generation, policy.timestamps()) : null;
+        if (console) return new WorkerOutput(prefix, json, stdout, stderr);
         LineSink[] sinks;
         synchronized (slots) {
             sinks = slots.computeIfAbsent(slot, s -> new LineSink[] {file(s, LogFiles.Stream.OUT), file(s, LogFiles.Stream.ERR)});
         }
-        return new WorkerOutput(prefix, sinks[0], sinks[1]);
+        return new WorkerOutput(prefix, json, sinks[0], sinks[1]);
     }
 
     private RotatingFile file(int slot, LogFiles.Stream stream) {

@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Nothing is lost when the worker dies, even by {@code kill -9}: what it wrote is in the pipe,
  * and the readers go on to end of file. {@link #finished(Process)} completes once they have; a
  * line left without its line end is written as a line of its own.
+ *
+ * <p>Lines are written as text (the prefix, then the line as the worker wrote it) or, with
+ * {@code [logs] format = "json"}, as one JSON object each ({@link JsonLines}).
  */
 public final class WorkerOutput {
     /** Lines longer than this are cut into pieces of this size. */
@@ -27,6 +30,7 @@ public final class WorkerOutput {
     private static final long EOF_GRACE_MILLIS = 2000;
 
     private final LinePrefix prefix;
+    private final JsonLines json;
     private final LineSink out;
     private final LineSink err;
     private final ArrayDeque<byte[]> last = new ArrayDeque<>();
@@ -34,21 +38,27 @@ public final class WorkerOutput {
     private final CompletableFuture<Void> errDone = new CompletableFuture<>();
 
     WorkerOutput(LinePrefix prefix, LineSink out, LineSink err) {
+        this(prefix, null, out, err);
+    }
+
+    /** @param json the JSON form of lines, or null for text */
+    WorkerOutput(LinePrefix prefix, JsonLines json, LineSink out, LineSink err) {
         this.prefix = prefix;
+        this.json = json;
         this.out = out;
         this.err = err;
     }
 
     /** Starts reading {@code process}'s stdout and stderr (both must be pipes). */
     void pump(Process process, String name) {
-        start(process.getInputStream(), out, outDone, name + "-out");
-        start(process.getErrorStream(), err, errDone, name + "-err");
+        start(process.getInputStream(), out, false, outDone, name + "-out");
+        start(process.getErrorStream(), err, true, errDone, name + "-err");
     }
 
-    private void start(InputStream in, LineSink sink, CompletableFuture<Void> done, String name) {
+    private void start(InputStream in, LineSink sink, boolean stderr, CompletableFuture<Void> done, String name) {
         Thread t = new Thread(null, () -> {
             try (in) {
-                copy(in, sink);
+                copy(in, sink, stderr);
             } catch (IOException e) {
                 // the pipe broke: what was read is written
             } finally {
@@ -64,14 +74,19 @@ public final class WorkerOutput {
      * go out as one batch (one write call), each with the prefix of the moment they were read.
      */
     void copy(InputStream in, LineSink sink) throws IOException {
+        copy(in, sink, false);
+    }
+
+    /** {@link #copy(InputStream, LineSink)} of the worker's stderr ({@code stderr} true) or stdout. */
+    void copy(InputStream in, LineSink sink, boolean stderr) throws IOException {
         byte[] buf = new byte[MAX_LINE];
-        Batch batch = new Batch();
+        Batch batch = new Batch(json != null);
         int end = 0;
         int n;
         while ((n = in.read(buf, end, buf.length - end)) >= 0) {
             int scanFrom = end;
             end += n;
-            byte[] p = prefix.at(System.currentTimeMillis());
+            byte[] p = head(System.currentTimeMillis(), stderr);
             int start = 0;
             for (int i = scanFrom; i < end; i++) {
                 if (buf[i] == '\n') {
@@ -85,7 +100,7 @@ public final class WorkerOutput {
             }
             if (batch.size > 0) {
                 sink.write(batch.bytes, batch.size);
-                keep(batch);
+                keep(batch, buf);
                 batch.reset();
             }
             if (start > 0) {
@@ -94,36 +109,58 @@ public final class WorkerOutput {
             }
         }
         if (end > 0) {
-            batch.add(prefix.at(System.currentTimeMillis()), buf, 0, end);
+            batch.add(head(System.currentTimeMillis(), stderr), buf, 0, end);
             sink.write(batch.bytes, batch.size);
-            keep(batch);
+            keep(batch, buf);
         }
     }
 
-    /** Keeps the last lines of a batch (without their prefix) for {@link #lastLines}. */
-    private void keep(Batch batch) {
+    /** What goes before a line read at {@code millis}: the text prefix, or the JSON object up to its message. */
+    private byte[] head(long millis, boolean stderr) {
+        return json != null ? json.head(millis, stderr) : prefix.at(millis);
+    }
+
+    /** Keeps the last lines of a batch (as the worker wrote them, from {@code buf}) for {@link #lastLines}. */
+    private void keep(Batch batch, byte[] buf) {
         synchronized (last) {
             for (int i = Math.max(0, batch.lines - KEPT_LINES); i < batch.lines; i++) {
                 if (last.size() == KEPT_LINES) last.removeFirst();
                 int from = batch.textStart[i];
                 int len = Math.min(batch.textEnd[i] - from, KEPT_LINE_BYTES);
-                last.addLast(java.util.Arrays.copyOfRange(batch.bytes, from, from + len));
+                last.addLast(java.util.Arrays.copyOfRange(buf, from, from + len));
             }
         }
     }
 
-    /** Prefixed lines ready to write, and where each line's text is. Reused from read to read. */
+    /** Prefixed lines ready to write, and where each line's text is in the read buffer. Reused from read to read. */
     private static final class Batch {
+        /** Each line's text as a JSON string, closed by {@link JsonLines#TAIL}. */
+        final boolean json;
         byte[] bytes = new byte[2 * MAX_LINE];
         int size;
         int lines;
         int[] textStart = new int[256];
         int[] textEnd = new int[256];
 
+        Batch(boolean json) {
+            this.json = json;
+        }
+
         void add(byte[] prefix, byte[] buf, int from, int to) {
             int len = to - from;
             if (len > 0 && buf[to - 1] == '\r') len--;
-            int need = size + prefix.length + len + 1;
+            byte[] text = buf;
+            int textFrom = from;
+            int textLen = len;
+            if (json) {
+                byte[] escaped = JsonLines.escape(buf, from, len);
+                byte[] closed = java.util.Arrays.copyOf(escaped, escaped.length + JsonLines.TAIL.length);
+                System.arraycopy(JsonLines.TAIL, 0, closed, escaped.length, JsonLines.TAIL.length);
+                text = closed;
+                textFrom = 0;
+                textLen = closed.length;
+            }
+            int need = size + prefix.length + textLen + 1;
             if (need > bytes.length) bytes = java.util.Arrays.copyOf(bytes, Math.max(need, bytes.length * 2));
             if (lines == textStart.length) {
                 textStart = java.util.Arrays.copyOf(textStart, lines * 2);
@@ -131,10 +168,10 @@ public final class WorkerOutput {
             }
             System.arraycopy(prefix, 0, bytes, size, prefix.length);
             size += prefix.length;
-            textStart[lines] = size;
-            System.arraycopy(buf, from, bytes, size, len);
-            size += len;
-            textEnd[lines++] = size;
+            textStart[lines] = from;
+            textEnd[lines++] = from + len;
+            System.arraycopy(text, textFrom, bytes, size, textLen);
+            size += textLen;
             bytes[size++] = '\n';
         }
 
@@ -147,8 +184,8 @@ public final class WorkerOutput {
     /** A line from jcluster itself ({@code [jcluster] worker started…}) in the worker's stdout file. */
     public void note(String text) {
         byte[] b = ("[jcluster] " + text).getBytes(StandardCharsets.UTF_8);
-        Batch batch = new Batch();
-        batch.add(prefix.at(System.currentTimeMillis()), b, 0, b.length);
+        Batch batch = new Batch(json != null);
+        batch.add(head(System.currentTimeMillis(), false), b, 0, b.length);
         out.write(batch.bytes, batch.size);
     }
 

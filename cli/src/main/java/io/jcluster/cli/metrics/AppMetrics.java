@@ -87,6 +87,11 @@ public final class AppMetrics {
      * figures, keeps it and hands it to the subscribers. Supervisor thread.
      */
     public AppSnapshot tick(String appState, List<SlotSample> slots) {
+        return tick(appState, slots, rss);
+    }
+
+    /** As {@link #tick(String, List)}, with resident memory read beforehand (off the supervisor loop): {@code rssOf} a pid's, or null. */
+    public AppSnapshot tick(String appState, List<SlotSample> slots, LongFunction<Long> rssOf) {
         long now = nanos.getAsLong();
         Set<Long> live = new HashSet<>();
         List<WorkerSnapshot> workers = new ArrayList<>(slots.size());
@@ -95,7 +100,7 @@ public final class AppMetrics {
         boolean anyLatency = false;
         boolean anyLag = false;
         for (SlotSample s : slots) {
-            Long memory = s.pid() > 0 ? rss.apply(s.pid()) : null;
+            Long memory = s.pid() > 0 ? rssOf.apply(s.pid()) : null;
             WorkerFigures f = s.pid() > 0 ? byPid.get(s.pid()) : null;
             if (s.pid() > 0) live.add(s.pid());
             if (f == null || now - f.lastHeartbeatNanos() > staleNanos) {

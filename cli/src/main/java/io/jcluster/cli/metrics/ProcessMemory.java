@@ -1,38 +1,56 @@
 package io.jcluster.cli.metrics;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of a process, from {@code /proc/<pid>/status} (Linux). */
+/**
+ * Resident memory of a process, from {@code /proc/<pid>/statm} (Linux): a line of page counts the
+ * kernel writes without walking the process's status, so reading it every second costs little.
+ */
 public final class ProcessMemory {
+    /** The page size statm counts in: 4 KiB on x86_64 and on most aarch64 kernels. */
+    private static final long PAGE = pageSize();
+
     private ProcessMemory() {}
 
     /** The process's resident set size in bytes, or null when it cannot be read (gone, not Linux). */
     public static Long rssBytes(long pid) {
         if (pid <= 0) return null;
-        byte[] status;
+        byte[] statm;
         try {
-            status = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "status"));
+            statm = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "statm"));
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return vmRssBytes(new String(status, StandardCharsets.ISO_8859_1));
+        Long pages = residentPages(new String(statm, StandardCharsets.ISO_8859_1));
+        return pages == null ? null : pages * PAGE;
     }
 
-    /** The {@code VmRSS:} line of a status file, in bytes; null when there is none (a zombie). */
-    static Long vmRssBytes(String status) {
-        int at = status.indexOf("VmRSS:");
-        if (at < 0) return null;
-        int i = at + "VmRSS:".length();
-        while (i < status.length() && (status.charAt(i) == ' ' || status.charAt(i) == '\t')) i++;
-        long kb = 0;
-        boolean digits = false;
-        while (i < status.length() && Character.isDigit(status.charAt(i))) {
-            kb = kb * 10 + (status.charAt(i++) - '0');
-            digits = true;
+    /** The second field of a statm line (resident pages); null when it has none. */
+    static Long residentPages(String statm) {
+        String[] fields = statm.trim().split(" ");
+        if (fields.length < 2) return null;
+        try {
+            return Long.parseLong(fields[1]);
+        } catch (NumberFormatException e) {
+            return null;
         }
-        return digits ? kb * 1024 : null;
+    }
+
+    /** The kernel's page size, from the first mapping of this process's smaps; 4 KiB when it cannot be read. */
+    private static long pageSize() {
+        try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/self/smaps"), StandardCharsets.ISO_8859_1)) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.startsWith("KernelPageSize:")) {
+                    return Long.parseLong(line.substring("KernelPageSize:".length()).replace("kB", "").trim()) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no smaps: the common page size
+        }
+        return 4096;
     }
 }

@@ -158,6 +158,7 @@ public final class ControlServer implements AutoCloseable {
                 case ControlRequest.STOP -> primary.requestStop().thenApply(v -> new ControlReply(true, null, null, null));
                 case ControlRequest.RELOAD -> primary.reload(progress).thenApply(ControlReply::ok);
                 case ControlRequest.RESTART -> primary.restart(request.slot()).thenApply(ControlReply::ok);
+                case ControlRequest.SIGNAL -> primary.signal(request.signal(), request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
                 case ControlRequest.UPGRADE -> primary.upgrade(progress).thenApply(ControlReply::ok);
                 case ControlRequest.RETIRE -> primary.retire(ctx.channel(), progress).thenApply(v -> new ControlReply(true, null, null, null));

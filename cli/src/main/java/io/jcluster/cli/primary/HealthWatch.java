@@ -8,12 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every tick, {@link HealthCheck} over the ready workers: hung ones are dumped, killed and replaced,
+ * Every tick of the loop, {@link HealthCheck} over the ready workers: hung ones are dumped, killed and replaced,
  * ones over their memory limit are replaced gracefully. RSS is read off the loop, in one batch, and
  * only for workers that have a limit.
  */
 final class HealthWatch {
-    static final Duration TICK = Duration.ofMillis(250);
     /** How long a hung worker has to write its thread dump before SIGKILL. */
     static final Duration DUMP_GRACE = Duration.ofMillis(500);
 
@@ -62,17 +61,8 @@ final class HealthWatch {
     private void overMemory(Worker w, String reason) {
         Slot slot = w.slot();
         if (slot.worker() != w || slot.surge() != null || app.change() != null || slot.leaving()) return;
-        app.log.info("slot %d: worker pid %d %s: replacing it", w.slotIndex(), w.pid(), reason);
         w.overMemorySince(null);
-        w.end("replaced: " + reason, false);
         slot.countRestart();
-        Change replacement = () -> "memory replacement of slot " + slot.index();
-        app.begin(replacement);
-        SlotReplacement.replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {
-            app.finish(replacement);
-            if (e != null) app.log.info("slot %d: memory replacement failed: %s; the old worker stays", slot.index(),
-                    SlotReplacement.cause(e).getMessage());
-            w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), app.loop);
-        }, app.loop);
+        SlotReplacement.replaceAlone(app, w, "memory replacement of slot " + slot.index(), "replaced: " + reason);
     }
 }

@@ -1,6 +1,8 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.FrameworkEnv;
+import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -49,6 +51,7 @@ final class JvmLauncher implements Launcher {
         List<String> command = new ArrayList<>();
         if (SETSID) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
         command.add(cfg.java().toString());
+        command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.instances()));
         command.addAll(cfg.jvmArgs());
         List<String> cdsArgs = cds.jvmArgs(cfg);
         command.addAll(cdsArgs);
@@ -69,12 +72,13 @@ final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
-        return new Jvm(process, logs.capture(slot, process));
+        return new Jvm(process, logs.capture(slot, generation, process));
     }
 
     private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
         ListenFds.removeFrom(env); // systemd's sockets and notify socket are the primary's, not the app's
         SdNotify.removeFrom(env);
+        env.putAll(FrameworkEnv.defaults(cfg.port(), cfg.env())); // PORT, SERVER_PORT, Tomcat's MBeans: unless the app's env sets them
         env.putAll(cfg.env());
         env.put(WorkerEnv.SOCKET, (workerSocket != null ? workerSocket : home.workerSocket(cfg.name())).toString());
         env.put(WorkerEnv.APP, cfg.name());
@@ -112,6 +116,11 @@ final class JvmLauncher implements Launcher {
         @Override
         public long pid() {
             return process.pid();
+        }
+
+        @Override
+        public boolean alive() {
+            return process.isAlive();
         }
 
         @Override

@@ -5,9 +5,11 @@ import io.jcluster.cli.control.WorkerStatus;
 import io.jcluster.cli.control.ExitRecord;
 
 import io.jcluster.cli.metrics.AppMetrics;
+import io.jcluster.cli.metrics.ProcessMemory;
 import io.jcluster.cli.metrics.SlotSample;
 import io.jcluster.cli.metrics.WorkerExit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -38,18 +40,41 @@ final class MetricsFeed {
         metrics.exited(new WorkerExit(e.slot(), e.pid(), e.generation(), e.code(), e.signal(), e.atEpochMillis(), e.reason()));
     }
 
-    /** Takes a snapshot; never throws (it runs on a fixed-rate schedule, which a throw would end). */
-    void tick(Supplier<AppStatus> status) {
+    /**
+     * Takes a snapshot: the slots as the loop sees them now, their workers' memory read off the loop,
+     * then the figures on the loop again. A failure is logged once; the next tick tries again.
+     */
+    void tick(Loop loop, Supplier<AppStatus> status) {
+        AppStatus s;
+        List<SlotSample> slots;
         try {
-            AppStatus s = status.get();
-            List<SlotSample> slots = new ArrayList<>(s.workers().size());
+            s = status.get();
+            slots = new ArrayList<>(s.workers().size());
             for (WorkerStatus w : s.workers()) {
                 slots.add(new SlotSample(w.slot(), w.pid(), w.state(), w.generation(), w.restarts(), w.uptimeMillis()));
             }
-            metrics.tick(s.state(), slots);
         } catch (RuntimeException e) {
-            if (!failed) log.info("metrics: could not take a snapshot (reported once): %s", e);
-            failed = true;
+            failed(e);
+            return;
         }
+        loop.offLoop(() -> {
+            Map<Long, Long> rss = new HashMap<>();
+            for (SlotSample slot : slots) {
+                Long bytes = slot.pid() > 0 ? ProcessMemory.rssBytes(slot.pid()) : null;
+                if (bytes != null) rss.put(slot.pid(), bytes);
+            }
+            return rss;
+        }, rss -> {
+            try {
+                metrics.tick(s.state(), slots, rss::get);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        });
+    }
+
+    private void failed(RuntimeException e) {
+        if (!failed) log.info("metrics: could not take a snapshot (reported once): %s", e);
+        failed = true;
     }
 }

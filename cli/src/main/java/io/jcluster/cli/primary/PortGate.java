@@ -101,7 +101,7 @@ final class PortGate {
      */
     boolean steer(List<Slot> slots, AppConfig cfg, boolean stopping) {
         if (cfg.listen() != Listen.HANDOFF || !steers) return true;
-        if (!stopping && allErrored(slots)) refuse(slots, cfg.port());
+        if (!stopping && allHalted(slots)) refuse(slots, cfg.port());
         if (refusing(slots)) return true;
         Set<SlotSocket> healthy = new HashSet<>();
         for (Slot s : slots) {
@@ -116,10 +116,11 @@ final class PortGate {
         return ok;
     }
 
-    private static boolean allErrored(List<Slot> slots) {
+    /** Every slot errored or done: nobody will accept what queues. */
+    private static boolean allHalted(List<Slot> slots) {
         if (slots.isEmpty()) return false;
         for (Slot slot : slots) {
-            if (!slot.errored() || slot.worker() != null || slot.surge() != null || slot.socket() == null) return false;
+            if (!slot.halted() || slot.worker() != null || slot.surge() != null || slot.socket() == null) return false;
         }
         return true;
     }
@@ -143,7 +144,7 @@ final class PortGate {
                         slot.index(), e.getMessage());
             }
         }
-        log.info("every slot errored: port %d refuses connections until jcluster restart or reload", port);
+        log.info("no slot has a worker to come: port %d refuses connections until jcluster restart or reload", port);
     }
 
     /** Whether slot sockets stopped listening because every slot errored. */

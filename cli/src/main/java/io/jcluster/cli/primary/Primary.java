@@ -8,6 +8,7 @@ import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.control.HandOverReply;
+import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.Peers;
 import io.jcluster.cli.host.PortOwners;
@@ -15,7 +16,6 @@ import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.Probes;
 import io.jcluster.cli.systemd.ListenFds;
-import io.jcluster.runtime.wire.Wire;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.PeerCredentials;
@@ -25,9 +25,8 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,7 @@ import java.util.function.Consumer;
  * their work to it as events and return futures, which complete there.
  */
 public final class Primary implements AutoCloseable {
+    private static final Duration TICK = Duration.ofSeconds(1);
     private final StartSpec spec;
     private final PrimaryLog log;
     private final AppLogs logs;
@@ -51,6 +51,12 @@ public final class Primary implements AutoCloseable {
     private final ServiceReports reports;
     private final JvmLauncher launcher;
     private final Home home;
+    private final WorkerMessages messages;
+    private final Recycler recycler;
+    private final Watcher watcher;
+    /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
+    private final int ticksPerSnapshot;
+    private long ticks;
     private WorkerChannel workerChannel;
     /** A primary that {@code jcluster upgrade} started: its connection to the primary it replaces, until the take-over ends. */
     private PreviousPrimary previous;
@@ -65,7 +71,7 @@ public final class Primary implements AutoCloseable {
         this.log = new PrimaryLog(logOut, config.name());
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
-        Path agentJar = agentJar();
+        Path agentJar = AgentJar.path(); // the relocated agent: never the app's shaded copy
         AppCds cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
@@ -73,6 +79,10 @@ public final class Primary implements AutoCloseable {
         this.app = new Supervisor(loop, log, launcher, new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
+        this.messages = new WorkerMessages(app);
+        this.recycler = new Recycler(app, new java.util.Random());
+        this.watcher = new Watcher(app, this::reload);
+        this.ticksPerSnapshot = (int) Math.max(1, Math.round(config.metrics().interval().toMillis() / (double) tick(config).toMillis()));
         loop.reconcileWith(() -> {
             app.reconcile();
             if (reports.afterEvent()) app.reconcile();
@@ -104,7 +114,7 @@ public final class Primary implements AutoCloseable {
         try {
             p.app.openSlots(PassedSockets.adopt(passed, config.port()));
             p.workerChannel = WorkerChannel.open(p.io, home.ownSocket(config.name(), "workers", ProcessHandle.current().pid()),
-                    new WorkerMessages(p.app), p.log);
+                    p.messages, p.log);
             p.workerChannel.moveTo(home.workerSocket(config.name()));
         } catch (IOException | RuntimeException e) {
             p.close();
@@ -139,7 +149,7 @@ public final class Primary implements AutoCloseable {
             p.app.config(config.withInstances(offer.slots()));
             p.app.inheritSlots(handed.sockets(), offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
             Path workers = home.ownSocket(name, "workers", ProcessHandle.current().pid());
-            p.workerChannel = WorkerChannel.open(p.io, workers, new WorkerMessages(p.app), p.log);
+            p.workerChannel = WorkerChannel.open(p.io, workers, p.messages, p.log);
             p.launcher.workerSocket(workers);
             p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d", offer.pid(),
                     offer.generation(), offer.slots(), offer.port());
@@ -162,8 +172,7 @@ public final class Primary implements AutoCloseable {
         TakeOver.Files files = TakeOver.files(home, name, control, workerChannel, launcher);
         takeOver = new TakeOver(app, previous, previousPid, files);
         loop.execute(takeOver::run);
-        loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
-        loop.every(HealthWatch.TICK, health::tick);
+        loop.every(tick(app.config()), this::tick);
         reports.start(loop);
         return takeOver.result();
     }
@@ -265,9 +274,27 @@ public final class Primary implements AutoCloseable {
             }
             app.startAll(); // reconcile, right after this event, starts the workers
         });
-        loop.every(app.config().metrics().interval(), () -> app.metrics().tick(app.status()::snapshot));
-        loop.every(HealthWatch.TICK, health::tick);
+        loop.every(tick(app.config()), this::tick);
         reports.start(loop);
+    }
+
+    /**
+     * The loop's one timer: every second (or every {@code [metrics] interval} when that is shorter).
+     * The heartbeats that came meanwhile, the health checks, the probes' sign of life, and every
+     * interval a metrics snapshot: one wake-up of the loop for all of them.
+     */
+    private void tick() {
+        messages.drainHeartbeats();
+        health.tick();
+        reports.tick();
+        recycler.tick();
+        watcher.tick();
+        if (ticks++ % ticksPerSnapshot == 0) app.metrics().tick(loop, app.status()::snapshot);
+    }
+
+    private static Duration tick(AppConfig config) {
+        Duration interval = config.metrics().interval();
+        return interval.compareTo(TICK) < 0 ? interval : TICK;
     }
 
     /** The app as it is now. */
@@ -395,6 +422,45 @@ public final class Primary implements AutoCloseable {
         });
     }
 
+    /**
+     * Sends {@code signal} to the workers (every slot's, or {@code slotIndex}'s): the primary holds
+     * each worker's process, so the signal reaches the worker it means, never a process that took a
+     * recycled pid.
+     */
+    public CompletableFuture<AppStatus> signal(String signal, Integer slotIndex) {
+        return onLoop(result -> {
+            String name = Signals.name(signal);
+            if (name == null) {
+                result.completeExceptionally(new ChangeFailed("'" + signal + "' is not a signal (write its name, e.g. USR1,"
+                        + " HUP, QUIT, or its number)", List.of(), 2));
+                return;
+            }
+            List<Slot> slots = app.slots();
+            if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
+                result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
+                        + (slots.size() - 1) + ")", List.of(), 2));
+                return;
+            }
+            List<Worker> targets = new java.util.ArrayList<>();
+            for (Slot slot : slotIndex == null ? slots : List.of(slots.get(slotIndex))) {
+                if (slot.worker() != null && slot.worker().alive()) targets.add(slot.worker());
+            }
+            if (targets.isEmpty()) {
+                result.completeExceptionally(new ChangeFailed((slotIndex == null ? "the app has" : "slot " + slotIndex + " has")
+                        + " no running worker to signal", List.of()));
+                return;
+            }
+            List<Long> pids = targets.stream().map(Worker::pid).toList();
+            log.info("SIG%s to worker pid(s) %s (asked over the control socket)", name, pids);
+            loop.offLoop(() -> targets.stream().filter(w -> w.process().alive()).allMatch(w -> Signals.send(w.pid(), name)),
+                    sent -> {
+                        if (sent) result.complete(app.status().snapshot());
+                        else result.completeExceptionally(new ChangeFailed("SIG" + name + " could not be sent to every one of "
+                                + pids + " (one may have exited meanwhile)", List.of()));
+                    });
+        });
+    }
+
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */
     public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
         return onLoop(result -> {
@@ -447,19 +513,5 @@ public final class Primary implements AutoCloseable {
             if (e != null) into.completeExceptionally(e);
             else into.complete(v);
         };
-    }
-
-    /** The worker-runtime jar this primary was built with: it is the agent every worker runs. */
-    static Path agentJar() {
-        try {
-            Path p = Path.of(Wire.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (!Files.isRegularFile(p)) {
-                throw new IllegalStateException("the worker-runtime agent must be a jar, found " + p
-                        + " (run jcluster from its distribution: cli/target/jcluster/bin/jcluster)");
-            }
-            return p;
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -16,8 +16,6 @@ import java.time.Duration;
 final class ServiceReports {
     /** How long the loop may go without a turn before {@code /healthz} says it is stalled. */
     static final Duration STALL_BOUND = Duration.ofSeconds(10);
-    /** The loop's own tick for the probes, well inside the stall bound. */
-    private static final Duration PROBE_TICK = Duration.ofSeconds(1);
 
     private final Supervisor app;
     private final boolean foreground;
@@ -41,9 +39,13 @@ final class ServiceReports {
         return probes;
     }
 
-    /** Starts the probes' tick and, when systemd asks for one, the watchdog ping: both timers on the loop, so a wedged loop stops them. */
+    /** The loop's tick: the probes see that the loop runs even when no event comes. */
+    void tick() {
+        probes.tick();
+    }
+
+    /** Starts the watchdog ping, when systemd asks for one: a timer on the loop, so a wedged loop stops pinging. */
     void start(SupervisorLoop loop) {
-        loop.every(PROBE_TICK, probes::tick);
         Duration watchdog = notify.watchdogInterval();
         if (watchdog != null) {
             loop.every(watchdog, notify::watchdog);

@@ -7,6 +7,26 @@ import java.util.concurrent.TimeUnit;
 final class Signals {
     private Signals() {}
 
+    private static final java.util.List<String> NAMES = java.util.List.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS",
+            "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
+            "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");
+
+    /** The signal's name as {@code kill} takes it ({@code USR1}) for {@code sigusr1}, {@code SIGUSR1}, {@code USR1} or {@code 10}; null when it is none. */
+    static String name(String text) {
+        if (text == null) return null;
+        String t = text.trim().toUpperCase(java.util.Locale.ROOT);
+        if (t.startsWith("SIG")) t = t.substring(3);
+        if (NAMES.contains(t)) return t;
+        try {
+            int n = Integer.parseInt(t);
+            if (n >= 1 && n <= NAMES.size()) return NAMES.get(n - 1);
+            if (n >= 34 && n <= 64) return Integer.toString(n); // real-time signals go by number
+        } catch (NumberFormatException e) {
+            // not a number either
+        }
+        return null;
+    }
+
     /** Sends {@code signal} (a name like {@code QUIT}) to {@code pid}; false when it could not be sent. */
     static boolean send(long pid, String signal) {
         try {

@@ -19,14 +19,19 @@ final class Slot {
         BACKING_OFF,
         /** The crash-loop guard tripped: no more starts until {@code restart} or a reload. */
         ERRORED,
+        /**
+         * Its worker ended by itself and is not to be restarted: an exit code of {@code [restart]
+         * ok_exit_codes}, or {@code autorestart = false}. Until {@code restart} or a reload.
+         */
+        DONE,
         /** Scale down: it takes no new connections and goes once its queue and worker are done. */
         LEAVING;
 
         Set<Phase> next() {
             return switch (this) {
-                case ACTIVE -> EnumSet.of(BACKING_OFF, ERRORED, LEAVING);
+                case ACTIVE -> EnumSet.of(BACKING_OFF, ERRORED, DONE, LEAVING);
                 case BACKING_OFF -> EnumSet.of(ACTIVE, ERRORED, LEAVING);
-                case ERRORED -> EnumSet.of(ACTIVE, LEAVING);
+                case ERRORED, DONE -> EnumSet.of(ACTIVE, LEAVING);
                 case LEAVING -> EnumSet.noneOf(Phase.class);
             };
         }
@@ -66,6 +71,8 @@ final class Slot {
     int restarts() { return restarts; }
     boolean errored() { return phase == Phase.ERRORED; }
     boolean leaving() { return phase == Phase.LEAVING; }
+    /** Whether no worker will be started here until someone asks: errored, or done. */
+    boolean halted() { return phase == Phase.ERRORED || phase == Phase.DONE; }
     String erroredReason() { return erroredReason; }
     ExitRecord lastExit() { return lastExit; }
     void lastExit(ExitRecord e) { lastExit = e; }

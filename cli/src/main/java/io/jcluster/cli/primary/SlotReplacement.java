@@ -52,6 +52,24 @@ final class SlotReplacement {
         return done;
     }
 
+    /**
+     * Replaces {@code w}, the slot's worker, on its own as a change of its own ({@code what}, e.g.
+     * "memory replacement of slot 1"): its exit says {@code reason}, and the old worker stays when
+     * the new one fails.
+     */
+    static void replaceAlone(Supervisor app, Worker w, String what, String reason) {
+        Slot slot = w.slot();
+        app.log.info("slot %d: worker pid %d %s: replacing it", slot.index(), w.pid(), reason);
+        w.end(reason, false);
+        Change change = () -> what;
+        app.begin(change);
+        replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {
+            app.finish(change);
+            if (e != null) app.log.info("slot %d: %s failed: %s; the old worker stays", slot.index(), what, cause(e).getMessage());
+            w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), app.loop);
+        }, app.loop);
+    }
+
     /** The failure inside a future's wrapping. */
     static Throwable cause(Throwable e) {
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {

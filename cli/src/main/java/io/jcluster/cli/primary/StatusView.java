@@ -29,11 +29,14 @@ final class StatusView {
         List<Slot> slots = app.slots();
         int ready = 0;
         int errored = 0;
+        int done = 0;
         for (Slot slot : slots) {
             if (slot.errored()) errored++;
+            else if (slot.phase() == Slot.Phase.DONE) done++;
             else if (slot.serving() != null) ready++;
         }
         if (errored == slots.size()) return AppState.ERRORED;
+        if (errored + done == slots.size()) return AppState.STOPPED;
         if (ready == slots.size()) {
             everOnline = true;
             return AppState.ONLINE;
@@ -53,11 +56,14 @@ final class StatusView {
                     w == null ? slot.generation() : w.generation(), slot.restarts(), w == null ? 0 : w.uptimeMillis(now),
                     slot.lastExit(), w == null ? Map.of() : w.heartbeat()));
             if (reason == null && slot.errored()) reason = "slot " + slot.index() + " " + slot.erroredReason();
+            if (reason == null && slot.phase() == Slot.Phase.DONE) reason = "slot " + slot.index() + " ended ("
+                    + (slot.lastExit() == null ? "?" : slot.lastExit().describe()) + ") and is not restarted";
         }
         if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
         if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + "port " + app.config().port()
                 + " refuses connections until jcluster restart or reload";
         return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),
-                ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list);
+                ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list,
+                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli());
     }
 }

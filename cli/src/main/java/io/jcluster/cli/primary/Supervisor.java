@@ -37,6 +37,8 @@ final class Supervisor {
     private long generation = 1;
     private Change change;
     private boolean stopping;
+    /** When {@code [recycle] every} is due next (set by the {@link Recycler}), or null. */
+    private java.time.Instant nextRecycle;
     /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
     private boolean started;
 
@@ -60,6 +62,8 @@ final class Supervisor {
     Change change() { return change; }
     boolean stopping() { return stopping; }
     MetricsFeed metrics() { return metrics; }
+    java.time.Instant nextRecycle() { return nextRecycle; }
+    void nextRecycle(java.time.Instant at) { nextRecycle = at; }
     CompletableFuture<Void> stopped() { return stopped; }
     StatusView status() { return status; }
 
@@ -211,6 +215,13 @@ final class Supervisor {
             log.info("slot %d: worker pid %d %s (%s) while its replacement starts", w.slotIndex(), w.pid(), reason, exit.describe());
             return;
         }
+        if (!config.restart().restartsAfter(exit.signal() == null ? code : null)) {
+            slot.moveTo(Slot.Phase.DONE);
+            log.info("slot %d: worker pid %d ended (%s); not restarting it (%s; jcluster restart starts it again)", slot.index(),
+                    w.pid(), exit.describe(), config.restart().autorestart() ? "ok_exit_codes " + config.restart().okExitCodes()
+                            : "autorestart = false");
+            return;
+        }
         afterCrash(slot, w, exit);
     }
 
@@ -313,20 +324,27 @@ final class Supervisor {
     }
 
     private void settleWaiters() {
+        boolean online = status.online(); // every turn: the status remembers that the app was once online
         if (readyWaiters.isEmpty()) return;
         ChangeFailed failure = null;
         if (stopping) {
             failure = new ChangeFailed("the app is stopping", List.of());
         } else {
             for (Slot slot : slots) {
+                ExitRecord e = slot.lastExit();
+                List<String> lines = e == null ? List.of() : e.lastLines();
                 if (slot.errored()) {
-                    ExitRecord e = slot.lastExit();
-                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(), e == null ? List.of() : e.lastLines());
+                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(), lines);
+                    break;
+                }
+                if (slot.phase() == Slot.Phase.DONE) {
+                    failure = new ChangeFailed("slot " + slot.index() + "'s worker ended (" + (e == null ? "?" : e.describe())
+                            + ") and is not restarted (ok_exit_codes, autorestart)", lines);
                     break;
                 }
             }
         }
-        if (failure == null && !status.online()) return;
+        if (failure == null && !online) return;
         AppStatus now = failure == null ? status.snapshot() : null;
         for (CompletableFuture<AppStatus> f : readyWaiters) {
             if (failure != null) f.completeExceptionally(failure);

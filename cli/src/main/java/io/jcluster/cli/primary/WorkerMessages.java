@@ -5,13 +5,25 @@ import io.jcluster.runtime.wire.WireMessage;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.unix.FileDescriptor;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What workers say on {@code workers.sock}, dispatched on the loop: hello, ready, heartbeats,
  * drained, and requests for the slot's listening socket (answered with its fd, SCM_RIGHTS).
  */
 final class WorkerMessages implements WorkerChannel.Events {
+    /** A worker's latest heartbeat and when it came. */
+    private record Beat(Map<String, String> fields, Instant at) {}
+
     private final Supervisor app;
+    /**
+     * Heartbeats wait here, the latest per pid, for the loop's next tick: one wake-up of the loop a
+     * tick for every worker's figures, not one per heartbeat. Their figures are counters, so a
+     * beat that a later one replaces loses nothing.
+     */
+    private final Map<Long, Beat> beats = new ConcurrentHashMap<>();
 
     WorkerMessages(Supervisor app) {
         this.app = app;
@@ -19,7 +31,22 @@ final class WorkerMessages implements WorkerChannel.Events {
 
     @Override
     public void onMessage(Channel ch, long peerPid, WireMessage m) {
+        if (MessageTypes.HEARTBEAT.equals(m.type())) {
+            beats.put(peerPid, new Beat(m.fields(), Instant.now())); // the time it came: what the hung check measures
+            return;
+        }
         app.loop.execute(() -> handle(ch, peerPid, m));
+    }
+
+    /** Hands the heartbeats that came since the last tick to their workers (loop). */
+    void drainHeartbeats() {
+        for (Long pid : beats.keySet()) {
+            Beat beat = beats.remove(pid);
+            Worker w = beat == null ? null : app.workerOf(pid);
+            if (w == null) continue; // a worker that exited meanwhile, or no worker: hello is checked on the loop
+            w.heartbeat(beat.fields(), beat.at());
+            app.metrics().heartbeat(w, beat.fields());
+        }
     }
 
     @Override
@@ -43,10 +70,6 @@ final class WorkerMessages implements WorkerChannel.Events {
             case MessageTypes.HELLO -> hello(ch, peerPid, w, m);
             case MessageTypes.READY -> {
                 if (w.config().reload().ready().byCall()) app.ready(w, "JCluster.ready()");
-            }
-            case MessageTypes.HEARTBEAT -> {
-                w.heartbeat(m.fields(), app.loop.now());
-                app.metrics().heartbeat(w, m.fields());
             }
             case MessageTypes.DRAINED -> app.drained(w);
             case MessageTypes.LISTENER -> handOver(ch, w);

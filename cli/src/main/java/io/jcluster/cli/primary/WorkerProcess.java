@@ -10,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
 interface WorkerProcess {
     long pid();
 
+    /** Whether the process still runs (is not reaped): its pid is still its own. */
+    boolean alive();
+
     /** SIGTERM. */
     void terminate();
 

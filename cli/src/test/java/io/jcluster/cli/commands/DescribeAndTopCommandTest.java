@@ -67,6 +67,24 @@ class DescribeAndTopCommandTest {
     }
 
     @Test
+    void describeNamesTheEnvInForce() {
+        AppStatus status = new AppStatus("api", "online", 8080, "handoff", 99, 1000, null, List.of());
+        Map<String, Map<String, Object>> config = new LinkedHashMap<>();
+        config.put("app", new LinkedHashMap<>(Map.of("name", "api")));
+        config.get("app").put("env_name", "production");
+        config.get("app").put("env", Map.of("DB_PASSWORD", io.jcluster.cli.config.ConfigTables.MASKED));
+        StringWriter text = new StringWriter();
+        Describe.print(new PrintWriter(text), new ControlReply(true, null, null, status, null, null, null, null, config, List.of()), ZoneOffset.UTC);
+        assertTrue(text.toString().contains("""
+                [app]
+                name = "api"
+                # env in force: production ([app.env_production] over [app.env], from --env)
+                [app.env]
+                DB_PASSWORD = "********"
+                """), text.toString());
+    }
+
+    @Test
     void describeShowsConfigWorkersCollectorsAndExitsLatestFirst() {
         long mb = 1024 * 1024;
         WorkerStatus w0 = new WorkerStatus(0, 4200, "ready", 2, 1, 65_000, null, Map.of());

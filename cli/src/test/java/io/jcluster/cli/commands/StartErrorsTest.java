@@ -62,8 +62,9 @@ class StartErrorsTest {
     void unknownKeyNamesFileLineAndKey() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
-        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes args, cds, cwd, env, host, instances, "
-                + "jar, java, jvm_args, listen, name, port\n", err.toString());
+        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, args, cds, cwd, env, host, instances, "
+                + "jar, java, jvm_args, listen, name, port, and the tables env_<name>, restart, reload, health, logs, metrics, "
+                + "overload, recycle, watch\n", err.toString());
         assertNothingStarted();
     }
 
@@ -71,7 +72,7 @@ class StartErrorsTest {
     void unknownTableNamesIt() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\n\n[restarts]\nmax_failures = 3\n");
         assertEquals(2, start(c.toString()));
-        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, logs, metrics, overload, reload, restart"),
+        assertTrue(err.toString().startsWith("jcluster: " + c + ":4: restarts: unknown key; the top level takes app, health, logs, metrics, overload, recycle, reload, restart, watch"),
                 err.toString());
     }
 
@@ -144,5 +145,27 @@ class StartErrorsTest {
     void badFlagIsAUsageError() {
         assertEquals(2, start("app.jar", "--instances", "many"));
         assertTrue(err.toString().contains("'many' is not a worker count"), err.toString());
+    }
+
+    @Test
+    void noArgumentWithoutAJclusterTomlHereIsAUsageError() {
+        assertEquals(2, start());
+        assertEquals("jcluster: nothing to start: give a jar or a config file (there is no jcluster.toml in "
+                + Path.of("").toAbsolutePath() + ")\n", err.toString());
+        assertNothingStarted();
+    }
+
+    @Test
+    void flagsForOneAppAreRefusedForSeveral() throws IOException {
+        Path c = config("[[app]]\nname = \"a\"\njar = \"app.jar\"\n[[app]]\nname = \"b\"\njar = \"app.jar\"\n");
+        assertEquals(2, start(c.toString(), "-p", "9000"));
+        assertEquals("jcluster: --port is for one app, and this starts 2 (a, b): pick one with --only\n", err.toString());
+        assertNothingStarted();
+        assertEquals(2, start(jar.toString(), "--only", "a"));
+        assertTrue(err.toString().endsWith("jcluster: --only picks apps of a config file, not of a jar\n"), err.toString());
+        assertEquals(2, start(c.toString(), "--env", "prod"));
+        assertTrue(err.toString().endsWith(c + ":1: app 'a': app.env_prod: --env prod: no app of this file has [app.env_prod]"
+                + " (it has no named environments)\n"), err.toString());
+        assertNothingStarted();
     }
 }

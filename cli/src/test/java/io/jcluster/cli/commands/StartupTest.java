@@ -194,6 +194,33 @@ class StartupTest {
     }
 
     @Test
+    void aFileOfSeveralAppsGetsOneUnitPerApp() throws Exception {
+        Path multi = Files.writeString(dir.resolve("srv/apps.toml"), """
+                [[app]]
+                name = "db"
+                jar = "app.jar"
+                port = 9001
+                [[app]]
+                name = "api"
+                jar = "app.jar"
+                port = 9002
+                after = ["db"]
+                [app.env_production]
+                MODE = "prod"
+                """);
+        assertEquals(2, run("startup", "systemd", "--config", multi.toString()));
+        assertTrue(err.toString().contains("has 2 apps (db, api): a unit runs one primary; make one unit per app with --only <app>"),
+                err.toString());
+        assertEquals(0, run("startup", "systemd", "--config", multi.toString(), "--only", "api", "--env", "production"),
+                err.toString());
+        String unit = out.toString();
+        assertTrue(unit.contains("Description=jcluster app api ("), unit);
+        assertTrue(unit.contains(" start --foreground " + multi + " --only api --env production\n"), unit);
+        assertEquals(2, run("startup", "systemd", "--config", multi.toString(), "--only", "web"));
+        assertTrue(err.toString().contains("--only: no app 'web' in " + multi + " (its apps: db, api)"), err.toString());
+    }
+
+    @Test
     void missingConfigIsAUsageError() {
         assertEquals(2, run("startup", "systemd", "--config", dir.resolve("nope.toml").toString()));
         assertTrue(err.toString().contains("no such config file"), err.toString());

@@ -71,7 +71,8 @@ class ConfigChecksTest {
 
     @Test
     void anUnknownDottedKeyHasItsLine() throws IOException {
-        assertEquals(":4: app.port_: unknown key; [app] takes args, cds, cwd, env, host, instances, jar, java, jvm_args, listen, name, port",
+        assertEquals(":4: app.port_: unknown key; [app] takes after, args, cds, cwd, env, host, instances, jar, java, jvm_args, "
+                + "listen, name, port, and the tables env_<name>, restart, reload, health, logs, metrics, overload, recycle, watch",
                 error("\nport_.x = 1\n"));
     }
 }

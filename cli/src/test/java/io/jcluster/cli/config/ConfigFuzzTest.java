@@ -138,6 +138,63 @@ class ConfigFuzzTest {
         assertFalse(Files.exists(dir.resolve("home/run")), "no run directory was ever created");
     }
 
+    /** A file of several apps, with every new table: mutated, it loads every app or fails naming the file. */
+    @Test
+    void mutatedMultiAppConfigsLoadOrFailWithTheFileName() throws Exception {
+        String seed = """
+                [restart]
+                max_failures = 7
+                ok_exit_codes = [0]
+                [logs]
+                format = "json"
+                timestamps = "local"
+                [[app]]
+                name = "db"
+                jar = "app.jar"
+                port = 18081
+                [app.restart]
+                autorestart = false
+                [app.recycle]
+                every = "24h"
+                jitter = "1h"
+                [[app]]
+                name = "api"
+                jar = "app.jar"
+                port = 18082
+                after = ["db"]
+                [app.env]
+                MODE = "dev"
+                [app.env_prod]
+                MODE = "prod"
+                [app.watch]
+                paths = ["app.jar", "work"]
+                interval = "500ms"
+                """;
+        Files.writeString(file, seed);
+        assertEquals(2, ConfigLoader.loadAll(new StartSpec(file.toString(), Overrides.none(), dir.toString(), null, "prod"),
+                List.of()).size());
+        Random random = new Random(Long.getLong("fuzz.seed", 0x5eed_c0f2L));
+        int valids = 0;
+        for (int i = 0; i < CASES; i++) {
+            String text = mutate(seed, random, 1 + random.nextInt(4));
+            Files.writeString(file, text);
+            try {
+                for (PlannedApp a : ConfigLoader.loadAll(new StartSpec(file.toString(), Overrides.none(), dir.toString(), null,
+                        i % 2 == 0 ? "prod" : null), List.of())) {
+                    check(a.config(), text);
+                    assertEquals(a.config().name(), ConfigLoader.load(a.spec()).name(), "each app's primary finds its own app");
+                }
+                valids++;
+            } catch (ConfigException e) {
+                assertTrue(e.getMessage().startsWith(file.toString()), () -> "message does not start with the file: "
+                        + e.getMessage() + "\n--- config:\n" + text);
+            } catch (Exception | StackOverflowError e) {
+                fail("case " + i + " threw " + e + "\n--- config:\n" + text, e);
+            }
+        }
+        assertTrue(valids > CASES / 50, "valid configs: " + valids);
+    }
+
     private AppConfig load() throws ConfigException {
         return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
     }

@@ -62,7 +62,7 @@ class WhenErroredConfigTest {
         assertEquals(":4: restart.when_errored: expected \"stay\" or \"exit\", got 1", error("[restart]\nwhen_errored = 1\n"));
         assertEquals(":4: restart.when_errored: expected \"stay\" or \"exit\", got true", error("[restart]\nwhen_errored = true\n"));
         String unknown = error("[restart]\nwhen_erorred = \"exit\"\n");
-        assertEquals(":4: restart.when_erorred: unknown key; [restart] takes backoff_initial, backoff_max, backoff_multiplier,"
-                + " failure_window, max_failures, min_uptime, stable_after, when_errored", unknown);
+        assertEquals(":4: restart.when_erorred: unknown key; [restart] takes autorestart, backoff_initial, backoff_max,"
+                + " backoff_multiplier, failure_window, max_failures, min_uptime, ok_exit_codes, stable_after, when_errored", unknown);
     }
 }

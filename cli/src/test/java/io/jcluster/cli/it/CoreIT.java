@@ -122,6 +122,29 @@ class CoreIT {
 
     @Test
     @Order(4)
+    void signalReachesTheSlotsWorkerThroughThePrimary() throws Exception {
+        long pid = sandbox.worker("hello", 1).get("pid").asLong();
+        Sandbox.Result r = sandbox.cli("signal", "hello", "--slot", "1", "SIGQUIT");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("hello: sent SIGQUIT to the worker of slot 1"), r.out());
+        Sandbox.await("the thread dump of slot 1's worker in its log", Duration.ofSeconds(30), () -> {
+            try {
+                return java.nio.file.Files.readString(sandbox.home.resolve("logs/hello/1.log")).contains("Full thread dump");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        assertEquals(pid, sandbox.worker("hello", 1).get("pid").asLong(), "SIGQUIT dumps threads; the worker lives on");
+        Sandbox.Result bad = sandbox.cli("signal", "hello", "SIGNOPE");
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.err().contains("'SIGNOPE' is not a signal"), bad.err());
+        Sandbox.Result noSlot = sandbox.cli("signal", "hello", "--slot", "7", "USR1");
+        assertEquals(2, noSlot.code(), noSlot.all());
+        assertTrue(noSlot.err().contains("no slot 7"), noSlot.err());
+    }
+
+    @Test
+    @Order(5)
     void stopLeavesNoProcessAndNoRunFiles() throws Exception {
         List<Long> pids = new java.util.ArrayList<>();
         for (JsonNode w : sandbox.app("hello").get("workers")) pids.add(w.get("pid").asLong());

@@ -183,10 +183,22 @@ class AppMetricsTest {
 
     @Test
     void readsResidentMemoryFromProc() {
-        assertEquals(123 * 1024L, ProcessMemory.vmRssBytes("Name:\tjava\nVmRSS:\t     123 kB\nThreads: 4\n"));
-        assertNull(ProcessMemory.vmRssBytes("Name:\tzombie\n"));
+        assertEquals(123L, ProcessMemory.residentPages("5000 123 45 6 0 789 0\n"));
+        assertNull(ProcessMemory.residentPages("0\n"));
         Long self = ProcessMemory.rssBytes(ProcessHandle.current().pid());
         assertTrue(self != null && self > 1024 * 1024, "this JVM has some resident memory: " + self);
+        long vmRss = vmRssKb() * 1024; // what the kernel's status says, read just after
+        assertTrue(Math.abs(vmRss - self) < vmRss / 5, "statm's resident pages times the page size agree with VmRSS: " + self + " vs " + vmRss);
         assertNull(ProcessMemory.rssBytes(0));
+    }
+
+    private static long vmRssKb() {
+        try {
+            String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/status"));
+            int at = status.indexOf("VmRSS:");
+            return Long.parseLong(status.substring(at + 6, status.indexOf("kB", at)).trim());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

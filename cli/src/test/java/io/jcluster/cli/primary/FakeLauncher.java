@@ -62,7 +62,8 @@ final class FakeLauncher implements Launcher {
             exited.complete(code);
         }
 
-        boolean alive() {
+        @Override
+        public boolean alive() {
             return !exited.isDone();
         }
 

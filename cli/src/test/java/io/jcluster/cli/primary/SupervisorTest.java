@@ -44,6 +44,11 @@ class SupervisorTest {
     }
 
     private AppConfig config(String extra) throws Exception {
+        return config("", extra);
+    }
+
+    /** {@code restart} goes into the {@code [restart]} table, {@code extra} at the end (the {@code [health]} table). */
+    private AppConfig config(String restart, String extra) throws Exception {
         Path file = dir.resolve("jcluster.toml");
         Files.writeString(file, """
                 [app]
@@ -59,6 +64,7 @@ class SupervisorTest {
                 failure_window = "1m"
                 min_uptime = "1s"
                 stable_after = "30s"
+                """ + restart + """
                 [reload]
                 ready = "call"
                 ready_timeout = "5s"
@@ -376,5 +382,122 @@ class SupervisorTest {
         } finally {
             real.shutdown();
         }
+    }
+
+    @Test
+    void aWorkerThatExitsWithAnOkCodeIsNotRestartedAndItsSlotShowsStopped() throws Exception {
+        start(config("ok_exit_codes = [0]\n", ""));
+        allReady();
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(0);
+        loop.advance(Duration.ofMinutes(1));
+        assertEquals(2, launcher.launches.size(), "exit 0 is done, not a crash");
+        assertEquals("stopped", status().workers().get(0).state());
+        assertEquals("exit code 0", status().workers().get(0).lastExit().describe());
+        assertEquals("degraded", status().state());
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(3);
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "another code is a crash: restarted (at once, after a stable run)");
+        assertEquals(launcher.last().pid, workerOf(1).pid(), "slot 1 runs the new worker");
+        new Restart(app, List.of(app.slots().get(0))).run();
+        loop.runDue();
+        assertEquals("starting", status().workers().get(0).state(), "restart starts a done slot again");
+    }
+
+    @Test
+    void withAutorestartOffNothingIsRestartedAndAllDoneIsStopped() throws Exception {
+        start(config("autorestart = false\n", ""));
+        allReady();
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(137);
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(1);
+        loop.advance(Duration.ofMinutes(1));
+        assertEquals(2, launcher.launches.size());
+        assertEquals("stopped", status().state());
+        assertTrue(status().reason().startsWith("slot 0 ended (signal KILL)"), status().reason());
+        CompletableFuture<AppStatus> ready = new CompletableFuture<>();
+        loop.execute(() -> app.awaitReady(ready));
+        loop.runDue();
+        assertTrue(ready.isCompletedExceptionally(), "start does not wait for a slot that will not come back");
+    }
+
+    @Test
+    void aRecycleIsARollingReloadWhenDueAndWaitsWhileTheAppIsDegraded() throws Exception {
+        start(config("[recycle]\nevery = \"1h\"\n"));
+        allReady();
+        Recycler recycler = new Recycler(app, new java.util.Random(7));
+        recycler.tick();
+        assertEquals(loop.now().plus(Duration.ofHours(1)), app.nextRecycle(), "no jitter: due an hour after the generation started");
+        assertEquals(app.nextRecycle().toEpochMilli(), status().nextRecycleAtEpochMillis(), "ls shows it");
+        loop.advance(Duration.ofMinutes(59));
+        recycler.tick();
+        assertEquals(2, launcher.launches.size(), "not yet");
+        loop.advance(Duration.ofMillis(59_900));
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(1); // degraded when it comes due
+        loop.advance(Duration.ofMillis(200)); // due now; slot 0's replacement is starting
+        recycler.tick();
+        assertNull(app.change(), "a due recycle waits while the app is degraded");
+        allReady();
+        recycler.tick();
+        assertNotNull(app.change(), "and runs once it is online again");
+        assertEquals("reload to generation 2", app.change().describe());
+        allReady();
+        allReady();
+        assertEquals(2, app.generation());
+        recycler.tick();
+        assertEquals(loop.now().plus(Duration.ofHours(1)), app.nextRecycle(), "the next is an hour after the new generation");
+    }
+
+    @Test
+    void aWorkerThatServedMaxRequestsIsReplacedAlone() throws Exception {
+        start(config("[recycle]\nmax_requests = 1000\n"));
+        allReady();
+        Recycler recycler = new Recycler(app, new java.util.Random(7));
+        workerOf(1).heartbeat(Map.of("app.http.requests", "999"), loop.now());
+        recycler.tick();
+        assertEquals(2, launcher.launches.size());
+        workerOf(1).heartbeat(Map.of("app.http.requests", "1000"), loop.now());
+        FakeLauncher.FakeProcess old = (FakeLauncher.FakeProcess) workerOf(1).process();
+        recycler.tick();
+        loop.runDue();
+        assertEquals(3, launcher.launches.size());
+        assertEquals(1, launcher.launches.get(2).slot(), "slot 1 only");
+        assertTrue(old.alive(), "the old one serves until its replacement is ready");
+        allReady();
+        assertFalse(old.alive());
+        assertEquals("recycled: served 1000 requests (max_requests 1000)", status().workers().get(1).lastExit().reason());
+        assertEquals(1, app.generation(), "a one-slot recycle keeps the generation");
+    }
+
+    @Test
+    void aWatchedFileThatChangesAndSettlesIsReloadedOnceAndNotRetriedUntilItChangesAgain() throws Exception {
+        Path watched = Files.writeString(dir.resolve("settings.txt"), "v1");
+        start(config("[watch]\nenabled = true\npaths = [\"settings.txt\"]\n"));
+        allReady();
+        List<String> reloads = new ArrayList<>();
+        Watcher watcher = new Watcher(app, progress -> {
+            reloads.add("reload");
+            return CompletableFuture.failedFuture(new ChangeFailed("the new jar does not start", List.of()));
+        });
+        watcher.tick(); // the baseline
+        loop.runDue();
+        loop.advance(Duration.ofSeconds(1));
+        watcher.tick();
+        loop.runDue();
+        assertEquals(List.of(), reloads, "nothing changed");
+        Files.writeString(watched, "a new build");
+        Files.setLastModifiedTime(watched, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        for (int i = 0; i < 5; i++) {
+            loop.advance(Duration.ofSeconds(1));
+            watcher.tick();
+            loop.runDue();
+        }
+        assertEquals(List.of("reload"), reloads, "one reload once the file settled, and no retry of a failed one");
+        Files.writeString(watched, "another build");
+        Files.setLastModifiedTime(watched, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 9000));
+        for (int i = 0; i < 5; i++) {
+            loop.advance(Duration.ofSeconds(1));
+            watcher.tick();
+            loop.runDue();
+        }
+        assertEquals(List.of("reload", "reload"), reloads, "a new change is tried");
     }
 }

@@ -69,6 +69,7 @@ public final class Agent {
     private final AtomicBoolean exiting = new AtomicBoolean();
     private final AtomicLong seq = new AtomicLong();
     private final GcWatch gc = GcWatch.start();
+    private final ServerFigures servers = ServerFigures.platform();
     private volatile boolean draining;
     private volatile AppMXBean app;
 
@@ -264,6 +265,12 @@ public final class Agent {
         fields.put("cpuNanos", Long.toString(processCpuNanos()));
         fields.put("deadlocked", Integer.toString(deadlocked(threads)));
         gc.putFields(fields);
+        try {
+            // Figures of unmodified servers (Tomcat, Jetty); the app's own figures below win, name by name.
+            servers.putFields(fields);
+        } catch (RuntimeException e) {
+            // the JVM figures still go out
+        }
         AppMXBean app = app();
         if (app != null) {
             try {

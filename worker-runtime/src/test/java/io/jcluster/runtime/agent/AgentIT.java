@@ -196,7 +196,7 @@ class AgentIT {
                 "-Xmx64m",
                 "-XX:TieredStopAtLevel=1",
                 "-javaagent:" + agentJar,
-                "-Djcluster.runtime.jar=" + agentJar,
+                "-Djcluster.runtime.jar=" + System.getProperty("jcluster.runtime.jar"),
                 "-cp", System.getProperty("jcluster.test.classes"),
                 FakeWorker.class.getName(), mode)
                 .redirectOutput(dir.resolve("stdout.txt").toFile())

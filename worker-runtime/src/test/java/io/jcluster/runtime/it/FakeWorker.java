@@ -43,8 +43,9 @@ public final class FakeWorker {
         ClassLoader app = new URLClassLoader(new URL[] {runtime}, ClassLoader.getPlatformClassLoader());
         Class<?> jcluster = app.loadClass("io.jcluster.runtime.JCluster");
         Class<?> hookType = app.loadClass("io.jcluster.runtime.DrainHook");
-        if (jcluster == Class.forName("io.jcluster.runtime.JCluster")) {
-            throw new AssertionError("the app's copy of JCluster must not be the agent's");
+        // The agent jar holds its classes under a relocated package: the app's copy is the only one.
+        if (ClassLoader.getSystemClassLoader().getResource("io/jcluster/runtime/JCluster.class") != null) {
+            throw new AssertionError("the agent jar must not put io.jcluster.runtime on the class path");
         }
         Object hook = Proxy.newProxyInstance(app, new Class<?>[] {hookType}, (proxy, method, methodArgs) -> {
             switch (method.getName()) {

@@ -41,6 +41,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,13 +140,42 @@ class HelloNettyIT {
         assertEquals(0, second.process.exitValue(), second::log);
     }
 
-    private Worker startWorker(long generation) throws Exception {
+    @Test
+    void theAgentRunsFromItsOwnJarNotFromTheAppsShadedCopy() throws Exception {
+        // hello-netty.jar shades worker-runtime, and the JDK appends the agent jar to the class path
+        // after it: an agent class the app jar also holds would be loaded from the app's copy.
+        Path agentJar = Path.of(System.getProperty("jcluster.agent.jar"));
+        String premain;
+        try (JarFile jar = new JarFile(agentJar.toFile())) {
+            premain = jar.getManifest().getMainAttributes().getValue("Premain-Class");
+        }
+        assertNotNull(premain, "Premain-Class in " + agentJar);
+
+        // ready arrives: the app's own JCluster.ready() met the agent through the MBean server.
+        Worker worker = startWorker(1, "-Xlog:class+load=info");
+        String premainLoaded = worker.log().lines()
+                .filter(line -> line.contains(" " + premain + " source: "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no class-load line for " + premain + "\n" + worker.log()));
+        assertTrue(premainLoaded.endsWith("source: file:" + agentJar.toRealPath()) || premainLoaded.endsWith("source: file:" + agentJar),
+                () -> "the agent's entry class must come from the agent jar " + agentJar + ": " + premainLoaded);
+        List<String> agentFromApp = worker.log().lines()
+                .filter(line -> line.contains(premain.substring(0, premain.lastIndexOf('.') + 1)))
+                .filter(line -> line.contains(System.getProperty("hello.jar")))
+                .toList();
+        assertTrue(agentFromApp.isEmpty(), () -> "agent classes loaded from the app's jar: " + agentFromApp);
+        assertEquals(greeting(worker), get(client()));
+    }
+
+    private Worker startWorker(long generation, String... jvmArgs) throws Exception {
         Path log = dir.resolve("gen" + generation + ".log");
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m",
-                "-javaagent:" + System.getProperty("jcluster.agent.jar"),
-                "-jar", System.getProperty("hello.jar"))
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx64m");
+        command.addAll(List.of(jvmArgs));
+        command.add("-javaagent:" + System.getProperty("jcluster.agent.jar"));
+        command.addAll(List.of("-jar", System.getProperty("hello.jar")));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("JCLUSTER_"));

@@ -1,0 +1,77 @@
+package io.jcluster.examples.jdk;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An HTTP server on the JDK's {@code com.sun.net.httpserver}, with nothing of jcluster in it.
+ * {@code GET /} answers one line with the process id, so a client can see which worker served it.
+ *
+ * <p>Port: {@code PORT} (jcluster sets it), else 8080. On SIGTERM it stops accepting and gives the
+ * exchanges under way up to {@value #STOP_SECONDS} seconds to finish.
+ */
+public final class HelloJdk {
+
+    static final int DEFAULT_PORT = 8080;
+    static final int STOP_SECONDS = 5;
+
+    private HelloJdk() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int port = port(System.getenv("PORT"));
+        byte[] greeting = ("hello from jdk pid=" + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
+
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        // The default executor runs every exchange on the one dispatcher thread: a pool serves in parallel.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        server.setExecutor(pool);
+        server.createContext("/", exchange -> answer(exchange, greeting));
+        server.start();
+        System.out.println("hello-jdk: listening on port " + server.getAddress().getPort() + " (pid " + ProcessHandle.current().pid() + ")");
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(STOP_SECONDS);
+            pool.shutdown();
+            try {
+                pool.awaitTermination(STOP_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hello-jdk-stop"));
+    }
+
+    private static void answer(HttpExchange exchange, byte[] body) throws IOException {
+        try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    /** {@code PORT}, else {@value #DEFAULT_PORT}; a bad value is an error, not a silent default. */
+    static int port(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PORT;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORT must be a port number (0-65535), got '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.jcluster.examples.spring;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * A stock Spring Boot web app on Tomcat: nothing of jcluster in it. {@code GET /} answers one line
+ * with the process id, so a client can see which worker served it.
+ *
+ * <p>Port: Spring Boot's own {@code server.port}, i.e. {@code SERVER_PORT} in the environment
+ * (jcluster sets it), else 8080.
+ */
+@SpringBootApplication
+@RestController
+public class HelloSpring {
+
+    private static final String GREETING = "hello from spring pid=" + ProcessHandle.current().pid() + "\n";
+
+    public static void main(String[] args) {
+        SpringApplication.run(HelloSpring.class, args);
+    }
+
+    @GetMapping(value = "/", produces = "text/plain")
+    public String hello() {
+        return GREETING;
+    }
+}
