@@ -138,13 +138,13 @@ public final class ControlServer implements AutoCloseable {
             }
             Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
             if (ControlRequest.HAND_OVER.equals(command)) {
-                primary.handOver(ctx.channel()).whenComplete((offer, error) ->
+                primary.successors().handOver(ctx.channel()).whenComplete((offer, error) ->
                         write(ctx, error == null ? offer : HandOverReply.refused(String.valueOf(SlotReplacement.cause(error).getMessage()))));
                 return;
             }
             if (ControlRequest.HAND_OVER_SOCKETS.equals(command)) {
                 // on success the fds are the answer: the new primary reads descriptors, not lines, now
-                primary.handOverSockets(ctx.channel()).whenComplete((v, error) -> {
+                primary.successors().sockets(ctx.channel()).whenComplete((v, error) -> {
                     if (error != null) reply(ctx, failure(error));
                 });
                 return;
@@ -161,7 +161,7 @@ public final class ControlServer implements AutoCloseable {
                 case ControlRequest.SIGNAL -> primary.signal(request.signal(), request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
                 case ControlRequest.UPGRADE -> primary.upgrade(progress).thenApply(ControlReply::ok);
-                case ControlRequest.RETIRE -> primary.retire(ctx.channel(), progress).thenApply(v -> new ControlReply(true, null, null, null));
+                case ControlRequest.RETIRE -> primary.successors().retire(ctx.channel(), progress).thenApply(v -> new ControlReply(true, null, null, null));
                 default -> null;
             };
             if (answer == null) {

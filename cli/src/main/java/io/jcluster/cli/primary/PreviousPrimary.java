@@ -44,6 +44,8 @@ import java.util.function.Consumer;
  * on the netty thread.
  */
 final class PreviousPrimary implements AutoCloseable {
+    /** How long a new primary waits for each answer of the running one during the hand-over. */
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final Object CLOSED = new Object();
 
     private final Channel channel;

@@ -10,15 +10,12 @@ import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
-import io.jcluster.cli.host.Peers;
 import io.jcluster.cli.host.PortOwners;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.Probes;
 import io.jcluster.cli.systemd.ListenFds;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -62,8 +59,7 @@ public final class Primary implements AutoCloseable {
     private PreviousPrimary previous;
     private long previousPid;
     private TakeOver takeOver;
-    /** Whether this primary handed the app to a new one (it retires): its run directory is the new one's now. */
-    private volatile boolean handedOver;
+    private final Successors successors;
 
     private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground) {
         this.spec = spec;
@@ -80,6 +76,7 @@ public final class Primary implements AutoCloseable {
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
         this.messages = new WorkerMessages(app);
+        this.successors = new Successors(app, reports, home);
         this.recycler = new Recycler(app, new java.util.Random());
         this.watcher = new Watcher(app, this::reload);
         this.ticksPerSnapshot = (int) Math.max(1, Math.round(config.metrics().interval().toMillis() / (double) tick(config).toMillis()));
@@ -123,9 +120,6 @@ public final class Primary implements AutoCloseable {
         return p;
     }
 
-    /** How long a new primary waits for each answer of the running one during the hand-over. */
-    private static final java.time.Duration HAND_OVER_TIMEOUT = java.time.Duration.ofSeconds(15);
-
     /**
      * A primary that replaces the running primary of {@code config}'s app ({@code jcluster upgrade}):
      * asks it for the app on its {@code control.sock}, receives its slot sockets (SCM_RIGHTS) and
@@ -142,8 +136,8 @@ public final class Primary implements AutoCloseable {
         Primary p = new Primary(home, spec, config, logOut, false);
         try {
             String name = config.name();
-            p.previous = PreviousPrimary.connect(p.io, home.controlSocket(name), HAND_OVER_TIMEOUT);
-            PreviousPrimary.Handed handed = p.previous.take(config, HAND_OVER_TIMEOUT);
+            p.previous = PreviousPrimary.connect(p.io, home.controlSocket(name), PreviousPrimary.TIMEOUT);
+            PreviousPrimary.Handed handed = p.previous.take(config, PreviousPrimary.TIMEOUT);
             HandOverReply offer = handed.offer();
             p.previousPid = offer.pid();
             p.app.config(config.withInstances(offer.slots()));
@@ -190,49 +184,14 @@ public final class Primary implements AutoCloseable {
         });
     }
 
-    /** The running primary's side of an upgrade: a new primary at the other end of {@code lease} asks for the app. */
-    CompletableFuture<HandOverReply> handOver(Channel lease) {
-        return onLoop(f -> {
-            PeerCredentials peer = Peers.of(lease);
-            long successor = peer == null ? 0 : peer.pid();
-            HandOverReply offer = HandOver.begin(app, reports, lease, successor);
-            if (offer.ok()) lease.closeFuture().addListener(c -> loop.offLoop(() -> !handedOver
-                    && HandOver.removeFilesOfDead(home, app.config().name(), successor), done -> {}));
-            f.complete(offer);
-        });
-    }
-
-    /** Writes the slot sockets on {@code lease}, whose hand-over began. */
-    CompletableFuture<Void> handOverSockets(Channel lease) {
-        return onLoop(f -> {
-            HandOver h = HandOver.on(app, lease);
-            String refusal = h == null ? "no hand-over runs on this connection (ask for hand-over first)" : h.sendSockets();
-            if (refusal != null) f.completeExceptionally(new ChangeFailed(refusal, List.of(), 2));
-            else f.complete(null);
-        });
-    }
-
-    /** The new primary serves: stop steering, retire every worker; completes once they are gone (the primary then stops). */
-    CompletableFuture<Void> retire(Channel lease, Consumer<String> progress) {
-        return onLoop(f -> {
-            HandOver h = HandOver.on(app, lease);
-            if (h == null) {
-                f.completeExceptionally(new ChangeFailed("no hand-over runs on this connection", List.of(), 2));
-                return;
-            }
-            handedOver = true;
-            h.retire(progress, f);
-        });
+    /** The running primary's side of an upgrade: new primaries that ask for the app. */
+    Successors successors() {
+        return successors;
     }
 
     /** Whether this primary handed the app over to a new one: the run directory is that one's now. */
     public boolean handedOver() {
-        return handedOver;
-    }
-
-    /** Whether this primary was started to take an app over and has not (yet) done it. */
-    public boolean takingOverUnfinished() {
-        return takeOver != null ? !takeOver.result().isDone() || takeOver.result().isCompletedExceptionally() : previous != null;
+        return successors.handedOver();
     }
 
     public AppConfig config() {
