@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
  *       {@code last words of <pid>}, and kills itself with {@code kill -9};</li>
  *   <li>{@code flood}: {@code self-http}, while a thread writes numbered lines to stdout (and every
  *       tenth to stderr) as fast as it can.</li>
+ *   <li>the modes of {@link StockServers}: servers that bind the port as stock apps do.</li>
  * </ul>
  */
 public final class FakeApp {
@@ -74,6 +75,7 @@ public final class FakeApp {
                 Thread.sleep(Long.MAX_VALUE);
             }
             default -> {
+                if (StockServers.run(mode)) return;
                 System.err.println("fake: unknown mode " + mode);
                 System.exit(64);
             }

@@ -28,6 +28,8 @@ public final class WorkerEnv {
     public static final String GENERATION = "JCLUSTER_GENERATION";
     /** The app's port. */
     public static final String PORT = "JCLUSTER_PORT";
+    /** The app's ports, comma-separated: the binds the preload library adopts (it falls back to {@link #PORT}). */
+    public static final String PORTS = "JCLUSTER_PORTS";
     /** {@link #LISTEN_HANDOFF} or {@link #LISTEN_SELF}. */
     public static final String LISTEN = "JCLUSTER_LISTEN";
     /** The heartbeat interval in milliseconds. */

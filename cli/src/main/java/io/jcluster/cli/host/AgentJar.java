@@ -34,13 +34,16 @@ public final class AgentJar {
      *     the message names the places looked at
      */
     public static Path path() {
-        Path runtime;
+        return beside(runtimeJar());
+    }
+
+    /** worker-runtime's main jar, as this CLI loaded it (the distribution's {@code lib/worker-runtime.jar}). */
+    public static Path runtimeJar() {
         try {
-            runtime = Path.of(Wire.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(Wire.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException | RuntimeException e) {
             throw new IllegalStateException("cannot tell where worker-runtime was loaded from: " + e, e);
         }
-        return beside(runtime);
     }
 
     /** The agent jar beside {@code runtimeJar}, worker-runtime's main jar; see the class comment. */

@@ -3,6 +3,7 @@ package io.jcluster.cli.primary;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
+import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -30,14 +31,17 @@ final class JvmLauncher implements Launcher {
     private final Home home;
     private final AppLogs logs;
     private final Path agentJar;
+    /** worker-runtime's main jar: the preload library is beside it. */
+    private final Path runtimeJar;
     private final AppCds cds;
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
     private Path workerSocket;
 
-    JvmLauncher(Home home, AppLogs logs, Path agentJar, AppCds cds) {
+    JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCds cds) {
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
+        this.runtimeJar = runtimeJar;
         this.cds = cds;
     }
 
@@ -48,6 +52,10 @@ final class JvmLauncher implements Launcher {
 
     @Override
     public WorkerProcess launch(int slot, AppConfig cfg, long generation) throws IOException {
+        if (cfg.listen() == Listen.HANDOFF) {
+            String cause = PreloadLibrary.unavailabilityCause(runtimeJar, cfg.java());
+            if (cause != null) throw new IOException(cause);
+        }
         List<String> command = new ArrayList<>();
         if (SETSID) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
         command.add(cfg.java().toString());
@@ -89,6 +97,7 @@ final class JvmLauncher implements Launcher {
         env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
         env.putAll(cfg.overload().workerEnv());
+        if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, runtimeJar, List.of(cfg.port()));
     }
 
     @Override

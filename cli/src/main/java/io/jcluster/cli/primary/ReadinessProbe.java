@@ -27,22 +27,34 @@ final class ReadinessProbe {
         if (w.state() != WorkerState.STARTING) return;
         long pid = w.pid();
         int port = w.config().port();
+        if (app.adoption().adopted(w)) { // the library says when the app listens: no /proc
+            if (app.adoption().listenedAll(w)) listening(w, port);
+            else app.loop.schedule(POLL, () -> poll(w));
+            return;
+        }
         app.loop.offLoop(() -> PortOwners.listens(pid, port), listens -> {
             if (w.state() != WorkerState.STARTING) return;
             if (!listens) {
                 app.loop.schedule(POLL, () -> poll(w));
                 return;
             }
-            var readiness = w.config().reload().ready();
-            if (readiness.byPort()) {
-                app.ready(w, "listening on port " + port);
-                return;
-            }
-            String path = readiness.path();
-            app.loop.offLoop(() -> HttpProbe.ok(port, path, HTTP_TIMEOUT), ok -> {
-                if (ok) app.ready(w, "GET " + path + " answered 2xx");
-                else app.loop.schedule(HTTP_RETRY, () -> poll(w));
-            });
+            listening(w, port);
+        });
+    }
+
+    /** The app listens: ready now, or once its HTTP check answers. */
+    private void listening(Worker w, int port) {
+        var readiness = w.config().reload().ready();
+        if (readiness.byPort()) {
+            app.ready(w, "listening on port " + port);
+            return;
+        }
+        if (!readiness.byHttp()) return; // "call": only JCluster.ready() counts
+        String path = readiness.path();
+        app.loop.offLoop(() -> HttpProbe.ok(port, path, HTTP_TIMEOUT), ok -> {
+            if (w.state() != WorkerState.STARTING) return;
+            if (ok) app.ready(w, "GET " + path + " answered 2xx");
+            else app.loop.schedule(HTTP_RETRY, () -> poll(w));
         });
     }
 }

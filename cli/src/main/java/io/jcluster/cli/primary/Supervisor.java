@@ -33,6 +33,8 @@ final class Supervisor {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final StatusView status;
     private final ReadinessProbe readiness;
+    /** The preload library's binds, listens and connections (apps that link nothing). */
+    private final PortAdoption adoption;
     private AppConfig config;
     private long generation = 1;
     private Change change;
@@ -51,6 +53,15 @@ final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
+        this.adoption = new PortAdoption(log, (w, port) -> slots.contains(w.slot()) ? w.slot().socket() : null, this::ready,
+                w -> {
+                    w.cancelDeadline();
+                    terminate(w);
+                });
+    }
+
+    PortAdoption adoption() {
+        return adoption;
     }
 
     List<Slot> slots() { return slots; }
@@ -190,6 +201,7 @@ final class Supervisor {
         launcher.exited(w.pid(), code);
         boolean wasReady = w.readyAt() != null;
         workers.remove(w);
+        adoption.forget(w);
         Slot slot = w.slot();
         String reason = w.ending() != null ? w.ending().reason() : wasReady ? "crashed" : "exited before it was ready";
         ExitRecord exit = w.exitRecord(code, reason, w.process().lastLines(LAST_LINES), loop.now());
@@ -252,6 +264,7 @@ final class Supervisor {
             w.moveTo(WorkerState.DRAINING);
             long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
+            adoption.drain(w, ms); // the library closes the adopted connections after their current response
             w.deadline(loop.schedule(Duration.ofMillis(ms), () -> terminate(w)));
         } else {
             terminate(w);
@@ -272,9 +285,9 @@ final class Supervisor {
         }));
     }
 
-    /** The worker drained: it may go now. */
+    /** The worker's agent drained: it may go now, unless the library still counts open connections. */
     void drained(Worker w) {
-        if (w.state() != WorkerState.DRAINING) return;
+        if (w.state() != WorkerState.DRAINING || !adoption.agentDrained(w)) return;
         w.cancelDeadline();
         terminate(w);
     }

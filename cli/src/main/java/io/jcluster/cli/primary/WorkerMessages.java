@@ -44,8 +44,9 @@ final class WorkerMessages implements WorkerChannel.Events {
             Beat beat = beats.remove(pid);
             Worker w = beat == null ? null : app.workerOf(pid);
             if (w == null) continue; // a worker that exited meanwhile, or no worker: hello is checked on the loop
-            w.heartbeat(beat.fields(), beat.at());
-            app.metrics().heartbeat(w, beat.fields());
+            Map<String, String> fields = app.adoption().figures(w, beat.fields()); // with the library's connection counts
+            w.heartbeat(fields, beat.at());
+            app.metrics().heartbeat(w, fields);
         }
     }
 
@@ -73,6 +74,9 @@ final class WorkerMessages implements WorkerChannel.Events {
             }
             case MessageTypes.DRAINED -> app.drained(w);
             case MessageTypes.LISTENER -> handOver(ch, w);
+            case MessageTypes.BIND -> app.adoption().bind(ch, w, m);
+            case MessageTypes.LISTENING -> app.adoption().listening(ch, w, m);
+            case MessageTypes.CONNS -> app.adoption().conns(ch, w, m);
             default -> {
                 app.log.info("workers.sock: unknown message type '%s' from pid %d: closing the connection", m.type(), peerPid);
                 ch.close();

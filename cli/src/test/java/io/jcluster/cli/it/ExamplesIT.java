@@ -50,4 +50,28 @@ class ExamplesIT {
             assertEquals(java.util.List.of(), sandbox.leftovers());
         }
     }
+
+    /**
+     * The same jars in handoff mode: the preload library adopts their bind (netty's for Vert.x, which
+     * registers its socket with epoll first; the JDK's for Jetty), so both workers serve the slot sockets.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"hello-vertx", "hello-jetty"})
+    void theSameExampleServesTheSlotSocketsInHandoffMode(String example) throws Exception {
+        Path config = EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
+        assumeTrue(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port), "--listen", "handoff");
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            Set<String> slots = new TreeSet<>();
+            for (int i = 0; i < 300 && slots.size() < 2; i++) {
+                slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
+            }
+            assertEquals(Set.of("0", "1"), slots, "both workers answer on port " + port);
+            String log = sandbox.primaryLog(example);
+            assertTrue(log.contains("slot 0: worker pid") && log.contains("binds port " + port), log);
+            assertEquals(0, sandbox.cli("stop", example).code());
+        }
+    }
 }

@@ -51,8 +51,13 @@ final class Sandbox implements AutoCloseable {
 
     /** Runs {@code jcluster args...} in {@link #dir} and waits for it (at most 3 minutes). */
     Result cli(String... args) throws IOException, InterruptedException {
+        return cli(DIST, args);
+    }
+
+    /** Runs {@code jcluster args...} of the distribution in {@code dist}, as {@link #cli(String...)}. */
+    Result cli(Path dist, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(DIST.resolve("bin/jcluster").toAbsolutePath().toString());
+        cmd.add(dist.resolve("bin/jcluster").toAbsolutePath().toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("JCLUSTER_HOME", home.toString());

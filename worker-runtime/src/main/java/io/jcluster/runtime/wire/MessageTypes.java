@@ -15,7 +15,20 @@ public final class MessageTypes {
     public static final String DRAIN = "drain";
     /** Worker → primary, on the listener connection: asks for the slot's listening socket. */
     public static final String LISTENER = "listener";
-    /** Primary → worker, on the listener connection: the request was refused ({@code message}). */
+    /**
+     * Worker → primary, from the preload library: the app binds {@code port} ({@code family} inet or
+     * inet6); the answer is the slot's socket for that port (SCM_RIGHTS) or an {@link #ERROR}.
+     */
+    public static final String BIND = "bind";
+    /** Worker → primary, from the preload library, one-way: the app listens on {@code port} (once per port). */
+    public static final String LISTENING = "listening";
+    /**
+     * Worker → primary, on the preload library's session (its first frame opens it): the app's
+     * connections accepted from adopted sockets, {@code open} now and {@code accepted} since start;
+     * every second, and at each change while draining. The primary sends {@link #DRAIN} on it.
+     */
+    public static final String CONNS = "conns";
+    /** Primary → worker, on a listener or bind connection: the request was refused ({@code message}). */
     public static final String ERROR = "error";
 
     private MessageTypes() {
