@@ -177,6 +177,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} restart" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} scale" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} signal" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} upgrade" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_jcluster; return $?; fi
@@ -198,31 +199,33 @@ function _complete_jcluster() {
   local cmds4=(restart)
   local cmds5=(scale)
   local cmds6=(signal)
-  local cmds7=(ls)
-  local cmds8=(list)
-  local cmds9=(status)
-  local cmds10=(top)
-  local cmds11=(describe)
-  local cmds12=(logs)
-  local cmds13=(log)
-  local cmds14=(flush)
-  local cmds15=(dump)
-  local cmds16=(doctor)
-  local cmds17=(startup)
-  local cmds18=(completion)
+  local cmds7=(upgrade)
+  local cmds8=(ls)
+  local cmds9=(list)
+  local cmds10=(status)
+  local cmds11=(top)
+  local cmds12=(describe)
+  local cmds13=(logs)
+  local cmds14=(log)
+  local cmds15=(flush)
+  local cmds16=(dump)
+  local cmds17=(doctor)
+  local cmds18=(startup)
+  local cmds19=(completion)
 
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_doctor; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_dump; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_logs; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_describe; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_top; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_list; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_dump; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_describe; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_top; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_list; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_upgrade; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_signal; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_scale; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_jcluster_restart; return $?; fi
@@ -240,7 +243,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale signal ls list status top describe logs log flush dump doctor startup completion"
+  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -424,6 +427,24 @@ function _picocli_jcluster_signal() {
       return
       ;;
   esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `upgrade` subcommand.
+function _picocli_jcluster_upgrade() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )

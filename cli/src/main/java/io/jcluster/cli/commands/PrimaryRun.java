@@ -66,15 +66,67 @@ final class PrimaryRun {
         }
         StopOutcome outcome = new StopOutcome();
         try (primary; control; prometheus) {
-            Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
-            Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
-            Signal.handle(new Signal("HUP"), s -> reload(primary));
+            handleSignals(primary, outcome);
             primary.start();
             primary.stopped().join();
             return outcome.exitCode(primary);
         } finally {
-            Apps.removeRunDir(home, app);
+            if (!primary.handedOver()) Apps.removeRunDir(home, app); // else the run directory is the new primary's
         }
+    }
+
+    /**
+     * Runs a primary that takes the app over from its running primary ({@code jcluster upgrade}):
+     * it serves a control socket of its own ({@code control-<pid>.sock}, where {@code upgrade} follows
+     * it) until it takes {@code control.sock} and the pid file, and its Prometheus endpoint opens once
+     * the previous primary is gone. Returns 1 when the take-over failed (the previous primary carries on).
+     */
+    static int takeOver(Home home, StartSpec spec, AppConfig config, PrintStream log) {
+        String app = config.name();
+        Primary primary;
+        try {
+            primary = Primary.takingOver(home, spec, config, log);
+        } catch (IOException | RuntimeException e) {
+            log.println("jcluster: the upgrade of " + app + " cannot begin: " + e.getMessage());
+            return ExitException.FAILURE;
+        }
+        ControlServer control;
+        try {
+            control = ControlServer.open(primary, home.ownSocket(app, "control", ProcessHandle.current().pid()));
+        } catch (IOException e) {
+            log.println("jcluster: the upgrade of " + app + " cannot begin: " + e.getMessage());
+            primary.close();
+            return ExitException.FAILURE;
+        }
+        StopOutcome outcome = new StopOutcome();
+        PrometheusEndpoint prometheus = null;
+        boolean tookOver = false;
+        try (primary; control) {
+            handleSignals(primary, outcome);
+            try {
+                primary.takeOver(control).join();
+                tookOver = true;
+            } catch (java.util.concurrent.CompletionException e) {
+                primary.stopped().join();
+                return ExitException.FAILURE;
+            }
+            try {
+                prometheus = prometheus(primary.config(), primary); // its port was the previous primary's until now
+            } catch (IOException e) {
+                primary.log().info("jcluster: %s ([metrics] listen); the app runs without it", e.getMessage());
+            }
+            primary.stopped().join();
+            return outcome.exitCode(primary);
+        } finally {
+            if (prometheus != null) prometheus.close();
+            if (tookOver && !primary.handedOver()) Apps.removeRunDir(home, app);
+        }
+    }
+
+    private static void handleSignals(Primary primary, StopOutcome outcome) {
+        Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
+        Signal.handle(new Signal("HUP"), s -> reload(primary));
     }
 
     /** SIGHUP: a rolling reload, as gunicorn, nginx and systemd's {@code ExecReload} mean it; the outcome goes to the log. */

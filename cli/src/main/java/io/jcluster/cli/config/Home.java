@@ -30,6 +30,12 @@ public record Home(Path root) {
     public Path logDir(String app) { return root.resolve("logs").resolve(app); }
     public Path controlSocket(String app) { return runDir(app).resolve("control.sock"); }
     public Path workerSocket(String app) { return runDir(app).resolve("workers.sock"); }
+    /**
+     * The name a primary binds one of its sockets ({@code control}, {@code workers}) to before it
+     * renames it into place: netty unlinks a server socket's bound path when it closes, and a
+     * primary that handed the app over must not unlink the path its successor took.
+     */
+    public Path ownSocket(String app, String kind, long pid) { return runDir(app).resolve(kind + "-" + pid + ".sock"); }
     public Path pidFile(String app) { return runDir(app).resolve("primary.pid"); }
     public Path specFile(String app) { return runDir(app).resolve("start.json"); }
     public Path primaryLog(String app) { return logDir(app).resolve("primary.log"); }

@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.ObjectReader;
  * One request on {@code control.sock}, a JSON line.
  *
  * @param command   {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code metrics},
- *                  {@code describe}, {@code restart}, {@code reload}, {@code scale} or {@code signal}
+ *                  {@code describe}, {@code restart}, {@code reload}, {@code scale}, {@code signal},
+ *                  {@code upgrade}; and, from a new primary to the one it replaces, {@code hand-over},
+ *                  {@code hand-over-sockets} and {@code retire} (see {@link HandOverReply})
  * @param slot      {@code restart}: only this slot (all when null)
  * @param delta     {@code scale}: add (or, negative, remove) this many workers
  * @param instances {@code scale}: this many workers
@@ -30,6 +32,14 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     public static final String RESTART = "restart";
     public static final String RELOAD = "reload";
     public static final String SCALE = "scale";
+    /** To a primary started by {@code jcluster upgrade}: the take-over's progress, then its outcome. */
+    public static final String UPGRADE = "upgrade";
+    /** From a new primary: begin the hand-over; answered with a {@link HandOverReply}. */
+    public static final String HAND_OVER = "hand-over";
+    /** From the new primary, after {@link #HAND_OVER}: answered with the slot sockets' fds (SCM_RIGHTS), in slot order. */
+    public static final String HAND_OVER_SOCKETS = "hand-over-sockets";
+    /** From the new primary, whose workers all serve: stop steering, retire every worker, exit. */
+    public static final String RETIRE = "retire";
     public static final String SIGNAL = "signal";
 
     /** A request of the commands that take no signal. */

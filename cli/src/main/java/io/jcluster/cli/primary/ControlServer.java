@@ -3,10 +3,12 @@ package io.jcluster.cli.primary;
 import io.jcluster.cli.control.BadRequestException;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.control.Json;
 
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;
+import io.jcluster.cli.host.SocketFile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -39,16 +41,31 @@ public final class ControlServer implements AutoCloseable {
     static final long FIRST_REQUEST_TIMEOUT_MS = 10_000;
 
     private final Channel server;
-    private final Path path;
+    private final SocketFile file;
 
-    private ControlServer(Channel server, Path path) {
+    private ControlServer(Channel server, SocketFile file) {
         this.server = server;
-        this.path = path;
+        this.file = file;
     }
 
     /** Serves {@code primary} on its app's control socket. */
     public static ControlServer open(Home home, Primary primary) throws IOException {
-        Path path = home.controlSocket(primary.config().name());
+        String app = primary.config().name();
+        ControlServer server = open(primary, home.ownSocket(app, "control", ProcessHandle.current().pid()));
+        try {
+            server.moveTo(home.controlSocket(app));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot put the control socket in place: " + e.getMessage(), e);
+        }
+        return server;
+    }
+
+    /**
+     * Serves {@code primary} on {@code path}: a primary taking over ({@code jcluster upgrade}) serves a
+     * socket of its own until {@link #moveTo} puts it in place of {@code control.sock}.
+     */
+    public static ControlServer open(Primary primary, Path path) throws IOException {
         Files.deleteIfExists(path);
         ServerBootstrap b = new ServerBootstrap()
                 .group(primary.io()) // one netty thread for the worker channel and the control socket
@@ -65,7 +82,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             Channel server = b.bind(new DomainSocketAddress(path.toFile())).sync().channel();
             Files.setPosixFilePermissions(path, Home.OWNER_RW);
-            return new ControlServer(server, path);
+            return new ControlServer(server, SocketFile.bound(path));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding " + path, e);
@@ -74,14 +91,16 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Renames this socket onto {@code target} in one step; connections made before are not affected. */
+    void moveTo(Path target) throws IOException {
+        file.moveTo(target);
+    }
+
+    /** Stops serving; deletes the socket file unless another primary's socket took its path since. */
     @Override
     public void close() {
         server.close().awaitUninterruptibly();
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // the run directory is removed as a whole afterwards
-        }
+        file.deleteIfOurs();
     }
 
     private static final class RequestHandler extends SimpleChannelInboundHandler<String> {
@@ -118,6 +137,18 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
+            if (ControlRequest.HAND_OVER.equals(command)) {
+                primary.successors().handOver(ctx.channel()).whenComplete((offer, error) ->
+                        write(ctx, error == null ? offer : HandOverReply.refused(String.valueOf(SlotReplacement.cause(error).getMessage()))));
+                return;
+            }
+            if (ControlRequest.HAND_OVER_SOCKETS.equals(command)) {
+                // on success the fds are the answer: the new primary reads descriptors, not lines, now
+                primary.successors().sockets(ctx.channel()).whenComplete((v, error) -> {
+                    if (error != null) reply(ctx, failure(error));
+                });
+                return;
+            }
             CompletableFuture<ControlReply> answer = switch (command) {
                 case ControlRequest.METRICS -> MetricsRequests.metrics(primary);
                 case ControlRequest.DESCRIBE -> MetricsRequests.describe(primary);
@@ -129,11 +160,13 @@ public final class ControlServer implements AutoCloseable {
                 case ControlRequest.RESTART -> primary.restart(request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SIGNAL -> primary.signal(request.signal(), request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
+                case ControlRequest.UPGRADE -> primary.upgrade(progress).thenApply(ControlReply::ok);
+                case ControlRequest.RETIRE -> primary.successors().retire(ctx.channel(), progress).thenApply(v -> new ControlReply(true, null, null, null));
                 default -> null;
             };
             if (answer == null) {
                 refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command)
-                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe)");
+                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe, upgrade)");
                 return;
             }
             answer.whenComplete((reply, error) -> {
@@ -174,6 +207,10 @@ public final class ControlServer implements AutoCloseable {
         }
 
         private static void reply(ChannelHandlerContext ctx, ControlReply reply) {
+            write(ctx, reply);
+        }
+
+        private static void write(ChannelHandlerContext ctx, Object reply) {
             try {
                 ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(reply)).writeByte('\n'));
             } catch (IOException e) {

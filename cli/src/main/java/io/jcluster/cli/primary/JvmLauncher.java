@@ -34,6 +34,8 @@ final class JvmLauncher implements Launcher {
     /** worker-runtime's main jar: the preload library is beside it. */
     private final Path runtimeJar;
     private final AppCds cds;
+    /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
+    private Path workerSocket;
 
     JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCds cds) {
         this.home = home;
@@ -41,6 +43,11 @@ final class JvmLauncher implements Launcher {
         this.agentJar = agentJar;
         this.runtimeJar = runtimeJar;
         this.cds = cds;
+    }
+
+    /** New workers connect to {@code socket} from now on. */
+    void workerSocket(Path socket) {
+        workerSocket = socket;
     }
 
     @Override
@@ -81,7 +88,7 @@ final class JvmLauncher implements Launcher {
         SdNotify.removeFrom(env);
         env.putAll(FrameworkEnv.defaults(cfg.port(), cfg.env())); // PORT, SERVER_PORT, Tomcat's MBeans: unless the app's env sets them
         env.putAll(cfg.env());
-        env.put(WorkerEnv.SOCKET, home.workerSocket(cfg.name()).toString());
+        env.put(WorkerEnv.SOCKET, (workerSocket != null ? workerSocket : home.workerSocket(cfg.name())).toString());
         env.put(WorkerEnv.APP, cfg.name());
         env.put(WorkerEnv.SLOT, Integer.toString(slot));
         env.put(WorkerEnv.GENERATION, Long.toString(generation));

@@ -17,6 +17,11 @@ final class PortGate {
     private final Steering steering = new Steering();
     private final PrimaryLog log;
     private boolean steeringWarned;
+    /**
+     * Whether this primary steers the group: not while another primary does (a new primary before the
+     * old one retires, an old one after it handed over; see {@code jcluster upgrade}).
+     */
+    private boolean steers = true;
 
     PortGate(PrimaryLog log) {
         this.log = log;
@@ -34,6 +39,46 @@ final class PortGate {
     SlotSocket adopt(SlotSocket passed) {
         steering.joined(passed);
         return passed;
+    }
+
+    /**
+     * Sockets a previous primary handed over ({@code jcluster upgrade}), in slot order, and the slot
+     * of each socket of the kernel's group in the group's order. They stay as that primary steers
+     * them until {@link #takeSteering()}. A socket missing from the order is one that did not listen:
+     * adopting it made it listen again, which put it at the end of the group.
+     */
+    List<SlotSocket> inherit(List<SlotSocket> bySlot, List<Integer> kernelOrder) {
+        List<SlotSocket> order = new ArrayList<>();
+        for (int slot : kernelOrder) {
+            if (slot >= 0 && slot < bySlot.size() && !order.contains(bySlot.get(slot))) order.add(bySlot.get(slot));
+        }
+        for (SlotSocket s : bySlot) {
+            if (!order.contains(s)) order.add(s);
+        }
+        steering.inherit(order);
+        steers = false;
+        return bySlot;
+    }
+
+    /** The slot of each socket of the group, in the kernel's order: what a new primary needs to steer it. */
+    List<Integer> groupOrder(List<Slot> slots) {
+        List<Integer> order = new ArrayList<>();
+        for (SlotSocket s : steering.group()) {
+            for (Slot slot : slots) {
+                if (slot.socket() == s) order.add(slot.index());
+            }
+        }
+        return order;
+    }
+
+    /** Another primary steers from now on (this one handed its sockets over and retires). */
+    void release() {
+        steers = false;
+    }
+
+    /** This primary steers from now on (the one that handed the sockets over stopped). */
+    void takeSteering() {
+        steers = true;
     }
 
     /** Closes a leaving slot's socket (its queue is empty, or the drain timeout passed). */
@@ -55,7 +100,7 @@ final class PortGate {
      * @return false when the kernel will not take the steering program
      */
     boolean steer(List<Slot> slots, AppConfig cfg, boolean stopping) {
-        if (cfg.listen() != Listen.HANDOFF) return true;
+        if (cfg.listen() != Listen.HANDOFF || !steers) return true;
         if (!stopping && allHalted(slots)) refuse(slots, cfg.port());
         if (refusing(slots)) return true;
         Set<SlotSocket> healthy = new HashSet<>();

@@ -7,6 +7,7 @@ import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PortOwners;
@@ -45,6 +46,8 @@ public final class Primary implements AutoCloseable {
     private final Supervisor app;
     private final HealthWatch health;
     private final ServiceReports reports;
+    private final JvmLauncher launcher;
+    private final Home home;
     private final WorkerMessages messages;
     private final Recycler recycler;
     private final Watcher watcher;
@@ -52,9 +55,15 @@ public final class Primary implements AutoCloseable {
     private final int ticksPerSnapshot;
     private long ticks;
     private WorkerChannel workerChannel;
+    /** A primary that {@code jcluster upgrade} started: its connection to the primary it replaces, until the take-over ends. */
+    private PreviousPrimary previous;
+    private long previousPid;
+    private TakeOver takeOver;
+    private final Successors successors;
 
     private Primary(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground) {
         this.spec = spec;
+        this.home = home;
         this.log = new PrimaryLog(logOut, config.name());
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
@@ -62,10 +71,12 @@ public final class Primary implements AutoCloseable {
         AppCds cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
-        this.app = new Supervisor(loop, log, new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds), new PortGate(log), metrics, config);
+        this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds);
+        this.app = new Supervisor(loop, log, launcher, new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);
         this.messages = new WorkerMessages(app);
+        this.successors = new Successors(app, reports, home);
         this.recycler = new Recycler(app, new java.util.Random());
         this.watcher = new Watcher(app, this::reload);
         this.ticksPerSnapshot = (int) Math.max(1, Math.round(config.metrics().interval().toMillis() / (double) tick(config).toMillis()));
@@ -99,12 +110,88 @@ public final class Primary implements AutoCloseable {
         Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
             p.app.openSlots(PassedSockets.adopt(passed, config.port()));
-            p.workerChannel = WorkerChannel.open(p.io, home.workerSocket(config.name()), p.messages, p.log);
+            p.workerChannel = WorkerChannel.open(p.io, home.ownSocket(config.name(), "workers", ProcessHandle.current().pid()),
+                    p.messages, p.log);
+            p.workerChannel.moveTo(home.workerSocket(config.name()));
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
         }
         return p;
+    }
+
+    /**
+     * A primary that replaces the running primary of {@code config}'s app ({@code jcluster upgrade}):
+     * asks it for the app on its {@code control.sock}, receives its slot sockets (SCM_RIGHTS) and
+     * opens a worker socket of its own beside {@code workers.sock}. Starts nothing yet: see
+     * {@link #takeOver(ControlServer)}. The running primary is untouched when this throws.
+     *
+     * @throws IOException when the running primary cannot be reached or refuses (the message says why),
+     *                     or the config changed a key that only a stop and start can change
+     */
+    public static Primary takingOver(Home home, StartSpec spec, AppConfig config, PrintStream logOut) throws IOException {
+        if (!Epoll.isAvailable()) {
+            throw new IOException("netty's epoll transport is not available on this machine (" + Epoll.unavailabilityCause() + ")");
+        }
+        Primary p = new Primary(home, spec, config, logOut, false);
+        try {
+            String name = config.name();
+            p.previous = PreviousPrimary.connect(p.io, home.controlSocket(name), PreviousPrimary.TIMEOUT);
+            PreviousPrimary.Handed handed = p.previous.take(config, PreviousPrimary.TIMEOUT);
+            HandOverReply offer = handed.offer();
+            p.previousPid = offer.pid();
+            p.app.config(config.withInstances(offer.slots()));
+            p.app.inheritSlots(handed.sockets(), offer.steering() == null ? List.of() : offer.steering(), offer.generation() + 1);
+            Path workers = home.ownSocket(name, "workers", ProcessHandle.current().pid());
+            p.workerChannel = WorkerChannel.open(p.io, workers, p.messages, p.log);
+            p.launcher.workerSocket(workers);
+            p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d", offer.pid(),
+                    offer.generation(), offer.slots(), offer.port());
+        } catch (IOException | RuntimeException e) {
+            p.close(); // the slot sockets' copies and the lease: the running primary carries on
+            throw e;
+        }
+        return p;
+    }
+
+    /**
+     * Runs the take-over of a primary opened by {@link #takingOver}: see {@link TakeOver}. Completes
+     * when this primary alone runs the app; fails when it gave up (the previous primary carries on and
+     * this one stops).
+     *
+     * @param control this primary's control server, on a socket of its own until it takes {@code control.sock}
+     */
+    public CompletableFuture<AppStatus> takeOver(ControlServer control) {
+        String name = app.config().name();
+        TakeOver.Files files = TakeOver.files(home, name, control, workerChannel, launcher);
+        takeOver = new TakeOver(app, previous, previousPid, files);
+        loop.execute(takeOver::run);
+        loop.every(tick(app.config()), this::tick);
+        reports.start(loop);
+        return takeOver.result();
+    }
+
+    /** The take-over's steps so far and from now on, then its outcome: what {@code jcluster upgrade} shows. */
+    public CompletableFuture<AppStatus> upgrade(Consumer<String> progress) {
+        return onLoop(f -> {
+            if (takeOver == null) {
+                f.completeExceptionally(new ChangeFailed("this primary is not taking an app over (jcluster upgrade starts one that does)",
+                        List.of(), 2));
+                return;
+            }
+            takeOver.follow(progress);
+            takeOver.result().whenComplete(complete(f));
+        });
+    }
+
+    /** The running primary's side of an upgrade: new primaries that ask for the app. */
+    Successors successors() {
+        return successors;
+    }
+
+    /** Whether this primary handed the app over to a new one: the run directory is that one's now. */
+    public boolean handedOver() {
+        return successors.handedOver();
     }
 
     public AppConfig config() {
@@ -360,6 +447,7 @@ public final class Primary implements AutoCloseable {
             if (slot.socket() != null) slot.socket().close();
         }
         if (workerChannel != null) workerChannel.close();
+        if (previous != null) previous.close();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         loop.shutdown();
         logs.close();

@@ -25,6 +25,8 @@ final class ServiceReports {
     /** From the moment a reload is taken (config read included) to its end. */
     private boolean reloading;
     private boolean gaveUp;
+    /** The app went to a new primary ({@code jcluster upgrade}): systemd hears from that one now. */
+    private boolean handedOver;
 
     ServiceReports(Supervisor app, boolean foreground) {
         this.app = app;
@@ -61,6 +63,16 @@ final class ServiceReports {
         notify.extendTimeout(reload.readyTimeout().plus(reload.drainTimeout()).plus(reload.stopTimeout()));
     }
 
+    /** Whether this primary runs in the foreground: the process a service manager, a container or a terminal watches. */
+    boolean foreground() {
+        return foreground;
+    }
+
+    /** The app went to another primary: nothing more is reported from here (no STOPPING while this one retires its workers). */
+    void handedOver() {
+        handedOver = true;
+    }
+
     /** Whether the primary stopped because every slot errored and {@code when_errored = "exit"}. */
     boolean gaveUp() {
         return gaveUp;
@@ -79,6 +91,7 @@ final class ServiceReports {
             else if (slot.serving() != null) ready++;
         }
         probes.publish(slots, ready, errored);
+        if (handedOver) return false;
         boolean stopped = false;
         if (!app.stopping() && slots > 0 && errored == slots
                 && app.config().restart().whenErrored(foreground) == WhenErrored.EXIT) {

@@ -40,7 +40,8 @@ final class SlotSocket implements AutoCloseable {
 
     /**
      * A slot socket over a bound TCP listener this process already holds: one that systemd passed
-     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}). It listens again, as
+     * (socket activation, see {@code io.jcluster.cli.systemd.ListenFds}), or one the previous primary
+     * handed over ({@code jcluster upgrade}, see {@link PreviousPrimary}). It listens again, as
      * {@link #listenAgain()} does, in case a previous primary stopped it (systemd's socket outlives
      * the primary that shut it down); on a socket that listens, that only sets the backlog. Closing it
      * closes this process's fd, not systemd's.

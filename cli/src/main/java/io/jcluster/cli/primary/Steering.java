@@ -34,6 +34,8 @@ final class Steering {
 
     private final List<SlotSocket> group = new ArrayList<>();
     private boolean attached;
+    /** The group came from a previous primary, with whatever program it left attached (see {@link #inherit}). */
+    private boolean inherited;
     private String unavailable;
     /** The group indexes steered to now (empty: the kernel's own hashing), or null after the group changed. */
     private List<Integer> steered;
@@ -51,6 +53,24 @@ final class Steering {
         steered = null;
         SlotSocket last = group.remove(group.size() - 1);
         if (last != socket) group.set(i, last);
+    }
+
+    /**
+     * The group as a previous primary left it ({@code jcluster upgrade}): its sockets in the kernel's
+     * order, and maybe a program of its own attached. Until the next {@link #steerTo} replaces that
+     * program, nothing here touches the group.
+     */
+    void inherit(List<SlotSocket> kernelOrder) {
+        group.clear();
+        group.addAll(kernelOrder);
+        attached = true;
+        inherited = true;
+        steered = null;
+    }
+
+    /** The group's sockets in the kernel's order (what a new primary must know to steer the same group). */
+    List<SlotSocket> group() {
+        return List.copyOf(group);
     }
 
     /** Why steering does not work on this kernel, or null when it does (or was not tried yet). */
@@ -73,7 +93,13 @@ final class Steering {
         if (indexes.size() == group.size()) indexes.clear();
         if (indexes.equals(steered)) return true; // called after every event: no syscall when nothing changed
         try {
-            if (indexes.isEmpty()) {
+            if (indexes.isEmpty() && inherited) {
+                // the previous primary's program may or may not be attached: one over every socket replaces
+                // it either way (a detach would fail with ENOENT when there is none)
+                List<Integer> all = new ArrayList<>();
+                for (int i = 0; i < group.size(); i++) all.add(i);
+                attach(all);
+            } else if (indexes.isEmpty()) {
                 if (attached) detach();
             } else {
                 attach(indexes);
@@ -103,6 +129,7 @@ final class Steering {
         prog.putLong(8, PlatformDependent.directBufferAddress(filter));
         group.get(0).setRawOption(SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, prog);
         attached = true;
+        inherited = false;
         unavailable = null;
     }
 

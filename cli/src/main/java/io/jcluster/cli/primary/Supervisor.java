@@ -91,6 +91,19 @@ final class Supervisor {
         }
     }
 
+    /**
+     * The slots of the primary this one replaces ({@code jcluster upgrade}): its sockets in slot
+     * order (none with {@code listen = "self"}) and the kernel's order of its steering group; the
+     * workers run {@code gen}. Steering stays with the previous primary until {@link PortGate#takeSteering()}.
+     */
+    void inheritSlots(List<SlotSocket> bySlot, List<Integer> kernelOrder, long gen) {
+        generation = gen;
+        List<SlotSocket> sockets = bySlot.isEmpty() ? bySlot : gate.inherit(bySlot, kernelOrder);
+        for (int i = 0; i < config.instances(); i++) {
+            slots.add(new Slot(i, i < sockets.size() ? sockets.get(i) : null, config, generation));
+        }
+    }
+
     /** From now on every active slot gets a worker (by {@link #reconcile()}). */
     void startAll() {
         started = true;

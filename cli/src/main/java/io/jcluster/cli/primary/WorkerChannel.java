@@ -1,6 +1,7 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.host.Peers;
+import io.jcluster.cli.host.SocketFile;
 
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireException;
@@ -42,11 +43,11 @@ final class WorkerChannel implements AutoCloseable {
     static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
 
     private final Channel server;
-    private final Path path;
+    private final SocketFile file;
 
-    private WorkerChannel(Channel server, Path path) {
+    private WorkerChannel(Channel server, SocketFile file) {
         this.server = server;
-        this.path = path;
+        this.file = file;
     }
 
     static WorkerChannel open(EventLoopGroup group, Path path, Events events, PrimaryLog log) throws IOException {
@@ -70,7 +71,7 @@ final class WorkerChannel implements AutoCloseable {
             throw new IOException("interrupted while binding " + path, e);
         }
         Files.setPosixFilePermissions(path, Home.OWNER_RW);
-        return new WorkerChannel(server, path);
+        return new WorkerChannel(server, SocketFile.bound(path));
     }
 
     /** Sends {@code message} on a worker's connection. */
@@ -80,14 +81,20 @@ final class WorkerChannel implements AutoCloseable {
         }
     }
 
+    /** Where workers connect now. */
+    Path path() {
+        return file.path();
+    }
+
+    /** Renames this socket onto {@code target} in one step; workers already connected are not affected. */
+    void moveTo(Path target) throws IOException {
+        file.moveTo(target);
+    }
+
     @Override
     public void close() {
         server.close().awaitUninterruptibly();
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // the run directory is removed as a whole afterwards
-        }
+        file.deleteIfOurs();
     }
 
     private static final class FrameHandler extends SimpleChannelInboundHandler<ByteBuf> {

@@ -62,6 +62,54 @@ class SteeringTest {
         }
     }
 
+    /**
+     * {@code jcluster upgrade}: a new primary's steering takes the group over in the old one's order,
+     * whether the old primary left a program attached or not, and steers it from there.
+     */
+    @Test
+    void aSuccessorTakesTheGroupOverWithOrWithoutTheOldProgram() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "epoll");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        List<SlotSocket> sockets = new ArrayList<>();
+        List<Socket> clients = new ArrayList<>();
+        Steering old = new Steering();
+        try {
+            for (int i = 0; i < 3; i++) {
+                SlotSocket s = SlotSocket.open("127.0.0.1", port);
+                sockets.add(s);
+                old.joined(s);
+            }
+            // the old primary steers everything to slot 0 when it hands over
+            assertTrue(old.steerTo(Set.of(sockets.get(0))), old.unavailable());
+            Steering successor = new Steering();
+            successor.inherit(old.group());
+            assertTrue(successor.steerTo(Set.copyOf(sockets)), successor.unavailable());
+            connect(port, 90, clients);
+            for (SlotSocket s : sockets) assertTrue(s.queued() > 0, "every slot gets some again: " + queues(sockets));
+            int before2 = sockets.get(2).queued();
+            assertTrue(successor.steerTo(Set.of(sockets.get(2))), successor.unavailable());
+            connect(port, 20, clients);
+            assertEquals(before2 + 20, sockets.get(2).queued(), "the successor steers by the inherited order: " + queues(sockets));
+            assertTrue(successor.steerTo(Set.copyOf(sockets)), "and detaches its own program: " + successor.unavailable());
+
+            // no program attached at all (the old primary's group was all healthy): no ENOENT
+            Steering next = new Steering();
+            next.inherit(successor.group());
+            assertTrue(next.steerTo(Set.copyOf(sockets)), next.unavailable());
+            assertTrue(next.steerTo(Set.of(sockets.get(1))), next.unavailable());
+        } finally {
+            for (Socket c : clients) c.close();
+            for (SlotSocket s : sockets) s.close();
+        }
+    }
+
+    private static List<Integer> queues(List<SlotSocket> sockets) {
+        return sockets.stream().map(SlotSocket::queued).toList();
+    }
+
     private static void connect(int port, int n, List<Socket> into) throws IOException {
         for (int i = 0; i < n; i++) {
             Socket c = new Socket();
