@@ -448,7 +448,9 @@ public final class Primary implements AutoCloseable {
         }
         if (workerChannel != null) workerChannel.close();
         if (previous != null) previous.close();
-        io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        // A quiet moment first: a reply just completed on the loop (a failed upgrade's, a stop's) is
+        // written to its control connection before the channels close.
+        io.shutdownGracefully(100, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         loop.shutdown();
         logs.close();
     }
