@@ -1,7 +1,10 @@
 package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.config.ConfigLoader;
+import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
+import io.jcluster.cli.host.PreloadProbe;
 import io.netty.channel.epoll.Epoll;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -50,6 +53,18 @@ final class Doctor implements Callable<Integer> {
             }
         }
         out.println("cpus               " + Runtime.getRuntime().availableProcessors() + " (instances = \"auto\" starts this many workers)");
+        out.flush();
+        if (Epoll.isAvailable()) {
+            String preload = PreloadProbe.problem(ConfigLoader.currentJava(), AgentJar.runtimeJar());
+            if (preload == null) {
+                out.println("preload library    ok: a JVM's bind() of a port held elsewhere took the socket handed to it"
+                        + "\n                   (how unmodified servers share the slot sockets in handoff mode)");
+            } else {
+                ok = false;
+                out.println("preload library    FAILED: " + preload
+                        + "\n                   unmodified apps cannot run in handoff mode; listen = \"self\" is the way around");
+            }
+        }
         out.flush();
         return ok ? 0 : ExitException.FAILURE;
     }

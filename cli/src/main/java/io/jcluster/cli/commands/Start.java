@@ -17,6 +17,7 @@ import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
+import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.cli.systemd.SdNotify;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.LogTail;
@@ -181,6 +182,11 @@ final class Start implements Callable<Integer> {
         if (config.listen() == Listen.SELF && !Kernel.migrateEnabled()) {
             spec.commandLine().getErr().println("jcluster: note: " + app + ": listen=self: " + Kernel.migrateAdvice());
         }
+        // With socket activation the port is held by the sockets systemd passed us: they are the app's.
+        if (!foreground || ListenFds.fromEnvironment().isEmpty()) checkPortFree(config);
+    }
+
+    private static void checkPortFree(AppConfig config) throws ConfigException {
         if (!PortOwners.isFree(config.host(), config.port())) {
             throw ConfigLoader.errorAt(config, "app.port", "port " + config.port() + " is already in use by "
                     + PortOwners.describeOwner(config.port()) + ": stop it or choose another port");

@@ -97,6 +97,15 @@ final class Upgrade implements Callable<Integer> {
             // the new primary died mid-way: its log says why
             next.waitFor(10, TimeUnit.SECONDS);
             List<String> lines = DetachedPrimary.newLines(log, logStart);
+            String gaveUp = null; // a new primary that gives up at once can be gone before its answer is read: its log says it
+            for (String line : lines) {
+                if (line.contains("] upgrade: giving up: ")) gaveUp = line.substring(line.indexOf("giving up: ") + "giving up: ".length());
+            }
+            if (gaveUp != null) {
+                err.println("jcluster: " + app + ": upgrade failed: " + gaveUp + ", nothing of it stopped (from " + log + ")");
+                err.flush();
+                return ExitException.FAILURE;
+            }
             throw new IOException("the new primary (pid " + next.pid() + ") ended the upgrade without an answer ("
                     + e.getMessage() + ")" + (lines.isEmpty() ? "" : "; the end of its log:\n  " + String.join("\n  ",
                     lines.subList(Math.max(0, lines.size() - 10), lines.size()))));

@@ -63,6 +63,6 @@ final class HealthWatch {
         if (slot.worker() != w || slot.surge() != null || app.change() != null || slot.leaving()) return;
         w.overMemorySince(null);
         slot.countRestart();
-        SlotReplacement.replaceAlone(app, w, "memory replacement of slot " + slot.index(), "replaced: " + reason);
+        SlotReplacement.replaceAlone(app, w, "memory replacement of slot " + slot.index(), "replaced", reason);
     }
 }

@@ -5,6 +5,7 @@ import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.host.PreloadLibrary;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
 import io.jcluster.cli.systemd.ListenFds;

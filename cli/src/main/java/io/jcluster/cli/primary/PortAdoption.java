@@ -15,7 +15,7 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
- * The primary's side of the preload library ({@link PreloadLibrary}), which every worker of a
+ * The primary's side of the preload library ({@link io.jcluster.cli.host.PreloadLibrary}), which every worker of a
  * handoff app loads: when the app binds
  * one of its ports the library sends {@code bind} and gets the slot's socket for that port; when it
  * listens it sends {@code listening}, and a worker that listens on every app port is ready (for

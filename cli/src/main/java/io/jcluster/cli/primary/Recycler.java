@@ -61,8 +61,8 @@ final class Recycler {
             if (w == null || w.state() != WorkerState.READY || slot.surge() != null) continue;
             long served = served(w);
             if (!RecycleSchedule.servedEnough(served, max)) continue;
-            SlotReplacement.replaceAlone(app, w, "recycle of slot " + slot.index(),
-                    "recycled: served " + served + " requests (max_requests " + max + ")");
+            SlotReplacement.replaceAlone(app, w, "recycle of slot " + slot.index(), "recycled",
+                    "served " + served + " requests (max_requests " + max + ")");
             return; // one at a time
         }
     }

@@ -54,13 +54,13 @@ final class SlotReplacement {
 
     /**
      * Replaces {@code w}, the slot's worker, on its own as a change of its own ({@code what}, e.g.
-     * "memory replacement of slot 1"): its exit says {@code reason}, and the old worker stays when
-     * the new one fails.
+     * "memory replacement of slot 1"): the log says {@code why}, its exit "{@code verb}: {@code why}",
+     * and the old worker stays when the new one fails.
      */
-    static void replaceAlone(Supervisor app, Worker w, String what, String reason) {
+    static void replaceAlone(Supervisor app, Worker w, String what, String verb, String why) {
         Slot slot = w.slot();
-        app.log.info("slot %d: worker pid %d %s: replacing it", slot.index(), w.pid(), reason);
-        w.end(reason, false);
+        app.log.info("slot %d: worker pid %d %s: replacing it", slot.index(), w.pid(), why);
+        w.end(verb + ": " + why, false);
         Change change = () -> what;
         app.begin(change);
         replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {

@@ -205,6 +205,19 @@ class PreloadIT {
             Sandbox.Result ls = sandbox.cli(dist, "ls", "nolib");
             assertTrue(ls.out().contains(why) && ls.out().contains("errored"), ls.all());
             assertEquals(List.of(), workerJvms(sandbox), "no worker runs");
+            Sandbox.Result doctor = sandbox.cli(dist, "doctor");
+            assertEquals(1, doctor.code(), doctor.all());
+            assertTrue(doctor.out().contains("preload library    FAILED: " + why), doctor.out());
+        }
+    }
+
+    @Test
+    void doctorShowsThatTheLibraryAdoptsABindOfAPortHeldElsewhere() throws Exception {
+        try (Sandbox sandbox = new Sandbox()) {
+            Sandbox.Result doctor = sandbox.cli("doctor");
+            assertEquals(0, doctor.code(), doctor.all());
+            assertTrue(doctor.out().contains("preload library    ok: a JVM's bind() of a port held elsewhere took the socket"),
+                    doctor.out());
         }
     }
 

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.host;
 
 import io.jcluster.runtime.WorkerEnv;
 import java.io.IOException;
@@ -17,9 +17,9 @@ import java.util.StringJoiner;
  * {@code src/main/c}) that every worker of a handoff app loads: where it is, whether it can load
  * into the workers' JVM and why not, and the environment that loads it. See {@code docs/preload.md}.
  */
-final class PreloadLibrary {
+public final class PreloadLibrary {
     /** The library's file name, beside worker-runtime's jar in the distribution's {@code lib/}. */
-    static final String FILE = "libjcluster-preload.so";
+    public static final String FILE = "libjcluster-preload.so";
     private static final String LD_PRELOAD = "LD_PRELOAD";
     private static final int PT_INTERP = 3;
 
@@ -27,7 +27,7 @@ final class PreloadLibrary {
     }
 
     /** The library beside {@code runtimeJar}, worker-runtime's main jar (the distribution's {@code lib/}). */
-    static Path path(Path runtimeJar) {
+    public static Path path(Path runtimeJar) {
         return runtimeJar.resolveSibling(FILE);
     }
 
@@ -36,7 +36,7 @@ final class PreloadLibrary {
      * and fits: missing or unreadable, or built for glibc while {@code java} is a musl build (Alpine),
      * whose loader cannot load it.
      */
-    static String unavailabilityCause(Path runtimeJar, Path java) {
+    public static String unavailabilityCause(Path runtimeJar, Path java) {
         Path lib = path(runtimeJar);
         if (!Files.isRegularFile(lib) || !Files.isReadable(lib)) {
             return "the jcluster distribution lacks " + lib + " (the preload library every worker of a handoff app loads);"
@@ -55,7 +55,7 @@ final class PreloadLibrary {
      * Puts the library first in a worker's {@code LD_PRELOAD} (keeping what the user's environment
      * preloads) and names the app's ports in {@code JCLUSTER_PORTS}.
      */
-    static void environment(Map<String, String> env, Path runtimeJar, List<Integer> ports) {
+    public static void environment(Map<String, String> env, Path runtimeJar, List<Integer> ports) {
         String lib = path(runtimeJar).toString();
         StringJoiner preload = new StringJoiner(":");
         preload.add(lib);

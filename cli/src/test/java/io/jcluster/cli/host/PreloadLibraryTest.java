@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary;
+package io.jcluster.cli.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,0 +1,125 @@
+package io.jcluster.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Socket activation as systemd does it, with python playing systemd: two SO_REUSEPORT sockets on one
+ * port passed as fds 3 and 4 ({@code LISTEN_FDS}, {@code LISTEN_PID}, {@code LISTEN_FDNAMES}) to
+ * {@code jcluster start --foreground}. The primary takes them as its slot sockets (the same sockets:
+ * their inodes), binds nothing of its own, and both workers answer on them.
+ */
+@Timeout(180)
+class SocketActivationIT {
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+
+    @Test
+    void thePrimaryServesTheSocketsSystemdPassed() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
+        String launcher = String.join("\n",
+                "import os, socket, sys",
+                "socks, port = [], 0",
+                "for i in range(2):",
+                "    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+                "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)",
+                "    s.bind(('0.0.0.0', port))",
+                "    s.listen(128)",
+                "    port = s.getsockname()[1]",
+                "    socks.append(s)",
+                "high = [os.dup2(s.fileno(), 200 + i) for i, s in enumerate(socks)]",
+                "for s in socks: s.close()",
+                "for i in range(2):",
+                "    os.dup2(200 + i, 3 + i, inheritable=True)",
+                "    os.close(200 + i)",
+                "print('port=%d inodes=%d,%d' % (port, os.fstat(3).st_ino, os.fstat(4).st_ino), flush=True)",
+                "env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS='2', LISTEN_FDNAMES='port-%d:port-%d' % (port, port))",
+                "argv = sys.argv[1:] + ['-p', str(port)]",
+                "os.execve(argv[0], argv, env)");
+        try (Sandbox sandbox = new Sandbox()) {
+            Path out = sandbox.dir.resolve("out.txt");
+            Process p = sandbox.background(out, List.of(PYTHON.toString(), "-c", launcher,
+                    Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground",
+                    Sandbox.HELLO_JAR.toAbsolutePath().toString(), "--name", "activated", "-i", "2"));
+            try {
+                Sandbox.await("the launcher's line", Duration.ofSeconds(30), () -> read(out).contains("inodes="));
+                Matcher m = Pattern.compile("port=(\\d+) inodes=(\\d+),(\\d+)").matcher(read(out));
+                assertTrue(m.find(), read(out));
+                int port = Integer.parseInt(m.group(1));
+                Set<Long> passed = Set.of(Long.parseLong(m.group(2)), Long.parseLong(m.group(3)));
+                Sandbox.await("both workers ready", Duration.ofSeconds(90), () -> read(out).contains("slot 1: worker pid")
+                        && read(out).lines().filter(l -> l.contains(" ready (")).count() >= 2);
+                Set<String> slots = new TreeSet<>();
+                for (int i = 0; i < 200 && slots.size() < 2; i++) {
+                    slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
+                }
+                assertEquals(Set.of("0", "1"), slots, "both workers answer on the passed sockets");
+                assertEquals(passed, listening(port), "the only listeners on the port are the two sockets systemd passed");
+                assertTrue(socketInodes(p.pid()).containsAll(passed), "the primary holds them as its slot sockets");
+                p.destroy(); // SIGTERM
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), read(out));
+                assertEquals(0, p.exitValue(), read(out));
+                assertEquals(List.of(), sandbox.leftovers());
+            } finally {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Inodes of the sockets listening on {@code port}. */
+    private static Set<Long> listening(int port) throws Exception {
+        Set<Long> inodes = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                String local = f[1];
+                if (f[3].equals("0A") && Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16) == port) {
+                    inodes.add(Long.parseLong(f[9]));
+                }
+            }
+        }
+        return inodes;
+    }
+
+    private static Set<Long> socketInodes(long pid) throws Exception {
+        Set<Long> inodes = new HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+                } catch (java.io.IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return inodes;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
