@@ -5,9 +5,11 @@
 #   jdk-http  a stock com.sun.net.httpserver.HttpServer (the test fake app; no SO_REUSEPORT)
 #   vertx     examples/hello-vertx (netty's epoll bind)
 #   jetty     examples/hello-jetty
+#   spring    examples/hello-spring (a stock Spring Boot 3.5 jar: Tomcat, graceful shutdown on)
+#   jdk       examples/hello-jdk (com.sun.net.httpserver)
 # Reports requests, non-2xx answers and socket errors, and appends the table to bench/RESULTS.md.
 # Loopback only; stops what it starts.
-# Usage: bench/reload-stock.sh [reloads] [jdk-http|vertx|jetty]   (default 10 jdk-http)
+# Usage: bench/reload-stock.sh [reloads] [jdk-http|vertx|jetty|spring|jdk]   (default 10 jdk-http)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -21,10 +23,10 @@ case $APP in
     [ -f "$FAKE" ] || mvn -B -q package -DskipTests -pl cli
     WHAT="the jdk-http fake app (a stock HttpServer, nothing of jcluster linked, no SO_REUSEPORT)"
     "$JC" start "$FAKE" -i 2 -p "$PORT" --name stock -- jdk-http >/dev/null ;;
-  vertx|jetty)
-    WHAT="examples/hello-$APP with --listen handoff"
-    "$JC" start "examples/hello-$APP/target/hello-$APP.jar" -i 2 -p "$PORT" --name stock --listen handoff >/dev/null ;;
-  *) echo "usage: bench/reload-stock.sh [reloads] [jdk-http|vertx|jetty]" >&2; exit 2 ;;
+  vertx|jetty|spring|jdk)
+    WHAT="examples/hello-$APP, unmodified, from its jcluster.toml (handoff)"
+    "$JC" start "examples/hello-$APP/jcluster.toml" -i 2 -p "$PORT" --name stock >/dev/null ;;
+  *) echo "usage: bench/reload-stock.sh [reloads] [jdk-http|vertx|jetty|spring|jdk]" >&2; exit 2 ;;
 esac
 out=$(mktemp)
 wrk -t2 -c64 -d600s -s bench/reload.lua "http://127.0.0.1:$PORT/" > "$out" 2>&1 &

@@ -18,11 +18,8 @@ import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.Json;
 import io.jcluster.cli.systemd.ListenFds;
-import io.jcluster.cli.systemd.SdNotify;
 import io.jcluster.cli.host.Kernel;
-import io.jcluster.cli.host.LogTail;
 import io.jcluster.cli.host.PortOwners;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -48,7 +45,6 @@ import picocli.CommandLine.Spec;
                 "of its after list are ready; with no argument, ./jcluster.toml.",
                 "Returns when every worker is ready, or fails with the reason."})
 final class Start implements Callable<Integer> {
-    private static final long PRIMARY_UP_TIMEOUT_MS = 30_000;
 
     @Spec
     CommandSpec spec;
@@ -226,20 +222,8 @@ final class Start implements Callable<Integer> {
         Json.MAPPER.writeValue(home.specFile(app).toFile(), planned.spec());
         PrintWriter out = spec.commandLine().getOut();
         Path log = home.primaryLog(app);
-        long logStart = Files.exists(log) ? Files.size(log) : 0;
-        List<String> command = new ArrayList<>();
-        if (new File("/usr/bin/setsid").canExecute()) command.add("/usr/bin/setsid");
-        command.add(ConfigLoader.currentJava().toString());
-        String own = System.getenv("JCLUSTER_PRIMARY_JVM_ARGS");
-        command.addAll(own != null ? List.of(own.trim().split("\\s+")) : PRIMARY_JVM);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran start: only --foreground speaks sd_notify
-        Process primary = pb
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        long logStart = DetachedPrimary.logEnd(log);
+        Process primary = DetachedPrimary.launch(app, log);
         out.println("starting " + app + " (" + config.instances() + " worker" + (config.instances() == 1 ? "" : "s")
                 + " on port " + config.port() + (config.envName() == null ? "" : ", env " + config.envName())
                 + ", primary pid " + primary.pid() + ", log " + log + ")");
@@ -251,7 +235,8 @@ final class Start implements Callable<Integer> {
     private int awaitReady(Home home, Launched launched) throws IOException, InterruptedException {
         String app = launched.config().name();
         PrintWriter out = spec.commandLine().getOut();
-        ControlClient client = awaitControlSocket(home, app, launched.primary(), launched.log(), launched.logStart());
+        ControlClient client = DetachedPrimary.awaitControlSocket(home.controlSocket(app), app, launched.primary(), launched.log(),
+                launched.logStart());
         try (client) {
             ControlReply reply = client.call(new ControlRequest(ControlRequest.AWAIT_READY));
             if (!reply.ok()) {
@@ -267,42 +252,6 @@ final class Start implements Callable<Integer> {
             }
             StatusTable.print(out, List.of(reply.status()));
             return 0;
-        }
-    }
-
-    /** Waits for the new primary's control socket; if the primary dies first, its log says why. */
-    private ControlClient awaitControlSocket(Home home, String app, Process primary, Path log, long logStart)
-            throws InterruptedException, IOException {
-        long deadline = System.currentTimeMillis() + PRIMARY_UP_TIMEOUT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            if (!primary.isAlive()) {
-                String why = String.join("\n", newLines(log, logStart));
-                throw new ExitException(primary.exitValue() == ExitException.USAGE ? ExitException.USAGE : ExitException.FAILURE,
-                        why.isBlank() ? "the primary of " + app + " exited with code " + primary.exitValue() + "; see " + log
-                                : why.replaceFirst("^jcluster: ", ""));
-            }
-            if (Files.exists(home.controlSocket(app))) {
-                try {
-                    return ControlClient.connect(home.controlSocket(app));
-                } catch (AppNotRunningException e) {
-                    // bound but not yet listening: try again
-                }
-            }
-            Thread.sleep(20);
-        }
-        primary.destroyForcibly();
-        throw new ExitException(ExitException.FAILURE, "the primary of " + app + " did not open its control socket within "
-                + PRIMARY_UP_TIMEOUT_MS / 1000 + "s; see " + log);
-    }
-
-    private static List<String> newLines(Path log, long from) {
-        try {
-            byte[] all = Files.readAllBytes(log);
-            String text = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
-                    java.nio.charset.StandardCharsets.UTF_8);
-            return text.lines().filter(l -> !l.isBlank()).toList();
-        } catch (IOException e) {
-            return LogTail.lastLines(log, 10);
         }
     }
 

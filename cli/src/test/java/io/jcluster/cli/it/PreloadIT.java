@@ -54,13 +54,13 @@ class PreloadIT {
             assertEquals(workerPids(sandbox, "stock"), pids, "both workers answer on port " + port);
 
             long primary = Long.parseLong(Files.readString(sandbox.home.resolve("run/stock/primary.pid")).trim());
-            Set<Long> listening = listeningInodes(port);
-            Set<Long> primarys = intersect(socketInodes(primary), listening);
+            Set<Long> listening = Sandbox.listeningInodes(port);
+            Set<Long> primarys = intersect(Sandbox.socketInodes(primary), listening);
             assertEquals(2, primarys.size(), "the primary holds one slot socket per slot: " + primarys);
             assertEquals(primarys, listening, "no process listens on port " + port + " with a socket of its own");
             Set<Long> held = new HashSet<>();
             for (String pid : pids) {
-                Set<Long> mine = intersect(socketInodes(Long.parseLong(pid)), listening);
+                Set<Long> mine = intersect(Sandbox.socketInodes(Long.parseLong(pid)), listening);
                 assertEquals(1, mine.size(), "worker " + pid + " holds one listener: " + mine);
                 held.addAll(mine);
             }
@@ -114,8 +114,8 @@ class PreloadIT {
                 assertTrue(answered > 0, "the load ran");
                 assertTrue(seen.contains(Long.toString(replacement)), "the replacement " + replacement + " answers: " + seen);
                 assertNotEquals(victim, replacement);
-                assertEquals(primarys, intersect(socketInodes(primary), listeningInodes(port)), "the slot sockets stayed");
-                assertEquals(1, intersect(socketInodes(replacement), primarys).size(), "the replacement holds a slot socket of the primary");
+                assertEquals(primarys, intersect(Sandbox.socketInodes(primary), Sandbox.listeningInodes(port)), "the slot sockets stayed");
+                assertEquals(1, intersect(Sandbox.socketInodes(replacement), primarys).size(), "the replacement holds a slot socket of the primary");
             } finally {
                 loading.set(false);
                 clients.shutdownNow();
@@ -223,37 +223,7 @@ class PreloadIT {
 
     // ---- what the kernel says ----
 
-    /** Inodes of the sockets listening on {@code port}, IPv4 and IPv6. */
-    private static Set<Long> listeningInodes(int port) throws IOException {
-        Set<Long> inodes = new HashSet<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            List<String> lines = Files.readAllLines(Path.of(table));
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                String local = f[1];
-                if (f[3].equals("0A") && Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16) == port) {
-                    inodes.add(Long.parseLong(f[9]));
-                }
-            }
-        }
-        return inodes;
-    }
 
-    /** Inodes of the sockets a process holds, from {@code /proc/<pid>/fd}. */
-    private static Set<Long> socketInodes(long pid) throws IOException {
-        Set<Long> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        }
-        return inodes;
-    }
 
     private static Set<Long> intersect(Set<Long> a, Set<Long> b) {
         Set<Long> both = new HashSet<>(a);

@@ -205,4 +205,36 @@ final class Sandbox implements AutoCloseable {
         }
         return m;
     }
+
+    /** Inodes of the sockets listening on {@code port}, IPv4 and IPv6, from {@code /proc/net/tcp{,6}}. */
+    static java.util.Set<Long> listeningInodes(int port) throws IOException {
+        java.util.Set<Long> inodes = new java.util.HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                String local = f[1];
+                if (f[3].equals("0A") && Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16) == port) {
+                    inodes.add(Long.parseLong(f[9]));
+                }
+            }
+        }
+        return inodes;
+    }
+
+    /** Inodes of the sockets process {@code pid} holds, from {@code /proc/<pid>/fd}. */
+    static java.util.Set<Long> socketInodes(long pid) throws IOException {
+        java.util.Set<Long> inodes = new java.util.HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return inodes;
+    }
 }

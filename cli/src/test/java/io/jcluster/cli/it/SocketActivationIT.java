@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -71,8 +66,8 @@ class SocketActivationIT {
                     slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
                 }
                 assertEquals(Set.of("0", "1"), slots, "both workers answer on the passed sockets");
-                assertEquals(passed, listening(port), "the only listeners on the port are the two sockets systemd passed");
-                assertTrue(socketInodes(p.pid()).containsAll(passed), "the primary holds them as its slot sockets");
+                assertEquals(passed, Sandbox.listeningInodes(port), "the only listeners on the port are the two sockets systemd passed");
+                assertTrue(Sandbox.socketInodes(p.pid()).containsAll(passed), "the primary holds them as its slot sockets");
                 p.destroy(); // SIGTERM
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), read(out));
                 assertEquals(0, p.exitValue(), read(out));
@@ -84,36 +79,7 @@ class SocketActivationIT {
         }
     }
 
-    /** Inodes of the sockets listening on {@code port}. */
-    private static Set<Long> listening(int port) throws Exception {
-        Set<Long> inodes = new HashSet<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            List<String> lines = Files.readAllLines(Path.of(table));
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                String local = f[1];
-                if (f[3].equals("0A") && Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16) == port) {
-                    inodes.add(Long.parseLong(f[9]));
-                }
-            }
-        }
-        return inodes;
-    }
 
-    private static Set<Long> socketInodes(long pid) throws Exception {
-        Set<Long> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
-                } catch (java.io.IOException e) {
-                    // closed meanwhile
-                }
-            }
-        }
-        return inodes;
-    }
 
     private static String read(Path p) {
         try {
