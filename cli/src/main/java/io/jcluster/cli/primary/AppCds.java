@@ -25,7 +25,11 @@ import java.util.List;
  * everything the JVM checks the archive against (the jar's path, size and time, the java and its
  * runtime image, the JVM arguments, the agent jar), so a new jar or another java simply makes a new
  * archive; a stale one would only be ignored by the JVM. Archives live in
- * {@code $JCLUSTER_HOME/cache/cds/<app>/}, one per app: a new one replaces the others.
+ * {@code $JCLUSTER_HOME/cache/<app>/cds/}, one per app: a new one replaces the others.
+ *
+ * <p>Dump and use run with the same flags (the JVM refuses an archive otherwise, silently):
+ * {@link #AGENT} in both, the same heap sizing, jvm_args and class path ({@code -jar} plus the agent
+ * jar the JVM appends). A Spring Boot jar runs from its extracted layout ({@link BootExtraction}).
  *
  * <p>Apps whose {@code jvm_args} add agents of their own get no archive: such agents may transform
  * classes, and an archive would keep their output (see {@link #refusal(AppConfig)}).
@@ -39,20 +43,28 @@ final class AppCds {
     static final Duration DUMP_GRACE = Duration.ofSeconds(30);
     /** Archive warnings (classes it skips) would fill every worker's log; errors still show. */
     private static final List<String> QUIET = List.of("-Xlog:cds=error", "-Xlog:cds+dynamic=error");
+    /**
+     * Archiving with a {@code -javaagent} (every worker runs jcluster's). The JVM records the setting
+     * in the archive and, with {@code -Xshare:auto}, silently maps nothing but the JDK's own
+     * {@code classes.jsa} when a later JVM runs without it: the dump and every use pass it.
+     */
+    static final List<String> AGENT = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent");
 
     private final Path dir;
     private final Path agentJar;
     private final PrimaryLog log;
+    private final BootExtraction boot;
     /** The worker making an archive, 0 when none, and the archive it makes. */
     private long dumperPid;
     private Path dumping;
     private int attempts;
     private String lastRefusal;
 
-    AppCds(Path dir, Path agentJar, PrimaryLog log) {
+    AppCds(Path dir, Path bootDir, Path agentJar, PrimaryLog log) {
         this.dir = dir;
         this.agentJar = agentJar;
         this.log = log;
+        this.boot = new BootExtraction(bootDir, log);
     }
 
     /** Why {@code config} cannot have an archive, or null when it can. */
@@ -69,36 +81,53 @@ final class AppCds {
         return null;
     }
 
-    /** Where the archive for workers of {@code config} is (or will be). */
-    Path archive(AppConfig config) {
-        return dir.resolve(key(config, agentJar) + ".jsa");
+    /** Where the archive for workers of {@code config} that run {@code jar} is (or will be). */
+    Path archive(AppConfig config, Path jar) {
+        return dir.resolve(key(config, jar, agentJar) + ".jsa");
     }
 
     /**
-     * The JVM arguments for the next worker of {@code config} (a reload may bring a new jar): use
-     * its archive, make it, or nothing while another worker makes one or when cds is off.
+     * Blocking (it may extract a Spring Boot jar): off the supervisor loop, or before the first worker.
+     * Thread-safe.
      */
-    List<String> jvmArgs(AppConfig config) {
+    void prepare(AppConfig config) {
+        boot.prepare(config);
+    }
+
+    /** What a worker runs: the jar for {@code -jar} and the class-sharing arguments. */
+    record Launch(Path jar, List<String> jvmArgs) {}
+
+    /**
+     * What the next worker of {@code config} runs (a reload may bring a new jar): the app's jar, or
+     * the extracted layout of a Spring Boot jar ({@link BootExtraction}), with the JVM arguments that
+     * use its archive, make it, or nothing while another worker makes one or when cds is off.
+     */
+    Launch launch(AppConfig config) {
         List<String> args = new ArrayList<>();
-        if (!config.cds()) return args;
+        if (!config.cds()) return new Launch(config.jar(), args);
         String refusal = refusal(config);
         if (refusal != null) {
             if (!refusal.equals(lastRefusal)) log.info("cds: %s", refusal);
             lastRefusal = refusal;
-            return args;
+            return new Launch(config.jar(), args);
         }
-        Path archive = archive(config);
+        BootExtraction.Layout layout = boot.layout(config);
+        if (!layout.archivable()) return new Launch(config.jar(), args); // a Boot jar that could not be extracted
+        Path jar = layout.jar();
+        Path archive = archive(config, jar);
         if (Files.isRegularFile(archive)) {
+            // the same setting as the dump: the JVM refuses an archive made with it unless it is on again
+            args.addAll(AGENT);
             args.add("-XX:SharedArchiveFile=" + archive);
         } else if (dumperPid == 0 && attempts < MAX_ATTEMPTS) {
             // jcluster's own agent transforms no class, so what the worker loads is the app as it is
-            args.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
-                    "-XX:ArchiveClassesAtExit=" + partial(archive)));
+            args.addAll(AGENT);
+            args.add("-XX:ArchiveClassesAtExit=" + partial(archive));
         } else {
-            return args;
+            return new Launch(jar, args);
         }
         args.addAll(QUIET);
-        return args;
+        return new Launch(jar, args);
     }
 
     /** A worker started with {@code args} (from {@link #jvmArgs}) as {@code pid}. */
@@ -163,11 +192,11 @@ final class AppCds {
     }
 
     /** A hash of what the JVM validates an archive against. */
-    static String key(AppConfig config, Path agentJar) {
+    static String key(AppConfig config, Path jar, Path agentJar) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             List<String> parts = new ArrayList<>();
-            parts.add(fileStamp(config.jar()));
+            parts.add(fileStamp(jar));
             Path java = config.java();
             try {
                 java = java.toRealPath();

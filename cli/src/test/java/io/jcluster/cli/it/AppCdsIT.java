@@ -36,7 +36,7 @@ class AppCdsIT {
                     port = %d
                     cds = true
                     """.formatted(APP, Sandbox.HELLO_JAR.toAbsolutePath(), port));
-            Path cache = sandbox.home.resolve("cache/cds").resolve(APP);
+            Path cache = sandbox.home.resolve("cache").resolve(APP).resolve("cds");
 
             Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
             assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(APP));
@@ -53,6 +53,7 @@ class AppCdsIT {
             long worker = sandbox.worker(APP, 0).get("pid").asLong();
             assertTrue(cmdline(worker).contains("-XX:SharedArchiveFile=" + archives.get(0)), cmdline(worker)::toString);
             assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot=0"));
+            assertMapped(worker, archives.get(0)); // the JVM took it: a refused archive is silently not mapped
 
             // a crashed worker's replacement starts from the archive too
             ProcessHandle.of(worker).orElseThrow().destroyForcibly();
@@ -67,6 +68,7 @@ class AppCdsIT {
             long replacement = sandbox.worker(APP, 0).get("pid").asLong();
             assertTrue(cmdline(replacement).contains("-XX:SharedArchiveFile=" + archives.get(0)), cmdline(replacement)::toString);
             assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("pid=" + replacement));
+            assertMapped(replacement, archives.get(0));
             String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(APP).resolve("0.log"));
             assertFalse(workerLog.contains("[warning][cds]"), workerLog);
             assertEquals(0, sandbox.cli("stop", APP).code());
@@ -74,13 +76,24 @@ class AppCdsIT {
         }
     }
 
-    private static List<Path> archives(Path dir) throws Exception {
+    /**
+     * The JVM of {@code pid} mapped {@code archive} (its dynamic regions): with {@code -Xshare:auto} a
+     * JVM that rejects an archive (a flag that differs from the dump, another class path) says so
+     * only at {@code -Xlog:cds=info} and runs on with the JDK's own {@code classes.jsa} alone.
+     */
+    static void assertMapped(long pid, Path archive) throws Exception {
+        String maps = Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+        assertTrue(maps.contains(archive.toString()), () -> "worker pid " + pid + " did not map " + archive + "; its archives: "
+                + maps.lines().filter(l -> l.endsWith(".jsa")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).distinct().toList());
+    }
+
+    static List<Path> archives(Path dir) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".jsa")).sorted().toList();
         }
     }
 
-    private static List<String> cmdline(long pid) throws Exception {
+    static List<String> cmdline(long pid) throws Exception {
         String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
         return List.of(raw.split("\0"));
     }
