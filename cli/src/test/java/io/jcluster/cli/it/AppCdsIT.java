@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(240)
 class AppCdsIT {
     private static final String APP = "shared";
+    private static final Path EXAMPLES = Path.of(System.getProperty("jcluster.examples", "../examples"));
 
     @Test
     void theFirstRunMakesTheArchiveAndLaterWorkersUseIt() throws Exception {
@@ -73,6 +74,54 @@ class AppCdsIT {
             assertFalse(workerLog.contains("[warning][cds]"), workerLog);
             assertEquals(0, sandbox.cli("stop", APP).code());
             assertEquals(archives, archives(cache), "the archive stays for the next start");
+        }
+    }
+
+    /**
+     * A Spring Boot fat jar: its nested jars cannot be archived, so the primary extracts it
+     * ({@code jarmode=tools extract}) under the cache, runs the extracted jar, and archives that.
+     * One worker with {@code listen = "self"} (Tomcat binds its own port; SERVER_PORT comes from jcluster).
+     */
+    @Test
+    void aSpringBootJarRunsExtractedAndFromItsArchive() throws Exception {
+        Path spring = EXAMPLES.resolve("hello-spring/target/hello-spring.jar");
+        assumeTrue(Files.isRegularFile(spring), "hello-spring.jar is built: " + spring);
+        String app = "spring";
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            sandbox.write("jcluster.toml", """
+                    [app]
+                    name = "%s"
+                    jar = "%s"
+                    instances = 1
+                    port = %d
+                    listen = "self"
+                    cds = true
+                    """.formatted(app, spring.toAbsolutePath(), port));
+            Path cache = sandbox.home.resolve("cache").resolve(app);
+
+            Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(app));
+            long dumper = sandbox.worker(app, 0).get("pid").asLong();
+            List<String> dumpLine = cmdline(dumper);
+            String jar = dumpLine.get(dumpLine.indexOf("-jar") + 1);
+            assertTrue(jar.startsWith(cache.resolve("boot").toString()) && jar.endsWith("/hello-spring.jar"), dumpLine::toString);
+            assertTrue(Files.isDirectory(Path.of(jar).resolveSibling("lib")), "the extracted layout has its lib/");
+            assertTrue(dumpLine.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cache.resolve("cds"))), dumpLine::toString);
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).length() > 0);
+            assertEquals(0, sandbox.cli("stop", app).code());
+            assertTrue(sandbox.primaryLog(app).contains("cds: class-data archive ready"), sandbox.primaryLog(app));
+            List<Path> archives = archives(cache.resolve("cds"));
+            assertEquals(1, archives.size(), archives::toString);
+
+            Sandbox.Result second = sandbox.cli("start", "jcluster.toml");
+            assertEquals(0, second.code(), () -> second.all() + sandbox.primaryLog(app));
+            long worker = sandbox.worker(app, 0).get("pid").asLong();
+            List<String> useLine = cmdline(worker);
+            assertEquals(jar, useLine.get(useLine.indexOf("-jar") + 1), "the same extraction, reused");
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).length() > 0);
+            assertMapped(worker, archives.get(0));
+            assertEquals(0, sandbox.cli("stop", app).code());
         }
     }
 
