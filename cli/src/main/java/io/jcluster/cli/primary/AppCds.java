@@ -91,7 +91,13 @@ final class AppCds {
      * Thread-safe.
      */
     void prepare(AppConfig config) {
-        boot.prepare(config);
+        if (!config.cds() || refusal(config) != null) return;
+        boot.prepare(config, jar -> trainedArchive(config, jar));
+    }
+
+    /** Where a training run's archive of {@code jar} goes: apart from a worker's, whose flags differ. */
+    private Path trainedArchive(AppConfig config, Path jar) {
+        return dir.resolve(key(config, jar, agentJar) + "-trained.jsa");
     }
 
     /** What a worker runs: the jar for {@code -jar} and the class-sharing arguments. */
@@ -114,6 +120,12 @@ final class AppCds {
         BootExtraction.Layout layout = boot.layout(config);
         if (!layout.archivable()) return new Launch(config.jar(), args); // a Boot jar that could not be extracted
         Path jar = layout.jar();
+        if (layout.trained() != null && Files.isRegularFile(layout.trained())) {
+            // made by a training run without the agent: nothing to repeat at use
+            args.add("-XX:SharedArchiveFile=" + layout.trained());
+            args.addAll(QUIET);
+            return new Launch(jar, args);
+        }
         Path archive = archive(config, jar);
         if (Files.isRegularFile(archive)) {
             // the same setting as the dump: the JVM refuses an archive made with it unless it is on again

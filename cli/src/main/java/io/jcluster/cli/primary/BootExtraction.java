@@ -1,6 +1,8 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.FrameworkEnv;
+import io.jcluster.cli.config.HeapSizing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
@@ -26,6 +29,9 @@ import java.util.zip.ZipFile;
  * {@code BOOT-INF/lib}, so with {@code cds = true} a Boot jar is extracted the way Spring Boot
  * documents ({@code java -Djarmode=tools -jar app.jar extract --destination <dir>}: the app's jar
  * with a manifest {@code Class-Path} over {@code lib/}), and the workers run, and archive, that jar.
+ *
+ * <p>Its archive comes from the training run Spring Boot documents ({@link #train}), before the first
+ * worker starts.
  *
  * <p>Extractions live in {@code $JCLUSTER_HOME/cache/<app>/boot/<hash>/}, keyed on the fat jar's
  * content (SHA-256), so a new jar is extracted again and an unchanged one is reused across starts.
@@ -39,8 +45,14 @@ final class BootExtraction {
     /** The longest an extraction may take before it counts as failed. */
     static final Duration TIMEOUT = Duration.ofMinutes(2);
 
-    /** What workers of a jar run: {@code jar} itself or its extracted jar, and whether cds may archive it. */
-    record Layout(Path jar, boolean archivable) {}
+    /** The longest a training run may take. */
+    static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(3);
+
+    /**
+     * What workers of a jar run: {@code jar} itself or its extracted jar, whether cds may archive it, and
+     * the archive a training run made of it (null when there is none: the first worker makes one).
+     */
+    record Layout(Path jar, boolean archivable, Path trained) {}
 
     private final Path dir;
     private final PrimaryLog log;
@@ -63,12 +75,12 @@ final class BootExtraction {
      * Finds what workers of {@code config} run, extracting a Boot jar when cds is on and it is not yet
      * extracted. A failure is logged with its cause; the workers then run the fat jar without cds.
      */
-    void prepare(AppConfig config) {
+    void prepare(AppConfig config, Function<Path, Path> archiveOf) {
         if (!config.cds()) return;
         Path jar = config.jar().toAbsolutePath();
         try {
             if (!isBootJar(jar)) {
-                layouts.put(jar, new Layout(jar, true));
+                layouts.put(jar, new Layout(jar, true, null));
                 return;
             }
             Path dest = dir.resolve(hash(jar));
@@ -82,14 +94,81 @@ final class BootExtraction {
                 log.info("cds: %s is a Spring Boot jar (nested jars cannot be archived): extracted to %s in %d ms; workers run"
                         + " that layout", jar.getFileName(), dest, (System.nanoTime() - began) / 1_000_000);
             }
-            layouts.put(jar, new Layout(extracted, true));
             keepNewest(dest);
+            layouts.put(jar, new Layout(extracted, true, train(config, extracted, archiveOf.apply(extracted))));
         } catch (IOException e) {
-            layouts.put(jar, new Layout(jar, false));
+            layouts.put(jar, new Layout(jar, false, null));
             log.info("cds: cannot extract the Spring Boot jar %s (%s); workers run the fat jar without cds", jar, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            layouts.put(jar, new Layout(jar, false));
+            layouts.put(jar, new Layout(jar, false, null));
+        }
+    }
+
+    /**
+     * The training run Spring Boot documents: the extracted jar with {@code -Dspring.context.exit=onRefresh}
+     * (the context is refreshed, every singleton made, and the JVM exits before the web server listens)
+     * and {@code -XX:ArchiveClassesAtExit}. It runs without jcluster's agent, so the archive needs no
+     * {@code AllowArchivingWithJavaAgent} (a diagnostic flag whose "testing purposes only" warning every
+     * worker would print), and even the first worker starts from it. Returns the archive, or null when the
+     * run fails (logged; the first worker then writes the archive as for any jar).
+     */
+    private Path train(AppConfig config, Path extracted, Path archive) throws InterruptedException {
+        if (Files.isRegularFile(archive)) return archive;
+        Path partial = archive.resolveSibling(archive.getFileName() + ".training");
+        Path output = archive.resolveSibling(archive.getFileName() + ".training.log");
+        List<String> command = new ArrayList<>();
+        command.add(config.java().toString());
+        command.addAll(HeapSizing.args(config.jvmArgs(), config.instances()));
+        command.addAll(config.jvmArgs());
+        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-Dspring.context.exit=onRefresh",
+                "-Xlog:cds=error", "-Xlog:cds+dynamic=error", "-jar", extracted.toString()));
+        command.addAll(config.args());
+        long began = System.nanoTime();
+        try {
+            Files.createDirectories(archive.getParent());
+            Files.deleteIfExists(partial);
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(config.workDir().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // the app's environment, with port 0 should anything listen before the exit
+            pb.environment().putAll(FrameworkEnv.defaults(0, config.env()));
+            pb.environment().putAll(config.env());
+            Process p = pb.start();
+            try {
+                if (!p.waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IOException("it took more than " + TRAINING_TIMEOUT.toSeconds() + " s");
+                }
+                if (p.exitValue() != 0) throw new IOException("it exited with " + p.exitValue() + ": " + lastLine(output));
+            } finally {
+                if (p.isAlive()) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            if (!Files.isRegularFile(partial) || Files.size(partial) == 0) throw new IOException("it wrote no archive: " + lastLine(output));
+            Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(output);
+            // one archive per app: running workers keep theirs mapped, a deleted file stays theirs
+            try (DirectoryStream<Path> old = Files.newDirectoryStream(archive.getParent(), "*.jsa")) {
+                for (Path f : old) {
+                    if (!f.equals(archive)) Files.deleteIfExists(f);
+                }
+            }
+            log.info("cds: training run of %s (spring.context.exit=onRefresh) wrote the class-data archive (%d KiB) in %d ms;"
+                    + " every worker starts from it", extracted.getFileName(), Files.size(archive) / 1024, (System.nanoTime() - began) / 1_000_000);
+            return archive;
+        } catch (IOException e) {
+            log.info("cds: the training run of %s failed (%s; its output: %s); the first worker writes the archive instead",
+                    extracted, e.getMessage(), output);
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // a leftover .training file is overwritten by the next run
+            }
+            return null;
         }
     }
 
@@ -97,8 +176,7 @@ final class BootExtraction {
     Layout layout(AppConfig config) {
         Path jar = config.jar().toAbsolutePath();
         Layout l = layouts.get(jar);
-        if (l == null) return new Layout(config.jar(), true);
-        return l;
+        return l != null ? l : new Layout(config.jar(), true, null);
     }
 
     private void extract(Path java, Path jar, Path dest) throws IOException, InterruptedException {

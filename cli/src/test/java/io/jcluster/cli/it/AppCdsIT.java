@@ -79,8 +79,10 @@ class AppCdsIT {
 
     /**
      * A Spring Boot fat jar: its nested jars cannot be archived, so the primary extracts it
-     * ({@code jarmode=tools extract}) under the cache, runs the extracted jar, and archives that.
-     * One worker with {@code listen = "self"} (Tomcat binds its own port; SERVER_PORT comes from jcluster).
+     * ({@code jarmode=tools extract}) under the cache, archives the extracted jar in a training run
+     * ({@code spring.context.exit=onRefresh}, no agent) before the first worker, and runs that jar from
+     * the archive. One worker with {@code listen = "self"} (Tomcat binds its own port; SERVER_PORT comes
+     * from jcluster). The second start reuses the extraction and the archive.
      */
     @Test
     void aSpringBootJarRunsExtractedAndFromItsArchive() throws Exception {
@@ -102,25 +104,31 @@ class AppCdsIT {
 
             Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
             assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(app));
-            long dumper = sandbox.worker(app, 0).get("pid").asLong();
-            List<String> dumpLine = cmdline(dumper);
-            String jar = dumpLine.get(dumpLine.indexOf("-jar") + 1);
-            assertTrue(jar.startsWith(cache.resolve("boot").toString()) && jar.endsWith("/hello-spring.jar"), dumpLine::toString);
+            long worker = sandbox.worker(app, 0).get("pid").asLong();
+            List<String> line = cmdline(worker);
+            String jar = line.get(line.indexOf("-jar") + 1);
+            assertTrue(jar.startsWith(cache.resolve("boot").toString()) && jar.endsWith("/hello-spring.jar"), line::toString);
             assertTrue(Files.isDirectory(Path.of(jar).resolveSibling("lib")), "the extracted layout has its lib/");
-            assertTrue(dumpLine.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cache.resolve("cds"))), dumpLine::toString);
-            assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).length() > 0);
-            assertEquals(0, sandbox.cli("stop", app).code());
-            assertTrue(sandbox.primaryLog(app).contains("cds: class-data archive ready"), sandbox.primaryLog(app));
             List<Path> archives = archives(cache.resolve("cds"));
             assertEquals(1, archives.size(), archives::toString);
+            assertTrue(line.contains("-XX:SharedArchiveFile=" + archives.get(0)), line::toString);
+            assertFalse(line.contains("-XX:+AllowArchivingWithJavaAgent"), "a training run's archive needs no diagnostic flag: " + line);
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).length() > 0);
+            assertMapped(worker, archives.get(0)); // the first worker already starts from it
+            assertEquals(0, sandbox.cli("stop", app).code());
 
             Sandbox.Result second = sandbox.cli("start", "jcluster.toml");
             assertEquals(0, second.code(), () -> second.all() + sandbox.primaryLog(app));
-            long worker = sandbox.worker(app, 0).get("pid").asLong();
-            List<String> useLine = cmdline(worker);
-            assertEquals(jar, useLine.get(useLine.indexOf("-jar") + 1), "the same extraction, reused");
+            long again = sandbox.worker(app, 0).get("pid").asLong();
+            List<String> againLine = cmdline(again);
+            assertEquals(jar, againLine.get(againLine.indexOf("-jar") + 1), "the same extraction, reused");
             assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).length() > 0);
-            assertMapped(worker, archives.get(0));
+            assertMapped(again, archives.get(0));
+            assertEquals(archives, archives(cache.resolve("cds")));
+            String log = sandbox.primaryLog(app);
+            assertEquals(1, log.split("cds: training run of", -1).length - 1, "one training run for two starts: " + log);
+            String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(app).resolve("0.log"));
+            assertFalse(workerLog.contains("AllowArchivingWithJavaAgent"), workerLog);
             assertEquals(0, sandbox.cli("stop", app).code());
         }
     }
