@@ -2,8 +2,9 @@
 # Class-data archives (`[app] cds = true`) against none, side by side in one run, for the Spring Boot
 # example (hello-spring, one worker, listen = "self") and hello-netty (one worker, handoff):
 #   - `jcluster start` to ready (it returns when every worker is ready), cds off and on, alternated
-#     run by run so that both see the same load; the cds-on app's archive is made by a first run
-#     (timed apart: it also extracts the Spring Boot jar)
+#     run by run so that both see the same load; the cds-on app's archive is made by a first start
+#     (timed apart: for Spring Boot it extracts the jar and runs the training run before its worker;
+#     for other jars the first worker writes the archive at its stop)
 #   - for Spring Boot, also its extracted jar run with cds off (how much is the extraction alone), and
 #     Spring's own "process running for" figure (JVM start to context refreshed)
 #   - that every cds-on worker mapped its app's archive (/proc/<pid>/maps)
@@ -100,10 +101,11 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "## Class-data archives ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r))"
   echo
   echo "\`bench/cds.sh $RUNS\`: \`jcluster start\` to ready (every worker ready), one worker, cds off and on alternated"
-  echo "run by run; the cds-on app's archive was written by a first run (its time apart). $(java -version 2>&1 | head -1)."
+  echo "run by run; the cds-on app's archive was made by a first start (its time apart: Spring Boot's includes the\
+ extraction and the training run). $(java -version 2>&1 | head -1)."
   echo "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER."
   echo
-  echo "| app | cds off, median (runs) | extracted jar, cds off | cds on, median (runs) | on / off | first run (extract + dump) | archive mapped in every cds-on worker |"
+  echo "| app | cds off, median (runs) | extracted jar, cds off | cds on, median (runs) | on / off | first start (makes the archive) | archive mapped in every cds-on worker |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${ROWS[@]}"
   echo

@@ -34,7 +34,7 @@ import java.util.List;
  * <p>Apps whose {@code jvm_args} add agents of their own get no archive: such agents may transform
  * classes, and an archive would keep their output (see {@link #refusal(AppConfig)}).
  *
- * <p>Confined to the primary's supervisor thread.
+ * <p>Confined to the primary's supervisor thread, but for {@link #prepare}, which blocks and runs off it.
  */
 final class AppCds {
     /** Dumping attempts per primary: a dump that keeps failing is not retried forever. */
@@ -142,7 +142,7 @@ final class AppCds {
         return new Launch(jar, args);
     }
 
-    /** A worker started with {@code args} (from {@link #jvmArgs}) as {@code pid}. */
+    /** A worker started with {@code args} (from {@link #launch}) as {@code pid}. */
     void spawned(long pid, List<String> args) {
         for (String a : args) {
             if (!a.startsWith("-XX:ArchiveClassesAtExit=")) continue;
