@@ -12,7 +12,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A class-data archive per app jar ({@code [app] cds = true}): workers start faster because the
@@ -59,6 +61,8 @@ final class AppCds {
     private Path dumping;
     private int attempts;
     private String lastRefusal;
+    /** Workers started from an archive and not yet checked: pid → the archive. */
+    private final Map<Long, Path> using = new HashMap<>();
 
     AppCds(Path dir, Path bootDir, Path agentJar, PrimaryLog log) {
         this.dir = dir;
@@ -145,6 +149,9 @@ final class AppCds {
     /** A worker started with {@code args} (from {@link #launch}) as {@code pid}. */
     void spawned(long pid, List<String> args) {
         for (String a : args) {
+            if (a.startsWith("-XX:SharedArchiveFile=")) using.put(pid, Path.of(a.substring("-XX:SharedArchiveFile=".length())));
+        }
+        for (String a : args) {
             if (!a.startsWith("-XX:ArchiveClassesAtExit=")) continue;
             Path partial = Path.of(a.substring("-XX:ArchiveClassesAtExit=".length()));
             String name = partial.getFileName().toString();
@@ -173,8 +180,41 @@ final class AppCds {
         return pid == dumperPid && stopTimeout.compareTo(DUMP_GRACE) < 0 ? DUMP_GRACE : stopTimeout;
     }
 
+    /**
+     * {@code pid} is ready: if it was given an archive, check (off the loop) that its JVM mapped it.
+     * With {@code -Xshare:auto} a JVM that refuses an archive says so only at {@code -Xlog:cds=info}
+     * and runs on without it; the primary says so, and removes that archive, so that the next worker
+     * makes a new one (at most {@link #MAX_ATTEMPTS} times).
+     */
+    void ready(long pid, Loop loop) {
+        Path archive = using.remove(pid);
+        if (archive == null) return;
+        loop.offLoop(() -> mapped(pid, archive), mapped -> {
+            if (mapped == null || mapped) return; // gone meanwhile, or mapped
+            log.info("cds: worker pid %d did not map its class-data archive %s: its JVM refused it (add \"-Xlog:cds\" to"
+                    + " jvm_args to see why); the archive is removed and the next worker makes a new one", pid, archive);
+            try {
+                Files.deleteIfExists(archive);
+            } catch (IOException e) {
+                log.info("cds: cannot remove %s: %s", archive, e.getMessage());
+            }
+        });
+    }
+
+    /** Whether {@code pid} maps {@code archive}; null when the process is gone. */
+    static Boolean mapped(long pid, Path archive) {
+        try {
+            String maps = Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+            if (maps.contains(archive.toString())) return true;
+            return Files.exists(archive) && maps.contains(archive.toRealPath().toString()); // maps name the real path
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** A worker exited with {@code code}: if it was making the archive and exited on its own, publish it. */
     void exited(long pid, int code) {
+        using.remove(pid);
         if (pid != dumperPid) return;
         dumperPid = 0;
         Path archive = dumping;

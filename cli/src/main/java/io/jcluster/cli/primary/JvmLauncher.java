@@ -91,6 +91,11 @@ final class JvmLauncher implements Launcher {
     }
 
     @Override
+    public void ready(long pid, Loop loop) {
+        cds.ready(pid, loop);
+    }
+
+    @Override
     public void exited(long pid, int code) {
         cds.exited(pid, code);
     }

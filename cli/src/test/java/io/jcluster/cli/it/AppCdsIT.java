@@ -73,6 +73,7 @@ class AppCdsIT {
             String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(APP).resolve("0.log"));
             assertFalse(workerLog.contains("[warning][cds]"), workerLog);
             assertEquals(0, sandbox.cli("stop", APP).code());
+            assertFalse(sandbox.primaryLog(APP).contains("did not map"), sandbox.primaryLog(APP));
             assertEquals(archives, archives(cache), "the archive stays for the next start");
         }
     }
@@ -129,6 +130,7 @@ class AppCdsIT {
             assertEquals(1, log.split("cds: training run of", -1).length - 1, "one training run for two starts: " + log);
             String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(app).resolve("0.log"));
             assertFalse(workerLog.contains("AllowArchivingWithJavaAgent"), workerLog);
+            assertFalse(log.contains("did not map"), log);
             assertEquals(0, sandbox.cli("stop", app).code());
         }
     }
