@@ -41,7 +41,9 @@ public record Home(Path root) {
     public Path primaryLog(String app) { return logDir(app).resolve("primary.log"); }
     public Path workerLog(String app, int slot) { return logDir(app).resolve(slot + ".log"); }
     /** Class-data archives of {@code app}'s jar ({@code [app] cds}); they outlive the run directory. */
-    public Path cdsDir(String app) { return root.resolve("cache").resolve("cds").resolve(app); }
+    public Path cacheDir(String app) { return root.resolve("cache").resolve(app); }
+    public Path cdsDir(String app) { return cacheDir(app).resolve("cds"); }
+    public Path bootDir(String app) { return cacheDir(app).resolve("boot"); }
 
     /** Creates the run and log directories of {@code app}, owner-only. */
     public void prepare(String app) throws IOException {

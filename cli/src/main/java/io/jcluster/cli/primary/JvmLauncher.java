@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Starts worker JVMs: {@code java <jvm args> <cds args> -javaagent:<worker-runtime> -jar app.jar
- * <args>} in a session of its own, with the {@code JCLUSTER_*} environment, its output piped into
+ * Starts worker JVMs: {@code java <heap args> <jvm args> <cds args> -javaagent:<worker-runtime> -jar
+ * app.jar <args>} (app.jar: a Spring Boot jar's extracted layout with cds) in a session of its own, with the {@code JCLUSTER_*} environment, its output piped into
  * the slot's log files. Loop thread only.
  */
 final class JvmLauncher implements Launcher {
@@ -62,11 +62,12 @@ final class JvmLauncher implements Launcher {
         command.add(cfg.java().toString());
         command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.instances()));
         command.addAll(cfg.jvmArgs());
-        List<String> cdsArgs = cds.jvmArgs(cfg);
+        AppCds.Launch run = cds.launch(cfg);
+        List<String> cdsArgs = run.jvmArgs();
         command.addAll(cdsArgs);
         command.add("-javaagent:" + agentJar);
         command.add("-jar");
-        command.add(cfg.jar().toString());
+        command.add(run.jar().toString());
         command.addAll(cfg.args());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(cfg.workDir().toFile())
@@ -104,6 +105,11 @@ final class JvmLauncher implements Launcher {
     @Override
     public Duration stopGrace(long pid, Duration stopTimeout) {
         return cds.stopGrace(pid, stopTimeout);
+    }
+
+    @Override
+    public void ready(long pid, Loop loop) {
+        cds.ready(pid, loop);
     }
 
     @Override

@@ -18,6 +18,9 @@ interface Launcher {
         return stopTimeout;
     }
 
+    /** Called on the loop once {@code pid} is ready (the class-data archive check: its /proc reads go through {@code loop.offLoop}). */
+    default void ready(long pid, Loop loop) {}
+
     /** Called on the loop once {@code pid} has exited with {@code code} (class-data archive bookkeeping). */
     default void exited(long pid, int code) {}
 }

@@ -51,6 +51,7 @@ public final class Primary implements AutoCloseable {
     private final WorkerMessages messages;
     private final Recycler recycler;
     private final Watcher watcher;
+    private final AppCds cds;
     /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
     private final int ticksPerSnapshot;
     private long ticks;
@@ -68,7 +69,7 @@ public final class Primary implements AutoCloseable {
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         Path agentJar = AgentJar.path(); // the relocated agent: never the app's shaded copy
-        AppCds cds = new AppCds(home.cdsDir(config.name()), agentJar, log);
+        this.cds = new AppCds(home.cdsDir(config.name()), home.bootDir(config.name()), agentJar, log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds);
@@ -231,7 +232,15 @@ public final class Primary implements AutoCloseable {
             if (config.listen() == Listen.SELF) {
                 log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; %s", config.port(), Kernel.migrateAdvice());
             }
-            app.startAll(); // reconcile, right after this event, starts the workers
+            if (!config.cds()) {
+                app.startAll(); // reconcile, right after this event, starts the workers
+                return;
+            }
+            // a Spring Boot jar is extracted first (a JVM run of seconds): off the loop, then the workers
+            loop.offLoop(() -> {
+                cds.prepare(config);
+                return config;
+            }, prepared -> app.startAll());
         });
         loop.every(tick(app.config()), this::tick);
         reports.start(loop);
@@ -340,7 +349,9 @@ public final class Primary implements AutoCloseable {
     /** The config file read again: an {@link AppConfig}, or the {@link ChangeFailed} that says why not. */
     private Object loadConfig() {
         try {
-            return ConfigLoader.load(spec);
+            AppConfig next = ConfigLoader.load(spec);
+            cds.prepare(next); // a new Spring Boot jar is extracted here, off the loop, before its workers start
+            return next;
         } catch (ConfigException e) {
             return new ChangeFailed("the config does not load, nothing was changed: " + e.getMessage(), List.of(), 2);
         }

@@ -194,6 +194,7 @@ final class Supervisor {
         w.markReady(loop.now());
         log.info("slot %d: worker pid %d ready (%s, %d ms after start)", w.slotIndex(), w.pid(), how,
                 Duration.between(w.startedAt(), w.readyAt()).toMillis());
+        launcher.ready(w.pid(), loop);
         if (stopping || w.retiring()) retire(w, "stopped");
     }
 
