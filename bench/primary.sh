@@ -78,7 +78,7 @@ small=$(footprint small "$small_pid")
 "$JC" stop small >/dev/null
 
 BIG_PORT=$(free_port)
-"$JC" start "$JAR" --name big -i "$BIG" -p "$BIG_PORT" --jvm-arg -Xmx48m >/dev/null
+"$JC" start "$JAR" --name big -i "$BIG" -p "$BIG_PORT" --jvm-arg=-Xmx48m >/dev/null
 big_pid=$(cat "$JCLUSTER_HOME/run/big/primary.pid")
 big=$(footprint big "$big_pid")
 "$JC" stop big >/dev/null

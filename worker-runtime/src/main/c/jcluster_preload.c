@@ -29,7 +29,7 @@
  * the open and accepted counts (conns, every second) and receives drain. While draining, the
  * adopted listeners accept nothing more (the slot's next worker takes the queue), the next
  * HTTP/1.x response on each connection gets "Connection: close" after its status line, so the
- * client closes it after that response, and connections idle for a second are shut for reading, so
+ * client closes it after that response, and connections idle for three seconds are shut for reading, so
  * the app closes them. The primary ends the worker once no connection is left.
  *
  * Failures never fall back to a real bind, which would race the other workers for the port: the
@@ -445,7 +445,7 @@ enum {
     SHUT = 0x10,        /* shut for reading by the drain, idle past the grace */
     MAX_CONN_FDS = 1 << 20,
     SCAN_MILLIS = 100,
-    IDLE_GRACE_MILLIS = 1000,
+    IDLE_GRACE_MILLIS = 3000, /* long beside a busy client's pause between two requests, even on a loaded machine */
     COUNT_MILLIS = 1000,
     MAX_INJECTING = 256,
     MAX_IOV = 1000,

@@ -329,7 +329,7 @@ public final class Primary implements AutoCloseable {
                 }
                 AppConfig next = ((AppConfig) loaded).withInstances(app.slots().size());
                 String again = app.refusal("reload"); // another change may have begun while the file was read
-                String fixed = again != null ? again : fixedKeysChanged(next);
+                String fixed = again != null ? again : RollingReload.fixedKeysChanged(app.config(), next);
                 if (fixed != null) {
                     result.completeExceptionally(new ChangeFailed(again != null ? again : fixed + "; nothing was changed", List.of(),
                             again != null ? 1 : 2));
@@ -355,19 +355,6 @@ public final class Primary implements AutoCloseable {
         } catch (ConfigException e) {
             return new ChangeFailed("the config does not load, nothing was changed: " + e.getMessage(), List.of(), 2);
         }
-    }
-
-    private String fixedKeysChanged(AppConfig next) {
-        AppConfig config = app.config();
-        if (next.port() != config.port()) return "the port changed from " + config.port() + " to " + next.port()
-                + ": a reload keeps the port; stop and start the app to move it";
-        if (!next.host().equals(config.host())) return "the host changed from " + config.host() + " to " + next.host()
-                + ": stop and start the app to change it";
-        if (next.listen() != config.listen()) return "listen changed from " + config.listen().id() + " to "
-                + next.listen().id() + ": stop and start the app to change it";
-        if (!next.name().equals(config.name())) return "the name changed from " + config.name() + " to " + next.name()
-                + ": stop and start the app to rename it";
-        return null;
     }
 
     /**
@@ -398,37 +385,7 @@ public final class Primary implements AutoCloseable {
      * recycled pid.
      */
     public CompletableFuture<AppStatus> signal(String signal, Integer slotIndex) {
-        return onLoop(result -> {
-            String name = Signals.name(signal);
-            if (name == null) {
-                result.completeExceptionally(new ChangeFailed("'" + signal + "' is not a signal (write its name, e.g. USR1,"
-                        + " HUP, QUIT, or its number)", List.of(), 2));
-                return;
-            }
-            List<Slot> slots = app.slots();
-            if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
-                result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
-                        + (slots.size() - 1) + ")", List.of(), 2));
-                return;
-            }
-            List<Worker> targets = new java.util.ArrayList<>();
-            for (Slot slot : slotIndex == null ? slots : List.of(slots.get(slotIndex))) {
-                if (slot.worker() != null && slot.worker().alive()) targets.add(slot.worker());
-            }
-            if (targets.isEmpty()) {
-                result.completeExceptionally(new ChangeFailed((slotIndex == null ? "the app has" : "slot " + slotIndex + " has")
-                        + " no running worker to signal", List.of()));
-                return;
-            }
-            List<Long> pids = targets.stream().map(Worker::pid).toList();
-            log.info("SIG%s to worker pid(s) %s (asked over the control socket)", name, pids);
-            loop.offLoop(() -> targets.stream().filter(w -> w.process().alive()).allMatch(w -> Signals.send(w.pid(), name)),
-                    sent -> {
-                        if (sent) result.complete(app.status().snapshot());
-                        else result.completeExceptionally(new ChangeFailed("SIG" + name + " could not be sent to every one of "
-                                + pids + " (one may have exited meanwhile)", List.of()));
-                    });
-        });
+        return onLoop(result -> WorkerSignals.send(app, signal, slotIndex, result));
     }
 
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */

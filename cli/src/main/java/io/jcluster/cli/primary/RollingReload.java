@@ -30,6 +30,19 @@ final class RollingReload implements Change {
         this.result = result;
     }
 
+    /** Why a reload from {@code config} to {@code next} cannot be done (a key only a stop and start changes), or null. */
+    static String fixedKeysChanged(AppConfig config, AppConfig next) {
+        if (next.port() != config.port()) return "the port changed from " + config.port() + " to " + next.port()
+                + ": a reload keeps the port; stop and start the app to move it";
+        if (!next.host().equals(config.host())) return "the host changed from " + config.host() + " to " + next.host()
+                + ": stop and start the app to change it";
+        if (next.listen() != config.listen()) return "listen changed from " + config.listen().id() + " to "
+                + next.listen().id() + ": stop and start the app to change it";
+        if (!next.name().equals(config.name())) return "the name changed from " + config.name() + " to " + next.name()
+                + ": stop and start the app to rename it";
+        return null;
+    }
+
     @Override
     public String describe() {
         return "reload to generation " + toGeneration;

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,8 +32,10 @@ final class SupervisorLoop implements Loop {
         this.log = log;
         this.thread = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("supervisor", false));
         this.thread.setRemoveOnCancelPolicy(true);
-        this.offLoop = new ThreadPoolExecutor(0, 4, 5, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                new DefaultThreadFactory("off-loop", true), new ThreadPoolExecutor.CallerRunsPolicy());
+        // Up to 4 threads that die after 5 s idle; more work waits in the queue (it never runs on the loop).
+        this.offLoop = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("off-loop", true));
+        this.offLoop.allowCoreThreadTimeOut(true);
     }
 
     /** The step that runs after every event: derives what follows from the state. */
