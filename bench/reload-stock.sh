@@ -42,6 +42,10 @@ seconds=$(( $(date +%s) - start + 3 ))
 kill -INT $wrk_pid 2>/dev/null || true # wrk prints its summary (and the script's done()) on SIGINT
 wait $wrk_pid || true
 "$JC" stop stock >/dev/null
+# answers per second (the first and last seconds are partial): the median, and the lowest while reloads ran
+per_second=$(sed -n 's/^second [0-9]* //p' "$out" | sed '1d;$d')
+median_rps=$(echo "$per_second" | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}')
+lowest_rps=$(echo "$per_second" | sort -n | head -1)
 req=$(sed -n 's/^requests //p' "$out")
 non2xx=$(sed -n 's/^non2xx //p' "$out")
 errors=$(sed -n 's/^errors //p' "$out")
@@ -53,7 +57,7 @@ rm -f "$out"
   echo "\`bench/reload-stock.sh $RELOADS $APP\`: $WHAT, 2 workers,"
   echo "wrk -t2 -c64 for ${seconds} s, \`jcluster reload\` back to back (1 s apart); load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| reloads | requests | non-2xx | socket errors |"
-  echo "| --- | --- | --- | --- |"
-  echo "| $ok ok / $failed failed | $req | $non2xx | $errors |"
+  echo "| reloads | requests | non-2xx | socket errors | median req/s | lowest 1-s req/s |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  echo "| $ok ok / $failed failed | $req | $non2xx | $errors | $median_rps | $lowest_rps ($(awk -v l="$lowest_rps" -v m="$median_rps" 'BEGIN {printf "%.0f", m ? 100 * l / m : 0}') % of the median) |"
 } | tee -a bench/RESULTS.md
