@@ -103,7 +103,7 @@ final class ServiceReports {
         }
         SystemdReport.Phase phase = app.stopping() ? SystemdReport.Phase.STOPPING
                 : reloading || app.change() instanceof RollingReload ? SystemdReport.Phase.RELOADING
-                : app.status().online() ? SystemdReport.Phase.SERVING : SystemdReport.Phase.STARTING;
+                : ready == slots ? SystemdReport.Phase.SERVING : SystemdReport.Phase.STARTING; // every slot serves: the counts above
         report.report(phase, SystemdReport.status(ready, slots, app.generation(), errored));
         return stopped;
     }
