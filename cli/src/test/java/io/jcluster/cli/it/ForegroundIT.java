@@ -36,9 +36,11 @@ class ForegroundIT {
                     "--listen", "self", "--", "self-http"));
             Process unshare = sandbox.background(out, command);
             try {
-                await("both workers' output on stdout", Duration.ofSeconds(90), () -> {
+                // Each worker binds its own SO_REUSEPORT socket (--listen self): both must have said so
+                // before the kernel can spread connections over both.
+                await("both workers listening, their output on stdout", Duration.ofSeconds(90), () -> {
                     String s = read(out);
-                    return s.contains("pid1/0 | ") && s.contains("pid1/1 | ") && s.contains("fake: listening on " + port);
+                    return s.contains("pid1/0 | fake: listening on " + port) && s.contains("pid1/1 | fake: listening on " + port);
                 });
                 Set<String> slots = new TreeSet<>();
                 for (int i = 0; i < 200 && slots.size() < 2; i++) {
