@@ -99,6 +99,8 @@ static ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 
 /* From the environment, read once: is this a worker, where is the primary, which ports are the app's. */
 static const char *worker_socket;
+/* JCLUSTER_SPARE=1: a warm spare, whose first bind waits without a time limit until it gets a slot. */
+static int spare;
 static int ports[MAX_PORTS];
 static int port_count;
 
@@ -189,6 +191,8 @@ static void init(void) {
     const char *sock = getenv("JCLUSTER_WORKER_SOCKET");
     if (sock != NULL && *sock != '\0') {
         worker_socket = sock;
+        const char *sp = getenv("JCLUSTER_SPARE");
+        spare = sp != NULL && strcmp(sp, "1") == 0;
         const char *list = getenv("JCLUSTER_PORTS");
         if (list != NULL && *list != '\0') {
             parse_ports(list, "JCLUSTER_PORTS");
@@ -813,6 +817,13 @@ static int adopt(int fd, int port, const char *family, int saved_errno) {
                 port, why, worker_socket, strerror(errno));
         errno = EADDRNOTAVAIL;
         return -1;
+    }
+    if (__atomic_exchange_n(&spare, 0, __ATOMIC_ACQ_REL)) {
+        /* Only the first bind waits: later ones (another port, IPv6) come after the slot is given.
+         * The primary answers once it gives this spare a slot; it closes the connection if it ends. */
+        struct timeval forever = {.tv_sec = 0, .tv_usec = 0};
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof forever);
+        say("warm spare: bind of port %d waits for a slot", port);
     }
     char refusal[MAX_MESSAGE];
     int got = receive_fd(s, refusal, &why);

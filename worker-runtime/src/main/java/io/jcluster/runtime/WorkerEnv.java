@@ -22,8 +22,13 @@ public final class WorkerEnv {
     public static final String SOCKET = "JCLUSTER_WORKER_SOCKET";
     /** The app name. */
     public static final String APP = "JCLUSTER_APP";
-    /** The slot number, 0..N-1. */
+    /** The slot number, 0..N-1; unset in a warm spare, which learns no slot number. */
     public static final String SLOT = "JCLUSTER_SLOT";
+    /**
+     * {@code 1} in a warm spare: it waits, without a time limit, in its request for the slot's
+     * socket (the preload library's bind, {@code SlotListener.serve}) until the primary gives it a slot.
+     */
+    public static final String SPARE = "JCLUSTER_SPARE";
     /** The generation: 1 for the first start, +1 per reload. */
     public static final String GENERATION = "JCLUSTER_GENERATION";
     /** The app's port. */
@@ -88,6 +93,11 @@ public final class WorkerEnv {
     /** The app name, or null when unset. */
     public String app() {
         return get(APP);
+    }
+
+    /** Whether this worker is a warm spare ({@link #SPARE}). */
+    public boolean spare() {
+        return "1".equals(get(SPARE));
     }
 
     /** The slot, or -1 when unset. */

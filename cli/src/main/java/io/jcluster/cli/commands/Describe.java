@@ -76,6 +76,23 @@ final class Describe implements Callable<Integer> {
         return 0;
     }
 
+    /** What the spares cost: their count, how many are warm, their memory together. */
+    static String spareCost(AppStatus s, Map<Integer, WorkerSnapshot> figures) {
+        long rss = 0;
+        int warm = 0;
+        boolean known = false;
+        for (WorkerStatus w : s.spares()) {
+            if ("spare".equals(w.state())) warm++;
+            WorkerSnapshot f = figures.get(w.slot());
+            if (f != null && f.pid() == w.pid() && f.rssBytes() != null) {
+                rss += f.rssBytes();
+                known = true;
+            }
+        }
+        return "spares: " + s.spares().size() + " (" + warm + " warm, waiting for a slot), costing "
+                + (known ? Figures.bytes(rss) : "-") + " of memory (RSS) and no CPU while they wait";
+    }
+
     /** The text form. */
     static void print(PrintWriter out, ControlReply reply, ZoneId zone) {
         AppStatus s = reply.status();
@@ -96,10 +113,12 @@ final class Describe implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SLOT", "PID", "STATE", "GEN", "RESTARTS", "UPTIME", "CPU%", "RSS", "HEAP", "THREADS", "RPS",
                 "P50", "P99", "MAX", "LAG", "CONN", "INFLIGHT", "SHED/S", "GC/S", "GCMS/S", "PAUSE", "LAST EXIT"});
-        for (WorkerStatus w : s.workers()) {
+        List<WorkerStatus> all = new ArrayList<>(s.workers());
+        all.addAll(s.spares());
+        for (WorkerStatus w : all) {
             WorkerSnapshot f = figures.get(w.slot());
             boolean has = f != null && w.pid() != 0 && f.pid() == w.pid(); // figures of this very worker
-            rows.add(new String[] {Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
+            rows.add(new String[] {Figures.slot(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
                     Long.toString(w.generation()), Integer.toString(w.restarts()),
                     w.pid() == 0 ? "-" : Figures.uptime(w.uptimeMillis()),
                     has ? Figures.percent(f.cpuPercent()) : "-",
@@ -120,6 +139,7 @@ final class Describe implements Callable<Integer> {
                     w.lastExit() == null ? "-" : w.lastExit().describe()});
         }
         table(out, rows);
+        if (!s.spares().isEmpty()) out.println(spareCost(s, figures));
 
         List<String[]> gc = new ArrayList<>();
         gc.add(new String[] {"SLOT", "COLLECTOR", "COLLECTIONS", "TIME", "PAUSES"});

@@ -63,6 +63,10 @@ final class Start implements Callable<Integer> {
             description = "Worker count (default: auto = one per processor).")
     Instances instances;
 
+    @Option(names = "--spares", paramLabel = "<N>",
+            description = "Warm spares: standby workers that have started and wait to take a crashed worker's slot (default 0).")
+    Integer spares;
+
     @Option(names = {"-p", "--port"}, description = "The port the workers share (default 8080).")
     Integer port;
 
@@ -110,7 +114,7 @@ final class Start implements Callable<Integer> {
         boolean toml = target.toLowerCase(Locale.ROOT).endsWith(".toml");
         if (!toml && !only.isEmpty()) throw new ExitException(ExitException.USAGE, "--only picks apps of a config file, not of a jar");
         Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs, logs,
-                watch ? Boolean.TRUE : null);
+                watch ? Boolean.TRUE : null, spares);
         StartSpec startSpec = new StartSpec(toml ? cwd.resolve(target).toString() : null, overrides, cwd.toString(), null, env);
         List<PlannedApp> apps = toml ? ConfigLoader.loadAll(startSpec, only)
                 : List.of(new PlannedApp(startSpec, ConfigLoader.load(startSpec)));

@@ -36,10 +36,12 @@ final class StatusTable {
             Map<Integer, WorkerSnapshot> bySlot = new HashMap<>();
             AppSnapshot snapshot = figures == null ? null : figures.get(app.name());
             if (snapshot != null) for (WorkerSnapshot w : snapshot.workers()) bySlot.put(w.slot(), w);
-            for (WorkerStatus w : app.workers()) {
+            List<WorkerStatus> rowsOfApp = new ArrayList<>(app.workers());
+            rowsOfApp.addAll(app.spares());
+            for (WorkerStatus w : rowsOfApp) {
                 ExitRecord e = w.lastExit();
                 List<String> row = new ArrayList<>(List.of(app.name(), app.state(), Integer.toString(app.port()),
-                        Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
+                        Figures.slot(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
                         Long.toString(w.generation()), w.pid() == 0 ? "-" : duration(w.uptimeMillis()),
                         Integer.toString(w.restarts())));
                 if (figures != null) {

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param envName the named environment in force ({@code --env}), or null for {@code [app.env]} alone
  * @param recycle {@code [recycle]}: scheduled replacement of the workers
  * @param watch {@code [watch]}: reload when the jar or other files change
+ * @param spares how many warm spares the app keeps: workers that have done their start-up and wait,
+ *     in their bind, for a slot (a crashed worker's, or a new one of {@code scale})
  */
 public record AppConfig(
         String name,
@@ -37,7 +39,8 @@ public record AppConfig(
         List<String> after,
         String envName,
         RecyclePolicy recycle,
-        WatchPolicy watch) {
+        WatchPolicy watch,
+        int spares) {
 
     public AppConfig {
         jvmArgs = List.copyOf(jvmArgs);
@@ -54,7 +57,12 @@ public record AppConfig(
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
         return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
-                restart, reload, health, logs, metrics, overload, cds, after, envName, recycle, watch);
+                restart, reload, health, logs, metrics, overload, cds, after, envName, recycle, watch, spares);
+    }
+
+    /** How many JVMs the app runs when all is well: its slots' workers and its spares. */
+    public int jvms() {
+        return instances + spares;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Map;
  * The {@code [app]} table (or one {@code [[app]]} of several): what to run and where.
  *
  * @param after the apps of the same file that must be ready before this one starts
+ * @param spares warm spares: standby workers that have done their start-up and wait for a slot
  */
 public record AppSection(
         String name,
@@ -21,7 +22,8 @@ public record AppSection(
         String cwd,
         String java,
         Boolean cds,
-        List<String> after) {
+        List<String> after,
+        Integer spares) {
 
     public AppSection {
         if (instances == null) instances = Instances.AUTO;
@@ -32,5 +34,6 @@ public record AppSection(
         env = env == null ? Map.of() : Map.copyOf(env);
         if (cds == null) cds = false;
         after = after == null ? List.of() : List.copyOf(after);
+        if (spares == null) spares = 0;
     }
 }

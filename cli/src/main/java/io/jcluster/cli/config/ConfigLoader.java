@@ -165,7 +165,7 @@ public final class ConfigLoader {
         Where at = new Where(file, one.lines(), one.own(), p.several() ? one.name() : null);
         applyOverrides(tree, spec.overrides());
         ConfigFile raw = ConfigBinder.bind(tree, at);
-        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null, null, null) : raw.app();
+        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null, null, null, null) : raw.app();
         Path base = file != null ? file.getParent() : cwd;
         boolean jarFromFlag = spec.overrides().jar() != null;
 
@@ -220,7 +220,21 @@ public final class ConfigLoader {
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(at, raw.logs()),
-                raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(), watch);
+                raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(), watch, spares(at, app));
+    }
+
+    /** Most warm spares an app may keep. */
+    static final int MAX_SPARES = 64;
+
+    /** {@code [app] spares}: 0..{@value #MAX_SPARES}, and only where a spare can wait for its slot (handoff). */
+    private static int spares(Where at, AppSection app) throws ConfigException {
+        int n = app.spares();
+        if (n < 0 || n > MAX_SPARES) throw at.error("app.spares", n + " is not a spare count (0 to " + MAX_SPARES + ")");
+        if (n > 0 && app.listen() == Listen.SELF) {
+            throw at.error("app.spares", "warm spares need listen = \"handoff\": a spare waits in its bind until jcluster gives it"
+                    + " a slot's socket, and with listen = \"self\" the app binds the port itself and would serve at once");
+        }
+        return n;
     }
 
     /** {@code [watch]} in force: on with {@code --watch}, {@code enabled = true} or {@code paths}; every path must exist. */
@@ -387,6 +401,7 @@ public final class ConfigLoader {
         if (o.name() != null) app.put("name", o.name());
         if (o.jar() != null) app.put("jar", o.jar());
         if (o.instances() != null) app.put("instances", o.instances().toString());
+        if (o.spares() != null) app.put("spares", o.spares());
         if (o.port() != null) app.put("port", o.port());
         if (o.listen() != null) app.put("listen", o.listen().id());
         if (o.jvmArgs() != null && !o.jvmArgs().isEmpty()) putStrings(app.putArray("jvm_args"), o.jvmArgs());

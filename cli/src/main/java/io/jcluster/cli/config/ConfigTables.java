@@ -33,11 +33,12 @@ public final class ConfigTables {
         app.put("name", c.name());
         app.put("jar", text(c.jar()));
         app.put("instances", c.instances());
+        app.put("spares", c.spares());
         app.put("port", c.port());
         app.put("host", c.host());
         app.put("listen", c.listen().id());
         app.put("jvm_args", List.copyOf(c.jvmArgs()));
-        app.put("heap_sizing", HeapSizing.describe(c.jvmArgs(), c.instances()));
+        app.put("heap_sizing", HeapSizing.describe(c.jvmArgs(), c.jvms()));
         app.put("args", List.copyOf(c.args()));
         app.put("cwd", text(c.workDir()));
         app.put("java", text(c.java()));

@@ -48,9 +48,17 @@ public final class AppLogs implements AutoCloseable {
         return output;
     }
 
+    /**
+     * A spare ({@code slot} -1 at its capture: its start-up went to {@code spare.log}) took
+     * {@code slot}: its output goes to that slot's files from now on.
+     */
+    public void move(WorkerOutput output, int slot, long pid, long generation) {
+        output.moveTo(output(slot, pid, generation));
+    }
+
     WorkerOutput output(int slot, long pid, long generation) {
         boolean console = policy.to() == LogTarget.STDOUT;
-        LinePrefix prefix = new LinePrefix(policy.timestamps(), console || policy.slotTags() ? app + "/" + slot : null);
+        LinePrefix prefix = new LinePrefix(policy.timestamps(), console || policy.slotTags() ? app + "/" + (slot < 0 ? "spare" : slot) : null);
         JsonLines json = policy.format() == LogFormat.JSON ? new JsonLines(app, slot, pid, generation, policy.timestamps()) : null;
         if (console) return new WorkerOutput(prefix, json, stdout, stderr);
         LineSink[] sinks;

@@ -37,8 +37,9 @@ public final class LogFiles {
         }
     }
 
+    /** The current file of {@code slot}'s stream; slot -1: the warm spares' start-up ({@code spare.log}). */
     public static Path current(Path dir, int slot, Stream stream) {
-        return dir.resolve(slot + "." + stream.suffix());
+        return dir.resolve((slot < 0 ? "spare" : Integer.toString(slot)) + "." + stream.suffix());
     }
 
     /** The {@code n}th rotated file of {@code current} (1 = the newest). */

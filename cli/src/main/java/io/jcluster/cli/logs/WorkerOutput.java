@@ -29,10 +29,11 @@ public final class WorkerOutput {
     /** How long to wait for end of file after the worker exits (a child process of the app may keep the pipe open). */
     private static final long EOF_GRACE_MILLIS = 2000;
 
-    private final LinePrefix prefix;
-    private final JsonLines json;
-    private final LineSink out;
-    private final LineSink err;
+    /** Where lines go: fixed, except when a spare takes a slot ({@link #moveTo}). */
+    private volatile LinePrefix prefix;
+    private volatile JsonLines json;
+    private volatile LineSink out;
+    private volatile LineSink err;
     private final ArrayDeque<byte[]> last = new ArrayDeque<>();
     private final CompletableFuture<Void> outDone = new CompletableFuture<>();
     private final CompletableFuture<Void> errDone = new CompletableFuture<>();
@@ -51,8 +52,16 @@ public final class WorkerOutput {
 
     /** Starts reading {@code process}'s stdout and stderr (both must be pipes). */
     void pump(Process process, String name) {
-        start(process.getInputStream(), out, false, outDone, name + "-out");
-        start(process.getErrorStream(), err, true, errDone, name + "-err");
+        start(process.getInputStream(), null, false, outDone, name + "-out");
+        start(process.getErrorStream(), null, true, errDone, name + "-err");
+    }
+
+    /** From the next batch on, lines go where {@code other}'s go, with its prefix (a spare that took a slot). */
+    void moveTo(WorkerOutput other) {
+        prefix = other.prefix;
+        json = other.json;
+        out = other.out;
+        err = other.err;
     }
 
     private void start(InputStream in, LineSink sink, boolean stderr, CompletableFuture<Void> done, String name) {
@@ -77,7 +86,10 @@ public final class WorkerOutput {
         copy(in, sink, false);
     }
 
-    /** {@link #copy(InputStream, LineSink)} of the worker's stderr ({@code stderr} true) or stdout. */
+    /**
+     * {@link #copy(InputStream, LineSink)} of the worker's stderr ({@code stderr} true) or stdout;
+     * {@code sink} null: the stream's current sink, batch by batch.
+     */
     void copy(InputStream in, LineSink sink, boolean stderr) throws IOException {
         byte[] buf = new byte[MAX_LINE];
         Batch batch = new Batch(json != null);
@@ -99,7 +111,7 @@ public final class WorkerOutput {
                 start = end;
             }
             if (batch.size > 0) {
-                sink.write(batch.bytes, batch.size);
+                (sink != null ? sink : stderr ? err : out).write(batch.bytes, batch.size);
                 keep(batch, buf);
                 batch.reset();
             }
@@ -110,7 +122,7 @@ public final class WorkerOutput {
         }
         if (end > 0) {
             batch.add(head(System.currentTimeMillis(), stderr), buf, 0, end);
-            sink.write(batch.bytes, batch.size);
+            (sink != null ? sink : stderr ? err : out).write(batch.bytes, batch.size);
             keep(batch, buf);
         }
     }

@@ -143,13 +143,15 @@ public final class AppMetrics {
         int ready = 0;
         int restarts = 0;
         Double max = null;
+        int slots = 0;
         for (WorkerSnapshot w : workers) {
-            if ("ready".equals(w.state())) ready++;
+            if (w.slot() >= 0) slots++; // spares (slot < 0) cost, but serve no slot
+            if ("ready".equals(w.state()) && w.slot() >= 0) ready++;
             restarts += w.restarts();
             if (w.latencyMaxMillis() != null) max = max == null ? w.latencyMaxMillis() : Math.max(max, w.latencyMaxMillis());
         }
         Long maxMicros = max == null ? null : Math.round(max * 1000);
-        return new AppTotals(at, workers.size(), ready, restarts,
+        return new AppTotals(at, slots, ready, restarts,
                 sum(workers, WorkerSnapshot::requestsPerSecond),
                 WorkerFigures.quantileMillis(latency, 0.5, maxMicros),
                 WorkerFigures.quantileMillis(latency, 0.99, maxMicros),

@@ -66,6 +66,7 @@ public final class PrometheusText {
         for (Family f : WORKER) {
             List<String[]> rows = new ArrayList<>();
             for (WorkerSnapshot w : snapshot.workers()) {
+                if (w.slot() < 0) continue; // a spare serves no slot (and two would share a label)
                 Object v = f.value().apply(w);
                 if (v != null) rows.add(new String[] {labels("app", app, "slot", Integer.toString(w.slot())), number(v)});
             }
@@ -85,7 +86,7 @@ public final class PrometheusText {
         String name = "jcluster_worker_request_duration_seconds";
         boolean header = false;
         for (WorkerSnapshot w : snapshot.workers()) {
-            if (w.requestsTotal() == null) continue;
+            if (w.requestsTotal() == null || w.slot() < 0) continue;
             if (!header) {
                 family(out, name, "summary", "HTTP request latency: quantiles over the last interval, count and sum since the worker started.");
                 header = true;
@@ -107,7 +108,7 @@ public final class PrometheusText {
     private static void gc(StringBuilder out, AppSnapshot snapshot, String name, String help, boolean time) {
         boolean header = false;
         for (WorkerSnapshot w : snapshot.workers()) {
-            if (w.collectors() == null) continue;
+            if (w.collectors() == null || w.slot() < 0) continue;
             for (GcCollector c : w.collectors()) {
                 if (!header) {
                     family(out, name, "counter", help);

@@ -119,7 +119,7 @@ final class BootExtraction {
         Path output = archive.resolveSibling(archive.getFileName() + ".training.log");
         List<String> command = new ArrayList<>();
         command.add(config.java().toString());
-        command.addAll(HeapSizing.args(config.jvmArgs(), config.instances()));
+        command.addAll(HeapSizing.args(config.jvmArgs(), config.jvms()));
         command.addAll(config.jvmArgs());
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-Dspring.context.exit=onRefresh",
                 "-Xlog:cds=error", "-Xlog:cds+dynamic=error", "-jar", extracted.toString()));

@@ -60,7 +60,7 @@ final class JvmLauncher implements Launcher {
         List<String> command = new ArrayList<>();
         if (SETSID) command.add("/usr/bin/setsid"); // own session: a terminal's Ctrl-C reaches only the primary
         command.add(cfg.java().toString());
-        command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.instances()));
+        command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.jvms()));
         command.addAll(cfg.jvmArgs());
         AppCds.Launch run = cds.launch(cfg);
         List<String> cdsArgs = run.jvmArgs();
@@ -82,7 +82,7 @@ final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
-        return new Jvm(process, logs.capture(slot, generation, process));
+        return new Jvm(process, logs.capture(slot, generation, process), logs, generation);
     }
 
     private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
@@ -92,7 +92,8 @@ final class JvmLauncher implements Launcher {
         env.putAll(cfg.env());
         env.put(WorkerEnv.SOCKET, (workerSocket != null ? workerSocket : home.workerSocket(cfg.name())).toString());
         env.put(WorkerEnv.APP, cfg.name());
-        env.put(WorkerEnv.SLOT, Integer.toString(slot));
+        if (slot >= 0) env.put(WorkerEnv.SLOT, Integer.toString(slot));
+        else env.put(WorkerEnv.SPARE, "1"); // a warm spare: it waits in its bind for a slot
         env.put(WorkerEnv.GENERATION, Long.toString(generation));
         env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
         env.put(WorkerEnv.LISTEN, cfg.listen().id());
@@ -121,11 +122,15 @@ final class JvmLauncher implements Launcher {
     private static final class Jvm implements WorkerProcess {
         private final Process process;
         private final WorkerOutput output;
+        private final AppLogs logs;
+        private final long generation;
         private final CompletableFuture<Integer> exited;
 
-        Jvm(Process process, WorkerOutput output) {
+        Jvm(Process process, WorkerOutput output, AppLogs logs, long generation) {
             this.process = process;
             this.output = output;
+            this.logs = logs;
+            this.generation = generation;
             this.exited = output.finished(process).thenApply(v -> process.exitValue());
         }
 
@@ -157,6 +162,11 @@ final class JvmLauncher implements Launcher {
         @Override
         public void note(String line) {
             output.note(line);
+        }
+
+        @Override
+        public void moveTo(int slot) {
+            logs.move(output, slot, process.pid(), generation);
         }
 
         @Override

@@ -7,7 +7,8 @@ import java.time.Duration;
 /** Starts worker processes: the command line, the environment, the spawn. */
 interface Launcher {
     /**
-     * Starts a worker of {@code config} and {@code generation} on slot {@code slot}.
+     * Starts a worker of {@code config} and {@code generation} on slot {@code slot}, or a warm spare
+     * with {@code slot} -1 (it waits in its request for the slot's socket until it takes one).
      *
      * @throws IOException when the process cannot be started (the message says why)
      */

@@ -49,8 +49,8 @@ final class MetricsFeed {
         List<SlotSample> slots;
         try {
             s = status.get();
-            slots = new ArrayList<>(s.workers().size());
-            for (WorkerStatus w : s.workers()) {
+            slots = new ArrayList<>(s.workers().size() + s.spares().size());
+            for (WorkerStatus w : concat(s.workers(), s.spares())) {
                 slots.add(new SlotSample(w.slot(), w.pid(), w.state(), w.generation(), w.restarts(), w.uptimeMillis()));
             }
         } catch (RuntimeException e) {
@@ -71,6 +71,13 @@ final class MetricsFeed {
                 failed(e);
             }
         });
+    }
+
+    private static List<WorkerStatus> concat(List<WorkerStatus> a, List<WorkerStatus> b) {
+        if (b.isEmpty()) return a;
+        List<WorkerStatus> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private void failed(RuntimeException e) {

@@ -25,6 +25,7 @@ final class Restart implements Change {
 
     CompletableFuture<AppStatus> run() {
         app.begin(this);
+        app.resetSpares();
         List<CompletableFuture<Worker>> readies = new ArrayList<>();
         for (Slot slot : targets) {
             slot.reset();

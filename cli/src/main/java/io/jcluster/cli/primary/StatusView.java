@@ -59,11 +59,17 @@ final class StatusView {
             if (reason == null && slot.phase() == Slot.Phase.DONE) reason = "slot " + slot.index() + " ended ("
                     + (slot.lastExit() == null ? "?" : slot.lastExit().describe()) + ") and is not restarted";
         }
+        List<WorkerStatus> spares = new ArrayList<>();
+        for (Worker w : app.spares()) {
+            spares.add(new WorkerStatus(-1 - spares.size(), w.pid(), w.warm() ? "spare" : w.state().id(), w.generation(), 0,
+                    w.uptimeMillis(now), null, w.heartbeat()));
+        }
+        if (app.sparesHalted() != null) reason = (reason == null ? "" : reason + "; ") + app.sparesHalted();
         if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
         if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + "port " + app.config().port()
                 + " refuses connections until jcluster restart or reload";
         return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),
                 ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list,
-                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli());
+                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli(), spares);
     }
 }

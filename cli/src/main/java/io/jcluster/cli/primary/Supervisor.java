@@ -15,9 +15,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The state of one app and what happens to it: slots, workers, the change under way. Every method
- * runs on the {@link Loop}; after each event, {@link #reconcile()} derives the rest from the state
- * (steering, waiters, stopped, slots that need a worker), as gunicorn's arbiter does.
+ * The state of one app and what happens to it: slots, workers, warm spares, the change under way.
+ * Every method runs on the {@link Loop}; after each event, {@link #reconcile()} derives the rest
+ * from the state (steering, waiters, stopped, slots that need a worker, spares to keep), as
+ * gunicorn's arbiter does.
+ *
+ * <p>A warm spare is a worker without a slot: it has done its start-up and waits in its request
+ * for the slot's socket (the preload library's {@code bind}, {@code SlotListener}'s {@code
+ * listener}), which the primary holds. A slot that needs a worker takes a spare of its generation
+ * before it starts a JVM, and after a crash it takes one at once, without its backoff.
  */
 final class Supervisor {
     private static final int LAST_LINES = 20;
@@ -43,6 +49,10 @@ final class Supervisor {
     private java.time.Instant nextRecycle;
     /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
     private boolean started;
+    /** The spares' own crash-loop guard: spares that die before they serve back off, then stop being made. */
+    private final CrashGuard spareGuard = new CrashGuard();
+    private boolean spareBackingOff;
+    private String sparesHalted;
 
     Supervisor(Loop loop, PrimaryLog log, Launcher launcher, PortGate gate, MetricsFeed metrics, AppConfig config) {
         this.loop = loop;
@@ -53,7 +63,8 @@ final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
-        this.adoption = new PortAdoption(log, (w, port) -> slots.contains(w.slot()) ? w.slot().socket() : null, this::ready,
+        this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket() : null,
+                this::ready,
                 w -> {
                     w.cancelDeadline();
                     terminate(w);
@@ -137,10 +148,18 @@ final class Supervisor {
 
     // ---- workers ----
 
-    /** Starts the slot's regular worker (its config and generation); a failure to start counts as a crash. */
+    /**
+     * Gives the slot its regular worker (its config and generation): a spare of that generation if
+     * there is one, else a new JVM; a failure to start counts as a crash.
+     */
     Worker start(Slot slot) {
         if (stopping || slot.leaving()) return null;
         slot.moveTo(Slot.Phase.ACTIVE);
+        Worker spare = spareFor(slot);
+        if (spare != null) {
+            give(spare, slot);
+            return spare;
+        }
         Worker w = startOn(slot, slot.config(), slot.generation());
         if (w == null) {
             afterCrash(slot, null, slot.lastExit());
@@ -150,50 +169,63 @@ final class Supervisor {
         return w;
     }
 
-    /** Starts a worker of {@code cfg}/{@code gen} for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
+    /**
+     * Starts a worker of {@code cfg}/{@code gen} for {@code slot}, or a spare with {@code slot} null;
+     * null (with the slot's last exit set) when it cannot be started.
+     */
     Worker startOn(Slot slot, AppConfig cfg, long gen) {
         String notListening = gate.listenAgain(slots, config.port());
         WorkerProcess process = null;
         String failure = notListening;
+        String where = slot == null ? "spare" : "slot " + slot.index();
         if (failure == null) {
             try {
-                process = launcher.launch(slot.index(), cfg, gen);
+                process = launcher.launch(slot == null ? -1 : slot.index(), cfg, gen);
             } catch (IOException | RuntimeException e) {
                 failure = e.getMessage();
             }
         }
         if (process == null) {
-            ExitRecord exit = new ExitRecord(slot.index(), 0, gen, -1, null, loop.now().toEpochMilli(), failure, List.of());
-            log.info("slot %d: %s", slot.index(), failure);
-            metrics.exited(exit);
-            slot.lastExit(exit);
+            ExitRecord exit = new ExitRecord(slot == null ? -1 : slot.index(), 0, gen, -1, null, loop.now().toEpochMilli(), failure,
+                    List.of());
+            log.info("%s: %s", where, failure);
+            if (slot != null) {
+                metrics.exited(exit);
+                slot.lastExit(exit);
+            }
             return null;
         }
         Worker w = new Worker(slot, gen, cfg, process, loop.now());
         workers.add(w);
-        process.note("worker started: slot=" + slot.index() + " gen=" + gen + " pid=" + w.pid());
-        log.info("slot %d: started worker pid %d (generation %d)", slot.index(), w.pid(), gen);
+        process.note("worker started: " + (slot == null ? "spare" : "slot=" + slot.index()) + " gen=" + gen + " pid=" + w.pid());
+        log.info("%s: started %s pid %d (generation %d)", where, slot == null ? "spare" : "worker", w.pid(), gen);
         // exited() runs once the worker's last output is in its log (nothing is lost at kill -9)
         process.exited().thenAccept(code -> loop.execute(() -> exited(w, code)));
         w.deadline(loop.schedule(cfg.reload().readyTimeout(), () -> readyTimedOut(w)));
-        if (!cfg.reload().ready().onlyByCall()) readiness.watch(w);
+        if (slot != null && !cfg.reload().ready().onlyByCall()) readiness.watch(w);
         return w;
     }
 
     private void readyTimedOut(Worker w) {
-        if (w.state() != WorkerState.STARTING) return;
-        String why = "not ready within " + Durations.format(w.config().reload().readyTimeout());
-        log.info("slot %d: worker pid %d %s: killing it", w.slotIndex(), w.pid(), why);
+        if (w.state() != WorkerState.STARTING || w.warm()) return; // a warm spare waits as long as it takes
+        String why = (w.spare() ? "not warm (waiting in its bind) within " : "not ready within ")
+                + Durations.format(w.config().reload().readyTimeout());
+        log.info("%s: worker pid %d %s: killing it", w.where(), w.pid(), why);
         w.end(why, false);
         w.process().kill();
     }
 
     void ready(Worker w, String how) {
-        if (w.state() != WorkerState.STARTING) return;
+        if (w.state() != WorkerState.STARTING || w.spare()) return; // a spare is ready once it serves a slot
         w.cancelDeadline();
         w.markReady(loop.now());
-        log.info("slot %d: worker pid %d ready (%s, %d ms after start)", w.slotIndex(), w.pid(), how,
-                Duration.between(w.startedAt(), w.readyAt()).toMillis());
+        if (w.takenAt() != null) {
+            log.info("slot %d: worker pid %d ready (%s, %d ms after it took the slot as a spare)", w.slotIndex(), w.pid(), how,
+                    Duration.between(w.takenAt(), w.readyAt()).toMillis());
+        } else {
+            log.info("slot %d: worker pid %d ready (%s, %d ms after start)", w.slotIndex(), w.pid(), how,
+                    Duration.between(w.startedAt(), w.readyAt()).toMillis());
+        }
         launcher.ready(w.pid(), loop);
         if (stopping || w.retiring()) retire(w, "stopped");
     }
@@ -206,9 +238,14 @@ final class Supervisor {
         Slot slot = w.slot();
         String reason = w.ending() != null ? w.ending().reason() : wasReady ? "crashed" : "exited before it was ready";
         ExitRecord exit = w.exitRecord(code, reason, w.process().lastLines(LAST_LINES), loop.now());
-        metrics.exited(exit);
-        w.process().note("worker exited: slot=" + w.slotIndex() + " pid=" + w.pid() + " " + exit.describe() + " (" + reason + ")");
+        w.process().note("worker exited: " + (w.spare() ? "spare" : "slot=" + w.slotIndex()) + " pid=" + w.pid() + " "
+                + exit.describe() + " (" + reason + ")");
         w.exited(exit);
+        if (w.spare()) {
+            spareExited(w, exit);
+            return;
+        }
+        metrics.exited(exit);
         if (slot.surge() == w) {
             slot.surge(null); // a reload's new worker: the reload decides
             log.info("slot %d: new worker pid %d %s (%s)", w.slotIndex(), w.pid(), reason, exit.describe());
@@ -238,9 +275,19 @@ final class Supervisor {
         afterCrash(slot, w, exit);
     }
 
-    /** An unplanned end of the slot's worker ({@code w} null when none could be started): back off, or give up. */
+    /**
+     * An unplanned end of the slot's worker ({@code w} null when none could be started): a spare
+     * takes the slot at once, or it backs off, or it gives up.
+     */
     private void afterCrash(Slot slot, Worker w, ExitRecord exit) {
         Duration delay = slot.guard().afterExit(w == null ? null : w.readyAt(), loop.now(), config.restart());
+        Worker spare = delay == null ? null : spareFor(slot);
+        if (spare != null) {
+            log.info("slot %d: worker pid %d %s (%s); a spare takes the slot", slot.index(), exit.pid(), exit.reason(), exit.describe());
+            slot.countRestart();
+            give(spare, slot);
+            return;
+        }
         if (delay == null) {
             String why = "failed to start " + config.restart().maxFailures() + " times within "
                     + Durations.format(config.restart().failureWindow()) + " (last: " + exit.describe() + ", " + exit.reason() + ")";
@@ -320,14 +367,113 @@ final class Supervisor {
         for (Worker w : List.copyOf(workers)) retire(w, "stopped");
     }
 
+    // ---- warm spares ----
+
+    /** The app's spares (workers without a slot), oldest first. */
+    List<Worker> spares() {
+        List<Worker> list = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w.spare()) list.add(w);
+        }
+        return list;
+    }
+
+    /** Why no spares are made any more (they kept dying before they served), or null. */
+    String sparesHalted() {
+        return sparesHalted;
+    }
+
+    /** A spare that can take {@code slot}: of its generation, not being ended; a warm one first. */
+    private Worker spareFor(Slot slot) {
+        Worker starting = null;
+        for (Worker w : workers) {
+            if (!w.spare() || w.retiring() || w.state() != WorkerState.STARTING || w.generation() != slot.generation()) continue;
+            if (w.warm()) return w;
+            if (starting == null) starting = w;
+        }
+        return starting;
+    }
+
+    /** The spare takes the slot: its held bind gets the slot's socket, and it becomes the slot's starting worker. */
+    private void give(Worker spare, Slot slot) {
+        boolean warm = spare.warm();
+        slot.moveTo(Slot.Phase.ACTIVE);
+        slot.worker(spare);
+        log.info("slot %d: spare pid %d takes the slot (%s)", slot.index(), spare.pid(),
+                warm ? "warm: it waited in its bind" : "still starting");
+        spare.take(slot, loop.now());
+        spare.process().note("spare took slot=" + slot.index() + " pid=" + spare.pid());
+        spare.deadline(loop.schedule(spare.config().reload().readyTimeout(), () -> readyTimedOut(spare)));
+        if (!spare.config().reload().ready().onlyByCall()) readiness.watch(spare);
+    }
+
+    /** A spare ended before it took a slot: planned (stop, reload), or counted by the spares' crash-loop guard. */
+    private void spareExited(Worker w, ExitRecord exit) {
+        if (w.retiring() || stopping) {
+            log.info("spare: pid %d exited (%s)", w.pid(), exit.describe());
+            return;
+        }
+        Duration delay = spareGuard.afterExit(null, loop.now(), config.restart());
+        if (delay == null) {
+            sparesHalted = "spares failed to start " + config.restart().maxFailures() + " times within "
+                    + Durations.format(config.restart().failureWindow()) + " (last: " + exit.describe() + ", " + exit.reason() + ")";
+            log.info("spare: pid %d %s (%s); %s: no more spares until jcluster restart or reload", w.pid(), exit.reason(),
+                    exit.describe(), sparesHalted);
+            for (String line : exit.lastLines()) log.info("spare:   | %s", line);
+            return;
+        }
+        log.info("spare: pid %d %s (%s); a new spare in %s", w.pid(), exit.reason(), exit.describe(), Durations.format(delay));
+        spareBackingOff = true;
+        loop.schedule(delay, () -> spareBackingOff = false);
+    }
+
+    /** Lets spares be made again (restart, reload). */
+    void resetSpares() {
+        spareGuard.clear();
+        sparesHalted = null;
+    }
+
+    /**
+     * Keeps {@code [app] spares} spares of the current generation once no change runs and no slot's
+     * worker is starting (spares do not slow the app's own start): old ones go, missing ones start.
+     */
+    private void keepSpares() {
+        if (change != null) return;
+        int wanted = config.spares();
+        int have = 0;
+        for (Worker w : spares()) {
+            if (w.retiring()) continue;
+            if (w.generation() != generation || have >= wanted) {
+                log.info("spare: retiring pid %d (%s)", w.pid(), w.generation() != generation
+                        ? "of generation " + w.generation() + ", the app runs " + generation : "more spares than the " + wanted + " wanted");
+                retire(w, "spare no longer wanted");
+            } else {
+                have++;
+            }
+        }
+        if (have >= wanted || spareBackingOff || sparesHalted != null) return;
+        for (Slot slot : slots) {
+            Worker w = slot.worker();
+            if (slot.surge() != null || (w != null && w.state() == WorkerState.STARTING)) return;
+        }
+        while (have++ < wanted) {
+            if (startOn(null, config, generation) == null) {
+                spareBackingOff = true; // launching failed (logged): try again in a while
+                loop.schedule(config.restart().backoffMax(), () -> spareBackingOff = false);
+                return;
+            }
+        }
+    }
+
     // ---- after every event ----
 
-    /** Derives what follows from the state: slots that need a worker, steering, waiters, stopped. */
+    /** Derives what follows from the state: slots that need a worker, steering, waiters, spares, stopped. */
     void reconcile() {
         if (started && !stopping) {
             for (Slot slot : List.copyOf(slots)) {
                 if (slot.phase() == Slot.Phase.ACTIVE && slot.worker() == null && slot.surge() == null) start(slot);
             }
+            keepSpares();
         }
         gate.steer(slots, config, stopping);
         settleWaiters();

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One worker JVM: a generation of one slot. Confined to the supervisor loop, except its futures,
- * which complete there.
+ * One worker JVM: a generation of one slot, or a warm spare of the app that has done its start-up
+ * and waits, inside its bind (or {@code SlotListener.serve}), for a slot to take. Confined to the
+ * supervisor loop, except its futures, which complete there.
  */
 final class Worker {
     /**
@@ -20,7 +21,9 @@ final class Worker {
      */
     record Ending(String reason, boolean planned) {}
 
-    private final Slot slot;
+    /** The slot it serves, or null while it is a spare. */
+    private Slot slot;
+    private final boolean spawnedAsSpare;
     private final long generation;
     private final AppConfig config;
     private final WorkerProcess process;
@@ -36,9 +39,17 @@ final class Worker {
     /** The one pending deadline of this worker: ready timeout, drain timeout or SIGKILL after SIGTERM. */
     private Loop.Timer deadline = Loop.Timer.NONE;
     private Instant overMemorySince;
+    /**
+     * A spare's held requests for its slot's socket (a {@code bind} of the preload library, a
+     * {@code listener} of {@code SlotListener}): answered, in order, when it takes a slot.
+     */
+    private final List<Runnable> held = new java.util.ArrayList<>();
+    private Instant takenAt;
 
+    /** A worker of {@code slot}, or a spare with {@code slot} null. */
     Worker(Slot slot, long generation, AppConfig config, WorkerProcess process, Instant startedAt) {
         this.slot = slot;
+        this.spawnedAsSpare = slot == null;
         this.generation = generation;
         this.config = config;
         this.process = process;
@@ -46,7 +57,18 @@ final class Worker {
     }
 
     Slot slot() { return slot; }
-    int slotIndex() { return slot.index(); }
+    /** Its slot's index, or -1 for a spare. */
+    int slotIndex() { return slot == null ? -1 : slot.index(); }
+    /** Whether it waits for a slot. */
+    boolean spare() { return slot == null; }
+    /** Whether it started as a spare (its environment has no {@code JCLUSTER_SLOT}). */
+    boolean spawnedAsSpare() { return spawnedAsSpare; }
+    /** A spare that has done its start-up: it waits in a request for its slot's socket. */
+    boolean warm() { return slot == null && !held.isEmpty() && state == WorkerState.STARTING; }
+    /** When a spare took its slot, or null. */
+    Instant takenAt() { return takenAt; }
+    /** "slot N" or "spare", for log lines. */
+    String where() { return slot == null ? "spare" : "slot " + slot.index(); }
     long generation() { return generation; }
     AppConfig config() { return config; }
     WorkerProcess process() { return process; }
@@ -61,6 +83,22 @@ final class Worker {
     Ending ending() { return ending; }
     Instant overMemorySince() { return overMemorySince; }
     void overMemorySince(Instant t) { overMemorySince = t; }
+
+    /** A spare holds {@code answer} (its request for the slot's socket) until it takes a slot. */
+    void hold(Runnable answer) {
+        held.add(answer);
+    }
+
+    /** The spare takes {@code s}: its held requests are answered with the slot's socket. */
+    void take(Slot s, Instant at) {
+        if (slot != null) throw new IllegalStateException("worker pid " + pid() + " already serves slot " + slot.index());
+        slot = s;
+        takenAt = at;
+        process.moveTo(s.index());
+        List<Runnable> answers = List.copyOf(held);
+        held.clear();
+        for (Runnable r : answers) r.run();
+    }
 
     /** Completes when the worker is ready; fails when it exits first. */
     CompletableFuture<Worker> ready() { return ready; }
@@ -80,7 +118,7 @@ final class Worker {
     /** The only way a worker changes state. */
     void moveTo(WorkerState next) {
         if (!state.next().contains(next)) {
-            throw new IllegalStateException("worker pid " + pid() + " of slot " + slot.index() + ": " + state.id()
+            throw new IllegalStateException("worker pid " + pid() + " of " + where() + ": " + state.id()
                     + " → " + next.id() + " is not a move a worker makes");
         }
         state = next;
@@ -126,7 +164,7 @@ final class Worker {
 
     /** How this worker ended. */
     ExitRecord exitRecord(int code, String reason, List<String> lastLines, Instant at) {
-        return new ExitRecord(slot.index(), pid(), generation, code, ExitRecord.signalName(code), at.toEpochMilli(), reason, lastLines);
+        return new ExitRecord(slotIndex(), pid(), generation, code, ExitRecord.signalName(code), at.toEpochMilli(), reason, lastLines);
     }
 
     /** A worker that exited before it was ready. */

@@ -46,7 +46,7 @@ final class WorkerMessages implements WorkerChannel.Events {
             if (w == null) continue; // a worker that exited meanwhile, or no worker: hello is checked on the loop
             Map<String, String> fields = app.adoption().figures(w, beat.fields()); // with the library's connection counts
             w.heartbeat(fields, beat.at());
-            app.metrics().heartbeat(w, fields);
+            if (!w.spare()) app.metrics().heartbeat(w, fields); // a spare serves nothing yet
         }
     }
 
@@ -73,8 +73,14 @@ final class WorkerMessages implements WorkerChannel.Events {
                 if (w.config().reload().ready().byCall()) app.ready(w, "JCluster.ready()");
             }
             case MessageTypes.DRAINED -> app.drained(w);
-            case MessageTypes.LISTENER -> handOver(ch, w);
-            case MessageTypes.BIND -> app.adoption().bind(ch, w, m);
+            case MessageTypes.LISTENER -> {
+                if (w.spare()) w.hold(() -> handOver(ch, w)); // answered when it takes a slot
+                else handOver(ch, w);
+            }
+            case MessageTypes.BIND -> {
+                if (w.spare()) w.hold(() -> app.adoption().bind(ch, w, m));
+                else app.adoption().bind(ch, w, m);
+            }
             case MessageTypes.LISTENING -> app.adoption().listening(ch, w, m);
             case MessageTypes.CONNS -> app.adoption().conns(ch, w, m);
             default -> {
@@ -85,7 +91,8 @@ final class WorkerMessages implements WorkerChannel.Events {
     }
 
     private void hello(Channel ch, long peerPid, Worker w, WireMessage m) {
-        if (m.getInt("slot", -1) != w.slotIndex() || m.getLong("generation", -1) != w.generation()) {
+        int slot = w.spawnedAsSpare() ? -1 : w.slotIndex(); // a spare's environment has no slot
+        if (m.getInt("slot", -1) != slot || m.getLong("generation", -1) != w.generation()) {
             app.log.info("workers.sock: pid %d says slot %s generation %s, but it is slot %d generation %d: closing it",
                     peerPid, m.get("slot"), m.get("generation"), w.slotIndex(), w.generation());
             ch.close();

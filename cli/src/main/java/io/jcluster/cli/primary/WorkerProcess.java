@@ -28,6 +28,9 @@ interface WorkerProcess {
     /** Writes a line of jcluster's own into the worker's log. */
     void note(String line);
 
+    /** A spare took slot {@code slot}: its output goes to that slot's log from now on. */
+    default void moveTo(int slot) {}
+
     /** The last {@code n} lines of its output, oldest first. */
     List<String> lastLines(int n);
 }

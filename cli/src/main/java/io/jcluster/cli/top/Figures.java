@@ -14,6 +14,11 @@ public final class Figures {
     private Figures() {}
 
     /** Requests per second: {@code 0}, {@code 8.5}, {@code 950}, {@code 12.3k}, {@code 1.2M}. */
+    /** A slot's number, or {@code spare} for a warm spare (slot -1, -2, …). */
+    public static String slot(int slot) {
+        return slot < 0 ? "spare" : Integer.toString(slot);
+    }
+
     public static String rate(Double v) {
         if (v == null) return MISSING;
         double a = Math.abs(v);

@@ -500,4 +500,138 @@ class SupervisorTest {
         }
         assertEquals(List.of("reload", "reload"), reloads, "a new change is tried");
     }
+
+    /** The unit app in handoff mode (real slot sockets on a free port) with {@code spares} warm spares. */
+    private AppConfig spareConfig(int spares) throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path file = dir.resolve("spares.toml");
+        Files.writeString(file, """
+                [app]
+                name = "unit"
+                jar = "app.jar"
+                instances = 2
+                spares = %d
+                port = %d
+                listen = "handoff"
+                [restart]
+                backoff_initial = "100ms"
+                max_failures = 3
+                failure_window = "1m"
+                min_uptime = "1s"
+                [reload]
+                ready = "call"
+                ready_timeout = "5s"
+                """.formatted(spares, port));
+        return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
+    }
+
+    /** The spare's request for its slot's socket, held as WorkerMessages holds a bind: it is warm. */
+    private List<Integer> warm(Worker spare) {
+        List<Integer> answeredWithSlot = new ArrayList<>();
+        loop.execute(() -> spare.hold(() -> answeredWithSlot.add(spare.slotIndex())));
+        loop.runDue();
+        return answeredWithSlot;
+    }
+
+    private List<FakeLauncher.Launch> spareLaunches() {
+        return launcher.launches.stream().filter(l -> l.slot() == -1).toList();
+    }
+
+    @Test
+    void aSpareStartsOnceTheSlotsAreReadyAndTakesACrashedSlotAtOnce() throws Exception {
+        start(spareConfig(1));
+        assertEquals(List.of(0, 1), launcher.launches.stream().map(FakeLauncher.Launch::slot).toList(),
+                "no spare while the slots' workers start");
+        allReady();
+        assertEquals(1, spareLaunches().size(), "then one spare");
+        Worker spare = app.spares().get(0);
+        assertEquals("starting", status().spares().get(0).state());
+        List<Integer> answered = warm(spare);
+        assertEquals("spare", status().spares().get(0).state(), "waiting in its bind: warm");
+        assertEquals("online", status().state(), "a spare is no slot: the app is online");
+        assertEquals(2, status().workers().size());
+
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(137);
+        loop.runDue();
+        assertEquals(spare, workerOf(0), "the spare took slot 0");
+        assertEquals(List.of(0), answered, "its held bind was answered with slot 0's socket");
+        assertEquals("starting", status().workers().get(0).state(), "not backing off: no JVM start to wait for");
+        assertEquals(1, status().workers().get(0).restarts());
+        assertEquals(1, spareLaunches().size(), "no new spare while slot 0's worker is not ready");
+        assertEquals(3, launcher.launches.size(), "and no new JVM for the slot");
+        allReady();
+        assertEquals("online", status().state());
+        assertEquals(2, spareLaunches().size(), "the spare count is kept: a new one starts in the background");
+        assertTrue(log().contains("slot 0: spare pid " + spare.pid() + " takes the slot (warm: it waited in its bind)"), log());
+    }
+
+    @Test
+    void scaleUpTakesSparesFirst() throws Exception {
+        start(spareConfig(1));
+        allReady();
+        Worker spare = app.spares().get(0);
+        List<Integer> answered = warm(spare);
+        CompletableFuture<AppStatus> result = new Scale(app, 3, s -> {}).run();
+        loop.runDue();
+        assertEquals(spare, app.slots().get(2).worker(), "slot 2 got the spare");
+        assertEquals(List.of(2), answered);
+        assertEquals(3, launcher.launches.size(), "no new JVM for slot 2");
+        allReady();
+        assertEquals(3, result.join().workers().size());
+        assertEquals(2, spareLaunches().size(), "a new spare once the scale is done");
+    }
+
+    @Test
+    void aReloadLeavesTheOldSparesUntilItIsDoneThenMakesNewOnes() throws Exception {
+        AppConfig cfg = start(spareConfig(1)).config();
+        allReady();
+        FakeLauncher.FakeProcess oldSpare = spareLaunches().get(0).process();
+        warm(app.spares().get(0));
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        new RollingReload(app, cfg, s -> {}, result).run();
+        loop.runDue();
+        allReady();
+        allReady();
+        assertTrue(result.isDone());
+        assertEquals(List.of("TERM"), oldSpare.signals, "the generation 1 spare goes once the reload is done");
+        assertEquals(2, spareLaunches().size());
+        assertEquals(2, spareLaunches().get(1).generation(), "its successor is of generation 2");
+        assertTrue(launcher.launches.stream().filter(l -> l.slot() >= 0 && l.generation() == 2).count() == 2,
+                "the reload started new JVMs for the slots: spares of the old generation are not used");
+    }
+
+    @Test
+    void sparesThatKeepDyingBeforeTheyServeStopBeingMade() throws Exception {
+        start(spareConfig(1));
+        allReady();
+        for (int i = 0; i < 3; i++) {
+            spareLaunches().get(i).process().exit(1);
+            loop.advance(Duration.ofSeconds(1));
+        }
+        assertEquals(3, spareLaunches().size(), "two backed-off restarts, then the guard trips");
+        loop.advance(Duration.ofMinutes(1));
+        assertEquals(3, spareLaunches().size());
+        assertTrue(status().reason().startsWith("spares failed to start 3 times within 1m"), status().reason());
+        assertEquals("online", status().state(), "the slots serve on");
+        new Restart(app, app.slots()).run();
+        loop.runDue();
+        allReady();
+        assertEquals(4, spareLaunches().size(), "restart lets spares be made again");
+    }
+
+    @Test
+    void stopEndsTheSparesToo() throws Exception {
+        start(spareConfig(2));
+        allReady();
+        assertEquals(2, spareLaunches().size());
+        warm(app.spares().get(0));
+        loop.execute(app::stop);
+        loop.runDue();
+        loop.advance(Duration.ofSeconds(3));
+        assertTrue(spareLaunches().stream().allMatch(l -> !l.process().alive()));
+        assertTrue(app.stopped().isDone());
+    }
 }

@@ -110,7 +110,9 @@ public final class SlotListener {
         if (env.isManaged() && WorkerEnv.LISTEN_HANDOFF.equals(env.listen())) {
             int fd;
             try {
-                fd = requestListenerFd(env.socket().orElseThrow(), env.slot(), env.generation(), LISTENER_TIMEOUT);
+                // A warm spare waits here, without a limit, until the primary gives it a slot.
+                fd = requestListenerFd(env.socket().orElseThrow(), env.slot(), env.generation(),
+                        env.spare() ? Duration.ofMillis(Long.MAX_VALUE) : LISTENER_TIMEOUT);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
