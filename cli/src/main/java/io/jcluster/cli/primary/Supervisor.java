@@ -400,7 +400,7 @@ final class Supervisor {
         slot.moveTo(Slot.Phase.ACTIVE);
         slot.worker(spare);
         log.info("slot %d: spare pid %d takes the slot (%s)", slot.index(), spare.pid(),
-                warm ? "warm: it waited in its bind" : "still starting");
+                warm ? "warm: it waited for the slot's socket" : "still starting");
         spare.take(slot, loop.now());
         spare.process().note("spare took slot=" + slot.index() + " pid=" + spare.pid());
         spare.deadline(loop.schedule(spare.config().reload().readyTimeout(), () -> readyTimedOut(spare)));

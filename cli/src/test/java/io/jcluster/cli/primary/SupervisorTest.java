@@ -565,7 +565,7 @@ class SupervisorTest {
         allReady();
         assertEquals("online", status().state());
         assertEquals(2, spareLaunches().size(), "the spare count is kept: a new one starts in the background");
-        assertTrue(log().contains("slot 0: spare pid " + spare.pid() + " takes the slot (warm: it waited in its bind)"), log());
+        assertTrue(log().contains("slot 0: spare pid " + spare.pid() + " takes the slot (warm: it waited for the slot's socket)"), log());
     }
 
     @Test
