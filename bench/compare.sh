@@ -2,7 +2,9 @@
 # jcluster against PM2 on this machine, in one run, on loopback:
 #   - CLI round trip: `jcluster ls` against `pm2 ls` (hyperfine), both with their app running
 #   - start to ready: `jcluster start app.jar -i 2` against `pm2 start` of a tiny Node cluster app (2 instances)
-#   - kill -9 of a worker to its replacement answering (jcluster also with `cds = true`)
+#   - kill -9 of a worker to its replacement answering (jcluster also with `cds = true`, and with a
+#     warm spare, `--spares 1`, for hello-netty and for the Spring Boot example, with and without)
+#   - start to ready against one plain `java -jar` of the same jar to its first answer
 #   - the supervisor's RSS and idle CPU (the app's primary; PM2's daemon, which is also the cluster master)
 #   - failed requests under wrk while the app reloads every 5 s (`jcluster reload` against `pm2 reload`)
 # It installs what it needs (hyperfine, wrk, curl, node and npm from Debian; PM2 from the npm
@@ -118,6 +120,36 @@ await_pm2_online() { # both instances online, at most 60 s
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
+jc_spares_pids() { "$JC" ls --json "$1" | python3 -c 'import json,sys; print(" ".join(str(w["pid"]) for w in json.load(sys.stdin)[0].get("spares", [])))'; }
+await_warm_spare() { # app: until its spare waits in its bind (state "spare"), at most 180 s
+  local deadline=$(( $(date +%s) + 180 ))
+  until "$JC" ls --json "$1" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0].get("spares", []); sys.exit(0 if s and s[0]["state"] == "spare" else 1)'; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "no warm spare of $1 within 180 s" >&2; return 1; }
+    sleep 0.1
+  done
+}
+kill_to_answer() { # app port [spares]: RUNS times, kill -9 of slot 0's worker, ms until a pid that was not serving answers
+  local out=() pids victim i
+  for i in $(seq 1 "$RUNS"); do
+    [ "${3:-}" = spares ] && await_warm_spare "$1"
+    pids=$(jc_pids "$1"); victim=${pids%% *}
+    kill -9 "$victim"
+    out+=("$(python3 "$WORK/poll.py" "$2" 180000 $pids)")
+    sleep 2
+  done
+  echo "${out[@]}"
+}
+plain_jvm_start() { # jar port args...: ms from `java -jar` to its first answer; the JVM is stopped by pid
+  local jar=$1 port=$2 t pid ms; shift 2
+  t=$(now_ms)
+  PORT=$port java -jar "$jar" "$@" >/dev/null 2>&1 &
+  pid=$!
+  await_http "$port" 120 && ms=$(( $(now_ms) - t )) || ms=timeout
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  echo "$ms"
+}
+SPRING=$PWD/examples/hello-spring/target/hello-spring.jar
+
 # ---- PM2's daemon, started once (its cold start is reported on its own) ----
 t=$(now_ms); "$PM2" ping >/dev/null; pm2_daemon_ms=$(( $(now_ms) - t ))
 
@@ -138,6 +170,11 @@ for i in $(seq 1 "$RUNS"); do
   pm2_start+=($(( $(now_ms) - t )))
   "$PM2" delete node-hello >/dev/null
 done
+
+# ---- one plain JVM of the same jar, to its first answer ----
+echo "one plain java -jar to its first answer, $RUNS runs" >&2
+plain_start=()
+for i in $(seq 1 "$RUNS"); do plain_start+=("$(plain_jvm_start "$JAR" "$PORT" "$PORT")"); done
 
 # ---- both apps up for the rest ----
 "$JC" start "$JAR" -i 2 -p "$PORT" --name hello >/dev/null
@@ -201,6 +238,29 @@ for i in $(seq 1 "$RUNS"); do
 done
 cds_archive=$(ls "$JCLUSTER_HOME"/cache/cds/hello-cds/*.jsa 2>/dev/null | head -1)
 "$JC" stop hello-cds >/dev/null
+
+# ---- warm spares: kill -9 to the slot answering again, with `--spares 1` and without ----
+echo "kill -9 to serving with a warm spare (hello-netty, Spring Boot), $RUNS runs each" >&2
+"$JC" start "$JAR" -i 2 --spares 1 -p "$PORT" --name hello-spare >/dev/null
+spare_kill=($(kill_to_answer hello-spare "$PORT" spares))
+spare_rss=$(rss_mib "$(jc_spares_pids hello-spare)" 2>/dev/null || echo "-")
+"$JC" stop hello-spare >/dev/null
+spring_plain=()
+for i in $(seq 1 "$RUNS"); do spring_plain+=("$(plain_jvm_start "$SPRING" "$PORT" "--server.port=$PORT")"); done
+spring_start=()
+for i in $(seq 1 "$RUNS"); do
+  t=$(now_ms)
+  "$JC" start "$SPRING" -i 2 -p "$PORT" --name spring >/dev/null
+  await_http "$PORT" 120
+  spring_start+=($(( $(now_ms) - t )))
+  [ "$i" = "$RUNS" ] || "$JC" stop spring >/dev/null
+done
+spring_kill=($(kill_to_answer spring "$PORT"))
+"$JC" stop spring >/dev/null
+"$JC" start "$SPRING" -i 2 --spares 1 -p "$PORT" --name spring-spare >/dev/null
+spring_spare_kill=($(kill_to_answer spring-spare "$PORT" spares))
+spring_spare_rss=$(rss_mib "$(jc_spares_pids spring-spare)" 2>/dev/null || echo "-")
+"$JC" stop spring-spare >/dev/null
 "$JC" start "$JAR" -i 2 -p "$PORT" --name hello >/dev/null
 
 # ---- failed requests under wrk during reloads ----
@@ -250,8 +310,14 @@ all() { echo "$*"; }
   echo "| CLI round trip, median of 40 (\`jcluster ls\` / \`pm2 ls\`) | ${jc_ls} ms | ${pm2_ls} ms |"
   echo "| start to ready, 2 workers answering | $(fmt "${jc_start[@]}") ms ($(all "${jc_start[@]}")) | $(fmt "${pm2_start[@]}") ms ($(all "${pm2_start[@]}")); daemon cold start ${pm2_daemon_ms} ms on top, once |"
   echo "| start to ready with \`cds = true\` (archive made) | $(fmt "${cds_start[@]}") ms ($(all "${cds_start[@]}")) | - |"
+  echo "| one plain \`java -jar hello-netty.jar\` to its first answer (no jcluster) | $(fmt "${plain_start[@]}") ms ($(all "${plain_start[@]}")) | - |"
   echo "| kill -9 of a worker to its replacement answering | $(fmt "${jc_kill[@]}") ms ($(all "${jc_kill[@]}")) | $(fmt "${pm2_kill[@]}") ms ($(all "${pm2_kill[@]}")) |"
   echo "| same, with \`cds = true\` | $(fmt "${cds_kill[@]}") ms ($(all "${cds_kill[@]}")) | - |"
+  echo "| same, with a warm spare (\`--spares 1\`; the spare's RSS: ${spare_rss} MiB) | $(fmt "${spare_kill[@]}") ms ($(all "${spare_kill[@]}")) | - |"
+  echo "| Spring Boot example: one plain \`java -jar\` to its first answer | $(fmt "${spring_plain[@]}") ms ($(all "${spring_plain[@]}")) | - |"
+  echo "| Spring Boot example: start to ready, 2 workers answering | $(fmt "${spring_start[@]}") ms ($(all "${spring_start[@]}")) | - |"
+  echo "| Spring Boot example: kill -9 to the replacement answering | $(fmt "${spring_kill[@]}") ms ($(all "${spring_kill[@]}")) | - |"
+  echo "| same, with a warm spare (the spare's RSS: ${spring_spare_rss} MiB) | $(fmt "${spring_spare_kill[@]}") ms ($(all "${spring_spare_kill[@]}")) | - |"
   echo "| supervisor RSS, idle | ${jc_rss} MiB (the app's primary) | ${pm2_rss} MiB (PM2's daemon, also the cluster master) |"
   echo "| supervisor CPU, idle, 20 s | ${jc_cpu}% of a core | ${pm2_cpu}% of a core |"
   echo "| wrk -t2 -c32 -d${WRK_SECONDS}s, a reload every 5 s | ${jc_reload} | ${pm2_reload} |"
