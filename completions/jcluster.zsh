@@ -264,7 +264,7 @@ function _picocli_jcluster_start() {
 
   local commands=""
   local flag_opts="'--foreground' '--watch' '-h' '--help' '-V' '--version'"
-  local arg_opts="'-i' '--instances' '-p' '--port' '--name' '--jvm-arg' '--listen' '--only' '--env' '--logs'"
+  local arg_opts="'-i' '--instances' '--spares' '-p' '--port' '--name' '--jvm-arg' '--listen' '--only' '--env' '--logs'"
   local handoffself_option_args=("handoff" "self") # --listen values
   local filesstdout_option_args=("files" "stdout") # --logs values
 
@@ -272,6 +272,9 @@ function _picocli_jcluster_start() {
 
   case ${prev_word} in
     '-i'|'--instances')
+      return
+      ;;
+    '--spares')
       return
       ;;
     '-p'|'--port')

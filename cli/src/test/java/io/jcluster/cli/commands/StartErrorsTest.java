@@ -63,7 +63,7 @@ class StartErrorsTest {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
         assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, args, cds, cwd, env, host, instances, "
-                + "jar, java, jvm_args, listen, name, port, and the tables env_<name>, restart, reload, health, logs, metrics, "
+                + "jar, java, jvm_args, listen, name, port, spares, and the tables env_<name>, restart, reload, health, logs, metrics, "
                 + "overload, recycle, watch\n", err.toString());
         assertNothingStarted();
     }

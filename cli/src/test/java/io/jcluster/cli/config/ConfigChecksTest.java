@@ -2,6 +2,7 @@ package io.jcluster.cli.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,9 +71,17 @@ class ConfigChecksTest {
     }
 
     @Test
+    void sparesAreACountAndNeedHandoff() throws IOException {
+        assertEquals(":3: app.spares: -1 is not a spare count (0 to 64)", error("spares = -1\n"));
+        assertEquals(":3: app.spares: 65 is not a spare count (0 to 64)", error("spares = 65\n"));
+        assertTrue(error("spares = 1\nlisten = \"self\"\n").startsWith(":3: app.spares: warm spares need listen = \"handoff\""));
+        assertTrue(error("spares = \"two\"\n").startsWith(":3: app.spares: "), error("spares = \"two\"\n"));
+    }
+
+    @Test
     void anUnknownDottedKeyHasItsLine() throws IOException {
         assertEquals(":4: app.port_: unknown key; [app] takes after, args, cds, cwd, env, host, instances, jar, java, jvm_args, "
-                + "listen, name, port, and the tables env_<name>, restart, reload, health, logs, metrics, overload, recycle, watch",
+                + "listen, name, port, spares, and the tables env_<name>, restart, reload, health, logs, metrics, overload, recycle, watch",
                 error("\nport_.x = 1\n"));
     }
 }
