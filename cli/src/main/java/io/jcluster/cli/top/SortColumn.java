@@ -32,9 +32,10 @@ public enum SortColumn {
         return values()[(ordinal() + 1) % values().length];
     }
 
-    /** The order of rows: by this figure, highest first, missing figures last, then by slot. */
+    /** The order of rows: by this figure, highest first, missing figures last, then by slot (spares last). */
     public Comparator<WorkerSnapshot> comparator() {
-        Comparator<WorkerSnapshot> bySlot = Comparator.comparingInt(WorkerSnapshot::slot);
+        // slots in order, then the spares (slot -1, -2, …) after them
+        Comparator<WorkerSnapshot> bySlot = Comparator.comparingInt((WorkerSnapshot w) -> w.slot() < 0 ? Integer.MAX_VALUE + w.slot() : w.slot());
         if (figure == null) return bySlot;
         return Comparator.<WorkerSnapshot, Double>comparing(figure, Comparator.nullsLast(Comparator.reverseOrder()))
                 .thenComparing(bySlot);

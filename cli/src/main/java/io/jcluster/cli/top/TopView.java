@@ -38,7 +38,7 @@ public final class TopView {
 
     /** Every column, in the order they are shown. */
     static final List<Column> COLUMNS = List.of(
-            new Column("SLOT", 4, false, 0, SortColumn.SLOT, w -> Figures.slot(w.slot())),
+            new Column("SLOT", 4, false, 0, SortColumn.SLOT, w -> w.slot() < 0 ? "-" : Integer.toString(w.slot())), // a spare: STATE says spare
             new Column("PID", 7, false, 1, null, w -> w.pid() == 0 ? Figures.MISSING : Long.toString(w.pid())),
             new Column("STATE", 8, true, 2, null, TopView.STATE),
             new Column("GEN", 3, false, 15, null, w -> Long.toString(w.generation())),

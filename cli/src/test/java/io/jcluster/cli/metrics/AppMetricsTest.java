@@ -1,6 +1,7 @@
 package io.jcluster.cli.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -102,6 +103,20 @@ class AppMetricsTest {
         assertEquals(400.0, s.totals().requestsPerSecond());
         assertEquals(1, s.totals().ready());
         assertEquals(millis, s.atEpochMillis());
+    }
+
+    @Test
+    void aSpareCostsMemoryButIsNoSlot() {
+        rss.put(1L, 100L << 20);
+        rss.put(9L, 50L << 20);
+        List<SlotSample> withSpare = new ArrayList<>(slots(1));
+        withSpare.add(new SlotSample(-1, 9, "spare", 2, 0, 5_000));
+        AppSnapshot s = metrics.tick("online", withSpare);
+        assertEquals(1, s.totals().workers(), "workers counts slots");
+        assertEquals(1, s.totals().ready());
+        assertEquals(2, s.workers().size(), "the spare has its row");
+        assertEquals(50L << 20, s.workers().get(1).rssBytes());
+        assertFalse(PrometheusText.render(s).contains("slot=\"-1\""), "no per-worker series for a spare");
     }
 
     @Test

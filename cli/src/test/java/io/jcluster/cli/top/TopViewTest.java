@@ -120,6 +120,12 @@ class TopViewTest {
         List<String> g = text(TopView.render(state(app("degraded", List.of(bare(0), backoff), null, null), List.of(), -1, 0), 120, 10));
         assertEquals("   2       - backoff    1      -     -     -         -      -      -      -     -      -     -      -     -", g.get(6));
         assertEquals("RPS -  p99 -  workers 1/2 ready  restarts 4  shed/s -  CPU% 0.5  RSS 80M", g.get(1));
+
+        // A warm spare comes after the slots; its state says what it is.
+        WorkerSnapshot spare = WorkerSnapshot.bare(-1, 4400, "spare", 1, 0, 5000, 50L << 20);
+        List<String> h = text(TopView.render(state(app("online", List.of(spare, bare(0)), null, null), List.of(), -1, 0), 120, 10));
+        assertTrue(h.get(5).startsWith("   0    4300 ready"), h.get(5));
+        assertTrue(h.get(6).startsWith("   -    4400 spare      1     5s     -   50M"), h.get(6));
     }
 
     @Test
