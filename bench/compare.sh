@@ -236,7 +236,7 @@ for i in $(seq 1 "$RUNS"); do
   cds_kill+=("$(python3 "$WORK/poll.py" "$PORT" 60000 $pids)")
   sleep 2
 done
-cds_archive=$(ls "$JCLUSTER_HOME"/cache/cds/hello-cds/*.jsa 2>/dev/null | head -1)
+cds_archive=$(ls "$JCLUSTER_HOME"/cache/hello-cds/cds/*.jsa 2>/dev/null | head -1 || true)
 "$JC" stop hello-cds >/dev/null
 
 # ---- warm spares: kill -9 to the slot answering again, with `--spares 1` and without ----
