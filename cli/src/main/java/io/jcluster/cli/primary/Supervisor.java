@@ -216,7 +216,11 @@ final class Supervisor {
     }
 
     void ready(Worker w, String how) {
-        if (w.state() != WorkerState.STARTING || w.spare()) return; // a spare is ready once it serves a slot
+        if (w.state() != WorkerState.STARTING) return;
+        if (w.spare()) { // a spare is ready once it serves a slot: remembered for then
+            w.readyAsSpare(how);
+            return;
+        }
         w.cancelDeadline();
         w.markReady(loop.now());
         if (w.takenAt() != null) {
@@ -405,6 +409,7 @@ final class Supervisor {
         spare.process().note("spare took slot=" + slot.index() + " pid=" + spare.pid());
         spare.deadline(loop.schedule(spare.config().reload().readyTimeout(), () -> readyTimedOut(spare)));
         if (!spare.config().reload().ready().onlyByCall()) readiness.watch(spare);
+        if (spare.readyAsSpare() != null) ready(spare, spare.readyAsSpare()); // it said so before it had a slot
     }
 
     /** A spare ended before it took a slot: planned (stop, reload), or counted by the spares' crash-loop guard. */

@@ -45,6 +45,8 @@ final class Worker {
      */
     private final List<Runnable> held = new java.util.ArrayList<>();
     private Instant takenAt;
+    /** How a spare said it was ready before it had a slot ({@code JCluster.ready()} before its bind), or null. */
+    private String readyAsSpare;
 
     /** A worker of {@code slot}, or a spare with {@code slot} null. */
     Worker(Slot slot, long generation, AppConfig config, WorkerProcess process, Instant startedAt) {
@@ -67,6 +69,8 @@ final class Worker {
     boolean warm() { return slot == null && !held.isEmpty() && state == WorkerState.STARTING; }
     /** When a spare took its slot, or null. */
     Instant takenAt() { return takenAt; }
+    String readyAsSpare() { return readyAsSpare; }
+    void readyAsSpare(String how) { readyAsSpare = how; }
     /** "slot N" or "spare", for log lines. */
     String where() { return slot == null ? "spare" : "slot " + slot.index(); }
     long generation() { return generation; }

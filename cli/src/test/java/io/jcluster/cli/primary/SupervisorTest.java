@@ -623,6 +623,20 @@ class SupervisorTest {
     }
 
     @Test
+    void aSpareThatSaidReadyBeforeItHadASlotIsReadyWhenItTakesOne() throws Exception {
+        start(spareConfig(1));
+        allReady();
+        Worker spare = app.spares().get(0);
+        loop.execute(() -> app.ready(spare, "JCluster.ready()")); // before its bind: no slot to be ready for
+        loop.runDue();
+        assertEquals("starting", status().spares().get(0).state(), "a spare is never ready");
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(137);
+        loop.runDue();
+        assertEquals(spare, workerOf(1));
+        assertEquals("ready", status().workers().get(1).state(), "ready as soon as it serves the slot");
+    }
+
+    @Test
     void stopEndsTheSparesToo() throws Exception {
         start(spareConfig(2));
         allReady();
