@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -84,6 +85,54 @@ class ExamplesIT {
                 assertTrue(failed <= CONNECTIONS, "a kill -9 loses at most the requests in flight on the killed worker's"
                         + " connections: " + failed + " failed: " + load.failures());
             }
+            assertEquals(0, sandbox.cli("stop", example).code());
+        }
+    }
+
+    /**
+     * Spring Boot binds after its context is built: a warm spare waits inside that bind, its start-up
+     * done, and takes the slot of a killed worker.
+     */
+    @Test
+    void aWarmSpareOfStockSpringBootTakesTheSlotOfAKilledWorker() throws Exception {
+        String example = "hello-spring";
+        Path config = config(example);
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "1", "--spares", "1", "-p", Integer.toString(port));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            long[] spare = {0};
+            Sandbox.await("a warm spare", Duration.ofSeconds(120), () -> {
+                try {
+                    JsonNode s = sandbox.app(example).get("spares");
+                    if (s.size() != 1 || !"spare".equals(s.get(0).get("state").asText())) return false;
+                    spare[0] = s.get(0).get("pid").asLong();
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String spareLog = Files.readString(sandbox.home.resolve("logs/" + example + "/spare.log"));
+            assertTrue(spareLog.contains("Root WebApplicationContext: initialization completed") && !spareLog.contains("Started "),
+                    "the spare built its Spring context and waits in Tomcat's bind: " + spareLog);
+            long victim = sandbox.worker(example, 0).get("pid").asLong();
+            ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // SIGKILL
+            Sandbox.await("the spare serves slot 0", Duration.ofSeconds(60), () -> {
+                try {
+                    JsonNode w = sandbox.worker(example, 0);
+                    return "ready".equals(w.get("state").asText()) && w.get("pid").asLong() == spare[0];
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertTrue(Sandbox.get(port, Duration.ofSeconds(30)).contains("pid=" + spare[0]), "the former spare answers");
+            Sandbox.await("the spare's output in slot 0's log once it took the slot", Duration.ofSeconds(30), () -> {
+                try {
+                    return Files.readString(sandbox.home.resolve("logs/" + example + "/0.log")).contains(spare[0] + " --- [hello-spring]");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
             assertEquals(0, sandbox.cli("stop", example).code());
         }
     }
