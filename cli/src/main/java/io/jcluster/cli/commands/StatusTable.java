@@ -38,7 +38,7 @@ final class StatusTable {
             if (snapshot != null) for (WorkerSnapshot w : snapshot.workers()) bySlot.put(w.slot(), w);
             for (WorkerStatus w : app.workers()) {
                 ExitRecord e = w.lastExit();
-                List<String> row = new ArrayList<>(List.of(app.name(), app.state(), Integer.toString(app.port()),
+                List<String> row = new ArrayList<>(List.of(app.name(), app.state(), app.portsText(),
                         Integer.toString(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
                         Long.toString(w.generation()), w.pid() == 0 ? "-" : duration(w.uptimeMillis()),
                         Integer.toString(w.restarts())));

@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * The {@code [app]} table (or one {@code [[app]]} of several): what to run and where.
  *
+ * @param ports the app's ports, when it has several ({@code port} is the one-port form; not both)
  * @param after the apps of the same file that must be ready before this one starts
  */
 public record AppSection(
@@ -21,7 +22,8 @@ public record AppSection(
         String cwd,
         String java,
         Boolean cds,
-        List<String> after) {
+        List<String> after,
+        List<Integer> ports) {
 
     public AppSection {
         if (instances == null) instances = Instances.AUTO;

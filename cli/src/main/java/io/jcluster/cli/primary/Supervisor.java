@@ -53,7 +53,7 @@ final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
-        this.adoption = new PortAdoption(log, (w, port) -> slots.contains(w.slot()) ? w.slot().socket() : null, this::ready,
+        this.adoption = new PortAdoption(log, (w, port) -> slots.contains(w.slot()) ? w.slot().socket(port) : null, this::ready,
                 w -> {
                     w.cancelDeadline();
                     terminate(w);
@@ -152,7 +152,7 @@ final class Supervisor {
 
     /** Starts a worker of {@code cfg}/{@code gen} for {@code slot}; null (with the slot's last exit set) when it cannot be started. */
     Worker startOn(Slot slot, AppConfig cfg, long gen) {
-        String notListening = gate.listenAgain(slots, config.port());
+        String notListening = gate.listenAgain(slots, config.ports());
         WorkerProcess process = null;
         String failure = notListening;
         if (failure == null) {
