@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * A worker position, 0..N-1: owns its listening sockets (in handoff mode, one per app port) for as
- * long as the slot exists, the config and generation it runs, and the restart bookkeeping of the workers that serve
- * it. Confined to the supervisor loop.
+ * long as the slot exists, the config and generation it runs, and the restart bookkeeping of the
+ * workers that serve it. Confined to the supervisor loop.
  */
 final class Slot {
     /** The slot's own part of its life; what {@code ls} shows is {@link #state()}, derived from it and the worker. */
