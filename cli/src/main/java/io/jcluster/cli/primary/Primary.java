@@ -105,17 +105,12 @@ public final class Primary implements AutoCloseable {
                     + " with glibc on x86_64 or aarch64", why);
         }
         ListenFds passed = ListenFds.fromEnvironment();
-        if (!passed.isEmpty() && config.severalPorts()) {
-            throw new IOException("systemd passed sockets (socket activation), and app " + config.name() + " has ports "
-                    + config.portsText() + ": socket activation hands over the sockets of one port only; run an app of"
-                    + " several ports without the .socket unit (jcluster startup systemd without --socket)");
-        }
         for (int port : config.ports()) {
             if (passed.isEmpty() && !PortOwners.isFree(config.host(), port)) throw new PortInUseException(config.host(), port);
         }
         Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
-            p.app.openSlots(PassedSockets.adopt(passed, config.port()));
+            p.app.openSlots(PassedSockets.adopt(passed, config));
             p.workerChannel = WorkerChannel.open(p.io, home.ownSocket(config.name(), "workers", ProcessHandle.current().pid()),
                     p.messages, p.log);
             p.workerChannel.moveTo(home.workerSocket(config.name()));
