@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code crash-on-start}: prints a line and throws from main (exit code 1);</li>
  *   <li>{@code self-http}: binds JCLUSTER_PORT itself with SO_REUSEPORT and answers every HTTP
  *       request with {@code fake slot=<n> pid=<pid>}, so readiness comes from the port;</li>
+ *   <li>{@code self-every-port [millis]}: {@code self-http} on every port of JCLUSTER_PORTS, in order,
+ *       waiting {@code millis} (default 0) before each port after the first;</li>
  *   <li>{@code grow}: like {@code self-http}, and its heap grows by 8 MiB every 200 ms;</li>
  *   <li>{@code never-ready}: runs and never listens;</li>
  *   <li>{@code last-words}: writes 20,000 lines (more than a pipe holds), one line to stderr, then
@@ -37,6 +39,22 @@ public final class FakeApp {
                 throw new IllegalStateException("fake: boom on start");
             }
             case "self-http" -> serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+            case "self-every-port" -> {
+                long pause = args.length > 1 ? Long.parseLong(args[1]) : 0;
+                String[] ports = System.getenv().getOrDefault("JCLUSTER_PORTS", "8080").split(",");
+                for (int i = 0; i < ports.length; i++) {
+                    if (i > 0) Thread.sleep(pause);
+                    int port = Integer.parseInt(ports[i].trim());
+                    Thread server = new Thread(() -> {
+                        try {
+                            serve(port);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    server.start();
+                }
+            }
             case "grow" -> {
                 // Listens like self-http, and keeps 8 MiB more of live heap every 200 ms.
                 Thread server = new Thread(() -> {

@@ -13,14 +13,17 @@ import java.util.concurrent.Executors;
 /**
  * Servers as stock apps write them, for the preload library's tests: they bind the port the usual
  * way (no SO_REUSEPORT, nothing of jcluster), so under jcluster they can only share it through the
- * library. Every answer is {@code fake slot=<n> pid=<pid> local=<the server's local address>}.
+ * library. Every answer is {@code fake slot=<n> pid=<pid> local=<the server's local address>}, and
+ * {@code port=<the port>} after it from the {@code HttpServer} modes.
  * <ul>
  *   <li>{@code jdk-http}: {@code com.sun.net.httpserver.HttpServer} on {@code PORT};</li>
  *   <li>{@code server-socket}: {@code java.net.ServerSocket}, one thread blocking in {@code accept()};</li>
  *   <li>{@code child-bind}: {@code jdk-http}, then starts a child JVM (this class, mode {@code bind-once})
  *       that tries to bind the same port and prints how it went;</li>
  *   <li>{@code bind-once}: binds {@code PORT} once, prints {@code fake: child bound} or
- *       {@code fake: child bind failed: <exception>}, exits.</li>
+ *       {@code fake: child bind failed: <exception>}, exits;</li>
+ *   <li>{@code every-port}: one {@code jdk-http} server on each port of {@code JCLUSTER_PORTS} (an app with a
+ *       management port, say), each answer ending {@code port=<its port>}.</li>
  * </ul>
  */
 public final class StockServers {
@@ -32,6 +35,11 @@ public final class StockServers {
         switch (mode) {
             case "jdk-http" -> jdkHttp(port);
             case "server-socket" -> serverSocket(port);
+            case "every-port" -> {
+                for (String each : System.getenv().getOrDefault("JCLUSTER_PORTS", Integer.toString(port)).split(",")) {
+                    jdkHttp(Integer.parseInt(each.trim()));
+                }
+            }
             case "child-bind" -> {
                 jdkHttp(port);
                 String java = ProcessHandle.current().info().command().orElse("java");
@@ -66,7 +74,7 @@ public final class StockServers {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
-            byte[] payload = body(server.getAddress()).getBytes(StandardCharsets.UTF_8);
+            byte[] payload = (body(server.getAddress()).trim() + " port=" + port + "\n").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/plain");
             exchange.sendResponseHeaders(200, payload.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -31,9 +31,9 @@ public final class WorkerEnv {
     public static final String SPARE = "JCLUSTER_SPARE";
     /** The generation: 1 for the first start, +1 per reload. */
     public static final String GENERATION = "JCLUSTER_GENERATION";
-    /** The app's port. */
+    /** The app's port: its first, when it has several (see {@link #PORTS}). */
     public static final String PORT = "JCLUSTER_PORT";
-    /** The app's ports, comma-separated: the binds the preload library adopts (it falls back to {@link #PORT}). */
+    /** The app's ports, comma-separated, {@link #PORT} first: the binds the preload library adopts (it falls back to {@link #PORT}). */
     public static final String PORTS = "JCLUSTER_PORTS";
     /** {@link #LISTEN_HANDOFF} or {@link #LISTEN_SELF}. */
     public static final String LISTEN = "JCLUSTER_LISTEN";

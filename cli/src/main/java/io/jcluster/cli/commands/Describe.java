@@ -97,7 +97,8 @@ final class Describe implements Callable<Integer> {
     static void print(PrintWriter out, ControlReply reply, ZoneId zone) {
         AppStatus s = reply.status();
         out.println(s.name() + ": " + s.state() + ", " + s.workers().size() + " worker" + (s.workers().size() == 1 ? "" : "s")
-                + " on port " + s.port() + " (listen " + s.listen() + "), primary pid " + s.primaryPid() + ", up "
+                + " on port" + (s.ports().size() > 1 ? "s " + String.join(", ", s.ports().stream().map(String::valueOf).toList())
+                        : " " + s.port()) + " (listen " + s.listen() + "), primary pid " + s.primaryPid() + ", up "
                 + Figures.uptime(s.uptimeMillis()));
         if (s.reason() != null) out.println("  " + s.reason());
 

@@ -6,7 +6,18 @@ import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PreloadProbe;
 import io.netty.channel.epoll.Epoll;
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.Apps;
+import io.jcluster.cli.control.ControlClient;
+import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.host.PortOwners;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,6 +64,7 @@ final class Doctor implements Callable<Integer> {
             }
         }
         out.println("cpus               " + Runtime.getRuntime().availableProcessors() + " (instances = \"auto\" starts this many workers)");
+        apps(out, Home.fromEnvironment());
         out.flush();
         if (Epoll.isAvailable()) {
             String preload = PreloadProbe.problem(ConfigLoader.currentJava(), AgentJar.runtimeJar());
@@ -67,5 +79,48 @@ final class Doctor implements Callable<Integer> {
         }
         out.flush();
         return ok ? 0 : ExitException.FAILURE;
+    }
+
+    /**
+     * The running apps and their ports: for each port, how many of the app's slot sockets listen on it
+     * (handoff: the primary holds one per slot and port), so a port that lost its sockets shows.
+     */
+    private static void apps(PrintWriter out, Home home) {
+        List<String> names = Apps.names(home);
+        if (names.isEmpty()) {
+            out.println("apps               none running in " + home.root());
+            return;
+        }
+        String label = "apps               ";
+        for (String name : names) {
+            AppStatus s;
+            try (ControlClient client = Apps.connect(home, name)) {
+                ControlReply reply = client.call(new ControlRequest(ControlRequest.LS));
+                s = reply.status();
+                if (!reply.ok() || s == null) {
+                    out.println(label + name + ": " + reply.error());
+                    label = " ".repeat(label.length());
+                    continue;
+                }
+            } catch (IOException e) {
+                out.println(label + name + ": " + e.getMessage());
+                label = " ".repeat(label.length());
+                continue;
+            }
+            List<String> ports = new ArrayList<>();
+            Set<Long> primarys = PortOwners.socketInodes(s.primaryPid());
+            for (int port : s.ports()) {
+                if (!"handoff".equals(s.listen())) {
+                    ports.add(Integer.toString(port));
+                    continue;
+                }
+                Set<Long> held = new HashSet<>(PortOwners.listeningInodes(port));
+                held.retainAll(primarys);
+                ports.add(port + " (" + held.size() + " of " + s.workers().size() + " slot sockets listen)");
+            }
+            out.println(label + name + ": " + s.state() + ", listen " + s.listen() + ", port" + (ports.size() == 1 ? " " : "s ")
+                    + String.join(", ", ports));
+            label = " ".repeat(label.length());
+        }
     }
 }

@@ -67,8 +67,9 @@ final class Start implements Callable<Integer> {
             description = "Warm spares: standby workers that have started and wait to take a crashed worker's slot (default 0).")
     Integer spares;
 
-    @Option(names = {"-p", "--port"}, description = "The port the workers share (default 8080).")
-    Integer port;
+    @Option(names = {"-p", "--port"}, split = ",", paramLabel = "<port>",
+            description = "The port the workers share (default 8080); several ports: -p 8080,8081 or -p 8080 -p 8081.")
+    List<Integer> ports;
 
     @Option(names = "--name", description = "App name (default: the jar's name without .jar).")
     String name;
@@ -113,15 +114,15 @@ final class Start implements Callable<Integer> {
         }
         boolean toml = target.toLowerCase(Locale.ROOT).endsWith(".toml");
         if (!toml && !only.isEmpty()) throw new ExitException(ExitException.USAGE, "--only picks apps of a config file, not of a jar");
-        Overrides overrides = new Overrides(name, toml ? null : target, instances, port, listen, jvmArgs, appArgs, logs,
-                watch ? Boolean.TRUE : null, spares);
+        Overrides overrides = new Overrides(name, toml ? null : target, instances, null, listen, jvmArgs, appArgs, logs,
+                watch ? Boolean.TRUE : null, ports, spares);
         StartSpec startSpec = new StartSpec(toml ? cwd.resolve(target).toString() : null, overrides, cwd.toString(), null, env);
         List<PlannedApp> apps = toml ? ConfigLoader.loadAll(startSpec, only)
                 : List.of(new PlannedApp(startSpec, ConfigLoader.load(startSpec)));
         if (apps.size() > 1) {
             String names = apps.stream().map(a -> a.config().name()).collect(Collectors.joining(", "));
-            if (name != null || port != null || foreground) {
-                throw new ExitException(ExitException.USAGE, (name != null ? "--name" : port != null ? "--port" : "--foreground")
+            if (name != null || ports != null || foreground) {
+                throw new ExitException(ExitException.USAGE, (name != null ? "--name" : ports != null ? "--port" : "--foreground")
                         + " is for one app, and this starts " + apps.size() + " (" + names + "): pick one with --only");
             }
         }
@@ -187,9 +188,11 @@ final class Start implements Callable<Integer> {
     }
 
     private static void checkPortFree(AppConfig config) throws ConfigException {
-        if (!PortOwners.isFree(config.host(), config.port())) {
-            throw ConfigLoader.errorAt(config, "app.port", "port " + config.port() + " is already in use by "
-                    + PortOwners.describeOwner(config.port()) + ": stop it or choose another port");
+        for (int port : config.ports()) {
+            if (!PortOwners.isFree(config.host(), port)) {
+                throw ConfigLoader.errorAt(config, config.severalPorts() ? "app.ports" : "app.port", "port " + port
+                        + " is already in use by " + PortOwners.describeOwner(port) + ": stop it or choose another port");
+            }
         }
     }
 
@@ -229,7 +232,7 @@ final class Start implements Callable<Integer> {
         long logStart = DetachedPrimary.logEnd(log);
         Process primary = DetachedPrimary.launch(app, log);
         out.println("starting " + app + " (" + config.instances() + " worker" + (config.instances() == 1 ? "" : "s")
-                + " on port " + config.port() + (config.envName() == null ? "" : ", env " + config.envName())
+                + " on port" + (config.severalPorts() ? "s " : " ") + config.portsText() + (config.envName() == null ? "" : ", env " + config.envName())
                 + ", primary pid " + primary.pid() + ", log " + log + ")");
         out.flush();
         return new Launched(config, primary, log, logStart);

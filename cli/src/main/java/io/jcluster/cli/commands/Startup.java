@@ -126,6 +126,11 @@ final class Startup implements Callable<Integer> {
             throw new ExitException(ExitException.USAGE, "--socket needs listen = \"handoff\": with \"" + app.listen().id()
                     + "\" every worker binds the port itself, and nothing would take systemd's sockets");
         }
+        if (socket && app.severalPorts()) {
+            throw new ExitException(ExitException.USAGE, "--socket: app " + app.name() + " has ports " + app.portsText()
+                    + ", and socket activation hands the primary the sockets of one port only; leave --socket out (the"
+                    + " primary then opens every port's sockets itself)");
+        }
         String dist = System.getProperty("jcluster.dist");
         if (dist == null) {
             throw new ExitException(ExitException.FAILURE, "run this from jcluster's distribution (bin/jcluster): the unit needs its path");

@@ -40,7 +40,7 @@ final class StatusTable {
             rowsOfApp.addAll(app.spares());
             for (WorkerStatus w : rowsOfApp) {
                 ExitRecord e = w.lastExit();
-                List<String> row = new ArrayList<>(List.of(app.name(), app.state(), Integer.toString(app.port()),
+                List<String> row = new ArrayList<>(List.of(app.name(), app.state(), app.portsText(),
                         Figures.slot(w.slot()), w.pid() == 0 ? "-" : Long.toString(w.pid()), w.state(),
                         Long.toString(w.generation()), w.pid() == 0 ? "-" : duration(w.uptimeMillis()),
                         Integer.toString(w.restarts())));

@@ -75,6 +75,12 @@ final class Upgrade implements Callable<Integer> {
             ControlReply ping = running.call(new ControlRequest(ControlRequest.PING));
             if (!ping.ok()) throw new ExitException(ExitException.FAILURE, ping.error());
             oldPid = ping.status().primaryPid();
+            if (ping.status().ports().size() > 1) {
+                // the hand-over carries one socket per slot and one steering group (see docs/deploy.md)
+                throw new ExitException(ExitException.FAILURE, "the app has ports " + ping.status().portsText().replace(",", ", ")
+                        + ", and jcluster upgrade hands over the slot sockets of one port only: stop and start the app to run"
+                        + " it on the new jcluster");
+            }
         }
         if (!Files.isRegularFile(home.specFile(app))) {
             throw new ExitException(ExitException.FAILURE, "no start spec at " + home.specFile(app)

@@ -3,11 +3,13 @@ package io.jcluster.cli.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The configuration in force for one app: the file and the flags merged, defaults filled in,
  * paths made absolute, and everything checked.
  *
+ * @param ports the app's TCP ports, at least one, none twice; the first is {@link #port()}
  * @param cds whether workers start from a class-data archive of the app's jar, made by the first worker
  * @param after the apps of the same file this one starts after (once they are ready)
  * @param envName the named environment in force ({@code --env}), or null for {@code [app.env]} alone
@@ -22,7 +24,7 @@ public record AppConfig(
         Path configFile,
         Path workDir,
         int instances,
-        int port,
+        List<Integer> ports,
         String host,
         Listen listen,
         List<String> jvmArgs,
@@ -43,6 +45,8 @@ public record AppConfig(
         int spares) {
 
     public AppConfig {
+        ports = List.copyOf(ports);
+        if (ports.isEmpty()) throw new IllegalArgumentException("an app needs a port");
         jvmArgs = List.copyOf(jvmArgs);
         args = List.copyOf(args);
         env = Map.copyOf(env);
@@ -56,13 +60,32 @@ public record AppConfig(
 
     /** The same config with another worker count. */
     public AppConfig withInstances(int n) {
-        return new AppConfig(name, jar, configFile, workDir, n, port, host, listen, jvmArgs, args, env, java,
+        return new AppConfig(name, jar, configFile, workDir, n, ports, host, listen, jvmArgs, args, env, java,
                 restart, reload, health, logs, metrics, overload, cds, after, envName, recycle, watch, spares);
     }
 
     /** How many JVMs the app runs when all is well: its slots' workers and its spares. */
     public int jvms() {
         return instances + spares;
+    }
+
+    /**
+     * The app's first port: the one port of the one-port form, what {@code PORT}, {@code SERVER_PORT} and
+     * {@code JCLUSTER_PORT} name, and what the parts that serve one port use (worker-runtime's {@code
+     * SlotListener}, {@code ready = "http:/path"}).
+     */
+    public int port() {
+        return ports.get(0);
+    }
+
+    /** Whether the app has more than one port. */
+    public boolean severalPorts() {
+        return ports.size() > 1;
+    }
+
+    /** The ports as people write them: {@code 8080}, or {@code 8080, 8081}. */
+    public String portsText() {
+        return ports.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     /**

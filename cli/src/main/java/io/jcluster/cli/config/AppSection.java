@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * The {@code [app]} table (or one {@code [[app]]} of several): what to run and where.
  *
+ * @param ports the app's ports, when it has several ({@code port} is the one-port form; not both)
  * @param after the apps of the same file that must be ready before this one starts
  * @param spares warm spares: standby workers that have done their start-up and wait for a slot
  */
@@ -23,6 +24,7 @@ public record AppSection(
         String java,
         Boolean cds,
         List<String> after,
+        List<Integer> ports,
         Integer spares) {
 
     public AppSection {

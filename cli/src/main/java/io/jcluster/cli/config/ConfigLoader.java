@@ -165,7 +165,7 @@ public final class ConfigLoader {
         Where at = new Where(file, one.lines(), one.own(), p.several() ? one.name() : null);
         applyOverrides(tree, spec.overrides());
         ConfigFile raw = ConfigBinder.bind(tree, at);
-        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null, null, null, null) : raw.app();
+        AppSection app = raw.app() == null ? new AppSection(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null) : raw.app();
         Path base = file != null ? file.getParent() : cwd;
         boolean jarFromFlag = spec.overrides().jar() != null;
 
@@ -192,10 +192,7 @@ public final class ConfigLoader {
                     + "(letters, digits, '.', '_' and '-', at most 64, starting with a letter or digit)"
                     + (app.name() == null ? "; set one with --name" : ""));
         }
-        int port = app.port() == null ? 8080 : app.port();
-        if (port < 1 || port > 65535) {
-            throw at.error("app.port", port + " is not a TCP port (1 to 65535)");
-        }
+        List<Integer> ports = ports(at, app);
         checkHost(at, app.host());
         Path workDir = app.cwd() == null ? base : path(at, "app.cwd", base, app.cwd());
         if (!Files.isDirectory(workDir)) {
@@ -218,7 +215,7 @@ public final class ConfigLoader {
         }
         WatchPolicy watch = watch(at, raw.watch(), spec.overrides(), base, jar, file);
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
-        return new AppConfig(name, jar, file, workDir, app.instances().resolve(), port, app.host(), app.listen(),
+        return new AppConfig(name, jar, file, workDir, app.instances().resolve(), ports, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), checked(at, raw.logs()),
                 raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(), watch, spares(at, app));
     }
@@ -235,6 +232,30 @@ public final class ConfigLoader {
                     + " a slot's socket, and with listen = \"self\" the app binds the port itself and would serve at once");
         }
         return n;
+    }
+
+    /** The app's ports: {@code ports}, or {@code port} (default 8080); not both, none twice, each a TCP port. */
+    private static List<Integer> ports(Where at, AppSection app) throws ConfigException {
+        if (app.ports() != null && app.port() != null) {
+            throw at.error("app.ports", "port and ports are both set: write port = N for one port, or ports = [N, M, ...]"
+                    + " for several (the first is the one PORT and JCLUSTER_PORT name)");
+        }
+        if (app.ports() == null) {
+            int port = app.port() == null ? 8080 : app.port();
+            if (port < 1 || port > 65535) throw at.error("app.port", port + " is not a TCP port (1 to 65535)");
+            return List.of(port);
+        }
+        if (app.ports().isEmpty()) {
+            throw at.error("app.ports", "no ports: give at least one (ports = [8080]), or leave the key out for port 8080");
+        }
+        List<Integer> seen = new ArrayList<>();
+        for (Integer port : app.ports()) {
+            if (port == null) throw at.error("app.ports", "an empty value is not a TCP port (1 to 65535)");
+            if (port < 1 || port > 65535) throw at.error("app.ports", port + " is not a TCP port (1 to 65535)");
+            if (seen.contains(port)) throw at.error("app.ports", "port " + port + " is listed twice");
+            seen.add(port);
+        }
+        return List.copyOf(seen);
     }
 
     /** {@code [watch]} in force: on with {@code --watch}, {@code enabled = true} or {@code paths}; every path must exist. */
@@ -402,7 +423,14 @@ public final class ConfigLoader {
         if (o.jar() != null) app.put("jar", o.jar());
         if (o.instances() != null) app.put("instances", o.instances().toString());
         if (o.spares() != null) app.put("spares", o.spares());
-        if (o.port() != null) app.put("port", o.port());
+        List<Integer> ports = o.portsGiven();
+        if (ports != null) {
+            // -p replaces both forms of the file: one port is written port, several ports
+            app.remove("port");
+            app.remove("ports");
+            if (ports.size() == 1) app.put("port", ports.get(0));
+            else ports.forEach(app.putArray("ports")::add);
+        }
         if (o.listen() != null) app.put("listen", o.listen().id());
         if (o.jvmArgs() != null && !o.jvmArgs().isEmpty()) putStrings(app.putArray("jvm_args"), o.jvmArgs());
         if (o.args() != null && !o.args().isEmpty()) putStrings(app.putArray("args"), o.args());

@@ -34,7 +34,8 @@ public final class ConfigTables {
         app.put("jar", text(c.jar()));
         app.put("instances", c.instances());
         app.put("spares", c.spares());
-        app.put("port", c.port());
+        if (c.severalPorts()) app.put("ports", List.copyOf(c.ports()));
+        else app.put("port", c.port());
         app.put("host", c.host());
         app.put("listen", c.listen().id());
         app.put("jvm_args", List.copyOf(c.jvmArgs()));

@@ -66,6 +66,11 @@ final class HandOver implements Change {
                     + " jcluster startup systemd --socket the port stays open across a restart); jcluster upgrade"
                     + " replaces detached primaries");
         }
+        if (config.severalPorts()) {
+            // the hand-over protocol carries one socket per slot and one steering group: an app of one port
+            return HandOverReply.refused("app " + config.name() + " has ports " + config.portsText() + ", and jcluster upgrade"
+                    + " hands over the slot sockets of one port only: stop and start the app to run it on the new jcluster");
+        }
         if (config.listen() == Listen.HANDOFF && app.gate.refusing(app.slots())) {
             return HandOverReply.refused("every slot is errored and port " + config.port()
                     + " refuses connections: jcluster restart " + config.name() + " first, or stop and start it");

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * Starts worker JVMs: {@code java <heap args> <jvm args> <cds args> -javaagent:<worker-runtime> -jar
@@ -95,12 +96,13 @@ final class JvmLauncher implements Launcher {
         if (slot >= 0) env.put(WorkerEnv.SLOT, Integer.toString(slot));
         else env.put(WorkerEnv.SPARE, "1"); // a warm spare: it waits in its bind for a slot
         env.put(WorkerEnv.GENERATION, Long.toString(generation));
-        env.put(WorkerEnv.PORT, Integer.toString(cfg.port()));
+        env.put(WorkerEnv.PORT, Integer.toString(cfg.port())); // the first port; JCLUSTER_PORTS has them all
+        env.put(WorkerEnv.PORTS, cfg.ports().stream().map(String::valueOf).collect(Collectors.joining(",")));
         env.put(WorkerEnv.LISTEN, cfg.listen().id());
         env.put(WorkerEnv.HEARTBEAT_MILLIS, Long.toString(cfg.heartbeatMillis()));
         env.put(WorkerEnv.DRAIN_TIMEOUT_MILLIS, Long.toString(cfg.reload().drainTimeout().toMillis()));
         env.putAll(cfg.overload().workerEnv());
-        if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, runtimeJar, List.of(cfg.port()));
+        if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, runtimeJar, cfg.ports());
     }
 
     @Override

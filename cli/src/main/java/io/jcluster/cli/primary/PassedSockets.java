@@ -1,5 +1,6 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.systemd.ListenFds;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,8 +19,19 @@ final class PassedSockets {
      * Adopts the passed fds bound to {@code port}, in fd order; none when systemd passed none. Throws
      * when it passed sockets but none on {@code port} (the {@code .socket} unit and the config disagree),
      * or passed something that is no TCP listener, with the fix in the message. Adopted sockets are
-     * closed again when a later one fails.
+     * closed again when a later one fails. An app of several ports refuses them: the {@code .socket}
+     * unit holds one port's sockets.
      */
+    static List<SlotSocket> adopt(ListenFds fds, AppConfig config) throws IOException {
+        if (!fds.isEmpty() && config.severalPorts()) {
+            throw new IOException("systemd passed sockets (socket activation), and app " + config.name() + " has ports "
+                    + config.portsText() + ": socket activation hands over the sockets of one port only; run an app of"
+                    + " several ports without the .socket unit (jcluster startup systemd without --socket)");
+        }
+        return adopt(fds, config.port());
+    }
+
+    /** {@link #adopt(ListenFds, AppConfig)} for an app of the one port {@code port}. */
     static List<SlotSocket> adopt(ListenFds fds, int port) throws IOException {
         if (fds.isEmpty()) return List.of();
         List<ListenFds.ListenFd> mine = fds.forPort(port);

@@ -60,7 +60,7 @@ final class PortAdoption {
 
     /** The ports of a worker's app. */
     static List<Integer> ports(Worker w) {
-        return List.of(w.config().port());
+        return w.config().ports();
     }
 
     /** A {@code bind}: answers with the slot's socket for the port (SCM_RIGHTS) or an error frame, then closes. */
@@ -95,7 +95,7 @@ final class PortAdoption {
             return;
         }
         listened.add(port);
-        if (listenedAll(w) && w.config().reload().ready().byPort()) ready.accept(w, "listening on port " + port);
+        if (listenedAll(w) && w.config().reload().ready().byPort()) ready.accept(w, "listening on " + PortGate.portsText(ports(w)));
     }
 
     /** Whether the worker's app bound an app port through the library: its readiness then comes from {@code listening}. */

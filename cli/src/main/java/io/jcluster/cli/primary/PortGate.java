@@ -8,13 +8,17 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
- * The app's port: the slots' listening sockets (handoff mode), which of them get new connections
- * (steering), and whether the port refuses connections because every slot is errored. Loop only.
+ * The app's ports: the slots' listening sockets (handoff mode, one per port per slot), which of them
+ * get new connections (steering: each port's sockets are a SO_REUSEPORT group of their own, with a
+ * program of their own), and whether the ports refuse connections because every slot is errored. Loop
+ * only.
  */
 final class PortGate {
-    private final Steering steering = new Steering();
+    /** One per app port, in the order of {@code ports}: the i-th steers the i-th socket of every slot. */
+    private final List<Steering> steerings = new ArrayList<>();
     private final PrimaryLog log;
     private boolean steeringWarned;
     /**
@@ -27,17 +31,35 @@ final class PortGate {
         this.log = log;
     }
 
-    /** A new slot's socket, in the steering group; null with {@code listen = "self"}. */
-    SlotSocket open(AppConfig cfg) throws IOException {
-        if (cfg.listen() != Listen.HANDOFF) return null;
-        SlotSocket socket = SlotSocket.open(cfg.host(), cfg.port());
-        steering.joined(socket);
-        return socket;
+    /** The steering of the {@code i}-th app port. */
+    private Steering steering(int i) {
+        while (steerings.size() <= i) steerings.add(new Steering());
+        return steerings.get(i);
     }
 
-    /** A socket systemd passed, as a slot's socket, in the steering group. */
+    /**
+     * A new slot's sockets, one per app port in the order of {@code ports}, each in its port's steering
+     * group; none with {@code listen = "self"}. When one cannot be opened, those opened are closed again.
+     */
+    List<SlotSocket> open(AppConfig cfg) throws IOException {
+        if (cfg.listen() != Listen.HANDOFF) return List.of();
+        List<SlotSocket> sockets = new ArrayList<>();
+        try {
+            for (int port : cfg.ports()) {
+                SlotSocket socket = SlotSocket.open(cfg.host(), port);
+                steering(sockets.size()).joined(socket);
+                sockets.add(socket);
+            }
+        } catch (IOException | RuntimeException e) {
+            close(sockets);
+            throw e;
+        }
+        return sockets;
+    }
+
+    /** A socket systemd passed, as a slot's socket of the app's (one) port, in the steering group. */
     SlotSocket adopt(SlotSocket passed) {
-        steering.joined(passed);
+        steering(0).joined(passed);
         return passed;
     }
 
@@ -55,7 +77,7 @@ final class PortGate {
         for (SlotSocket s : bySlot) {
             if (!order.contains(s)) order.add(s);
         }
-        steering.inherit(order);
+        steering(0).inherit(order); // an upgrade hands over apps of one port only (see HandOver.begin)
         steers = false;
         return bySlot;
     }
@@ -63,7 +85,7 @@ final class PortGate {
     /** The slot of each socket of the group, in the kernel's order: what a new primary needs to steer it. */
     List<Integer> groupOrder(List<Slot> slots) {
         List<Integer> order = new ArrayList<>();
-        for (SlotSocket s : steering.group()) {
+        for (SlotSocket s : steering(0).group()) {
             for (Slot slot : slots) {
                 if (slot.socket() == s) order.add(slot.index());
             }
@@ -81,16 +103,20 @@ final class PortGate {
         steers = true;
     }
 
-    /** Closes a leaving slot's socket (its queue is empty, or the drain timeout passed). */
-    void close(SlotSocket socket) {
-        if (socket == null) return;
-        steering.leaving(socket);
-        socket.close();
+    /** Closes a leaving slot's sockets, one per port in the order of {@code ports} (its queues are empty, or the drain timeout passed). */
+    void close(List<SlotSocket> sockets) {
+        for (int i = 0; i < sockets.size(); i++) {
+            steering(i).leaving(sockets.get(i));
+            sockets.get(i).close();
+        }
     }
 
     /** Why new connections cannot be steered on this kernel, or null. */
     String steeringUnavailable() {
-        return steering.unavailable();
+        for (Steering steering : steerings) {
+            if (steering.unavailable() != null) return steering.unavailable();
+        }
+        return null;
     }
 
     /**
@@ -101,17 +127,20 @@ final class PortGate {
      */
     boolean steer(List<Slot> slots, AppConfig cfg, boolean stopping) {
         if (cfg.listen() != Listen.HANDOFF || !steers) return true;
-        if (!stopping && allHalted(slots)) refuse(slots, cfg.port());
+        if (!stopping && allHalted(slots)) refuse(slots, cfg.ports());
         if (refusing(slots)) return true;
-        Set<SlotSocket> healthy = new HashSet<>();
-        for (Slot s : slots) {
-            if (!s.leaving() && s.serving() != null && s.socket() != null) healthy.add(s.socket());
+        boolean ok = true;
+        for (int i = 0; i < steerings.size(); i++) {
+            Set<SlotSocket> healthy = new HashSet<>();
+            for (Slot s : slots) {
+                if (!s.leaving() && s.serving() != null && s.sockets().size() > i) healthy.add(s.sockets().get(i));
+            }
+            ok &= steerings.get(i).steerTo(healthy);
         }
-        boolean ok = steering.steerTo(healthy);
         if (!ok && !steeringWarned) {
             steeringWarned = true;
             log.info("%s: new connections may reach a slot whose worker is down (they wait for its replacement)",
-                    steering.unavailable());
+                    steeringUnavailable());
         }
         return ok;
     }
@@ -120,7 +149,7 @@ final class PortGate {
     private static boolean allHalted(List<Slot> slots) {
         if (slots.isEmpty()) return false;
         for (Slot slot : slots) {
-            if (!slot.halted() || slot.worker() != null || slot.surge() != null || slot.socket() == null) return false;
+            if (!slot.halted() || slot.worker() != null || slot.surge() != null || slot.sockets().isEmpty()) return false;
         }
         return true;
     }
@@ -131,54 +160,76 @@ final class PortGate {
      * connections are refused at once, as from a stopped server (and as PM2's cluster mode does
      * once its workers are gone), until {@link #listenAgain} before the next worker starts.
      */
-    private void refuse(List<Slot> slots, int port) {
+    private void refuse(List<Slot> slots, List<Integer> ports) {
         if (refusing(slots)) return;
-        steering.steerTo(Set.of()); // no slot is healthy: no program, so the kernel's group can empty
+        for (Steering steering : steerings) steering.steerTo(Set.of()); // no slot is healthy: no program, so the kernel's group can empty
         for (Slot slot : slots) {
-            if (!slot.socket().listening()) continue;
-            steering.leaving(slot.socket());
-            try {
-                slot.socket().stopListening();
-            } catch (IOException e) {
-                log.info("slot %d: could not stop listening (%s); its connections wait until their clients give up",
-                        slot.index(), e.getMessage());
+            for (int i = 0; i < slot.sockets().size(); i++) {
+                SlotSocket socket = slot.sockets().get(i);
+                if (!socket.listening()) continue;
+                steering(i).leaving(socket);
+                try {
+                    socket.stopListening();
+                } catch (IOException e) {
+                    log.info("slot %d: could not stop listening on port %d (%s); its connections wait until their clients give up",
+                            slot.index(), ports.get(i), e.getMessage());
+                }
             }
         }
-        log.info("no slot has a worker to come: port %d refuses connections until jcluster restart or reload", port);
+        log.info("no slot has a worker to come: %s refuse%s connections until jcluster restart or reload", portsText(ports),
+                ports.size() == 1 ? "s" : "");
+    }
+
+    /** {@code port 8080}, or {@code ports 8080, 8081}. */
+    static String portsText(List<Integer> ports) {
+        StringJoiner j = new StringJoiner(", ", ports.size() == 1 ? "port " : "ports ", "");
+        for (int port : ports) j.add(Integer.toString(port));
+        return j.toString();
     }
 
     /** Whether slot sockets stopped listening because every slot errored. */
     boolean refusing(List<Slot> slots) {
         for (Slot slot : slots) {
-            if (slot.socket() != null && !slot.socket().listening()) return true;
+            for (SlotSocket socket : slot.sockets()) {
+                if (!socket.listening()) return true;
+            }
         }
         return false;
     }
 
-    /** Undoes {@link #refuse} before a worker starts; returns why the sockets could not listen again, or null. */
-    String listenAgain(List<Slot> slots, int port) {
+    /**
+     * Undoes {@link #refuse} before a worker starts; returns why the sockets could not listen again, or null.
+     * {@code ports} are the app's, in the order of each slot's sockets.
+     */
+    String listenAgain(List<Slot> slots, List<Integer> ports) {
         if (!refusing(slots)) return null;
-        List<Slot> listening = new ArrayList<>();
+        List<SlotSocket> listening = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
         for (Slot slot : slots) {
-            if (slot.socket() == null || slot.socket().listening()) continue; // a slot added by scale meanwhile
-            try {
-                slot.socket().listenAgain();
-                steering.joined(slot.socket());
-                listening.add(slot);
-            } catch (IOException e) {
-                for (Slot back : listening) {
-                    steering.leaving(back.socket());
-                    try {
-                        back.socket().stopListening();
-                    } catch (IOException ignored) {
-                        // it keeps listening, with no worker: as before this feature
+            for (int i = 0; i < slot.sockets().size(); i++) {
+                SlotSocket socket = slot.sockets().get(i);
+                if (socket.listening()) continue; // a slot added by scale meanwhile
+                try {
+                    socket.listenAgain();
+                    steering(i).joined(socket);
+                    listening.add(socket);
+                    indexes.add(i);
+                } catch (IOException e) {
+                    for (int b = 0; b < listening.size(); b++) {
+                        steering(indexes.get(b)).leaving(listening.get(b));
+                        try {
+                            listening.get(b).stopListening();
+                        } catch (IOException ignored) {
+                            // it keeps listening, with no worker: as before this feature
+                        }
                     }
+                    int port = ports.get(i);
+                    return "could not listen on port " + port + " again (" + e.getMessage() + "); it is held by "
+                            + PortOwners.describeOwner(port);
                 }
-                return "could not listen on port " + port + " again (" + e.getMessage() + "); it is held by "
-                        + PortOwners.describeOwner(port);
             }
         }
-        log.info("listening on port %d again", port);
+        log.info("listening on %s again", portsText(ports));
         return null;
     }
 }

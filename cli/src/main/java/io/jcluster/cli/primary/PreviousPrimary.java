@@ -213,6 +213,8 @@ final class PreviousPrimary implements AutoCloseable {
 
     /** Why {@code config} cannot take over the app {@code offer} describes (a key only stop and start change), or null. */
     private static String fixedKeysDiffer(AppConfig config, HandOverReply offer) {
+        if (config.severalPorts()) return "the config gives ports " + config.portsText() + ", and jcluster upgrade takes over"
+                + " apps of one port only: stop and start the app to run it on the new jcluster";
         if (offer.port() != null && offer.port() != config.port()) return "the config's port is " + config.port()
                 + " but the app runs on " + offer.port() + ": an upgrade keeps the port; stop and start the app to move it";
         if (offer.host() != null && !offer.host().equals(config.host())) return "the config's host is " + config.host()

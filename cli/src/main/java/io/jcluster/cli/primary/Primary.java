@@ -105,12 +105,12 @@ public final class Primary implements AutoCloseable {
                     + " with glibc on x86_64 or aarch64", why);
         }
         ListenFds passed = ListenFds.fromEnvironment();
-        if (passed.isEmpty() && !PortOwners.isFree(config.host(), config.port())) {
-            throw new PortInUseException(config.host(), config.port());
+        for (int port : config.ports()) {
+            if (passed.isEmpty() && !PortOwners.isFree(config.host(), port)) throw new PortInUseException(config.host(), port);
         }
         Primary p = new Primary(home, spec, config, logOut, foreground);
         try {
-            p.app.openSlots(PassedSockets.adopt(passed, config.port()));
+            p.app.openSlots(PassedSockets.adopt(passed, config));
             p.workerChannel = WorkerChannel.open(p.io, home.ownSocket(config.name(), "workers", ProcessHandle.current().pid()),
                     p.messages, p.log);
             p.workerChannel.moveTo(home.workerSocket(config.name()));
@@ -227,10 +227,11 @@ public final class Primary implements AutoCloseable {
     public void start() {
         loop.execute(() -> {
             AppConfig config = app.config();
-            log.info("starting %d worker(s) of %s on port %d (listen=%s, pid %d)", config.instances(),
-                    config.jar().getFileName(), config.port(), config.listen().id(), ProcessHandle.current().pid());
+            log.info("starting %d worker(s) of %s on %s (listen=%s, pid %d)", config.instances(),
+                    config.jar().getFileName(), PortGate.portsText(config.ports()), config.listen().id(), ProcessHandle.current().pid());
             if (config.listen() == Listen.SELF) {
-                log.info("listen=self: every worker binds port %d itself with SO_REUSEPORT; %s", config.port(), Kernel.migrateAdvice());
+                log.info("listen=self: every worker binds %s itself with SO_REUSEPORT; %s", PortGate.portsText(config.ports()),
+                        Kernel.migrateAdvice());
             }
             if (!config.cds()) {
                 app.startAll(); // reconcile, right after this event, starts the workers
@@ -412,7 +413,7 @@ public final class Primary implements AutoCloseable {
     @Override
     public void close() {
         for (Slot slot : app.slots()) {
-            if (slot.socket() != null) slot.socket().close();
+            slot.sockets().forEach(SlotSocket::close);
         }
         if (workerChannel != null) workerChannel.close();
         if (previous != null) previous.close();

@@ -32,8 +32,11 @@ final class RollingReload implements Change {
 
     /** Why a reload from {@code config} to {@code next} cannot be done (a key only a stop and start changes), or null. */
     static String fixedKeysChanged(AppConfig config, AppConfig next) {
-        if (next.port() != config.port()) return "the port changed from " + config.port() + " to " + next.port()
-                + ": a reload keeps the port; stop and start the app to move it";
+        if (!next.ports().equals(config.ports())) {
+            String what = config.severalPorts() || next.severalPorts() ? "ports" : "port";
+            return "the " + what + " changed from " + config.portsText() + " to " + next.portsText()
+                    + ": a reload keeps the " + what + "; stop and start the app to move it";
+        }
         if (!next.host().equals(config.host())) return "the host changed from " + config.host() + " to " + next.host()
                 + ": stop and start the app to change it";
         if (next.listen() != config.listen()) return "listen changed from " + config.listen().id() + " to "

@@ -117,11 +117,11 @@ final class Scale implements Change {
 
     /** Completes {@code empty} once the slot's accept queue has stayed empty for {@link #QUEUE_SETTLE}, or at the deadline. */
     private void awaitEmptyQueue(Slot slot, Instant deadline, int emptyPolls, CompletableFuture<Void> empty) {
-        if (slot.socket() == null || slot.serving() == null) {
+        if (slot.sockets().isEmpty() || slot.serving() == null) {
             empty.complete(null);
             return;
         }
-        app.loop.offLoop(slot.socket()::queued, queued -> {
+        app.loop.offLoop(() -> queued(slot.sockets()), queued -> {
             int empties = queued == 0 ? emptyPolls + 1 : 0;
             if (empties * QUEUE_POLL.toMillis() >= QUEUE_SETTLE.toMillis()) {
                 empty.complete(null);
@@ -134,8 +134,19 @@ final class Scale implements Change {
         });
     }
 
+    /** Connections queued on all of a slot's sockets (one per port); -1 when unknown for any of them. */
+    private static int queued(List<SlotSocket> sockets) {
+        int sum = 0;
+        for (SlotSocket s : sockets) {
+            int q = s.queued();
+            if (q < 0) return -1;
+            sum += q;
+        }
+        return sum;
+    }
+
     private void close(Slot slot) {
-        app.gate.close(slot.socket());
+        app.gate.close(slot.sockets());
         app.slots().remove(slot);
     }
 }

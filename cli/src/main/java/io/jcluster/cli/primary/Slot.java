@@ -3,12 +3,13 @@ package io.jcluster.cli.primary;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.control.ExitRecord;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * A worker position, 0..N-1: owns its listening socket (in handoff mode) for as long as the slot
- * exists, the config and generation it runs, and the restart bookkeeping of the workers that serve
- * it. Confined to the supervisor loop.
+ * A worker position, 0..N-1: owns its listening sockets (in handoff mode, one per app port) for as
+ * long as the slot exists, the config and generation it runs, and the restart bookkeeping of the
+ * workers that serve it. Confined to the supervisor loop.
  */
 final class Slot {
     /** The slot's own part of its life; what {@code ls} shows is {@link #state()}, derived from it and the worker. */
@@ -38,7 +39,8 @@ final class Slot {
     }
 
     private final int index;
-    private final SlotSocket socket;
+    /** One per app port, in the order of {@code ports}; none with {@code listen = "self"}. */
+    private final List<SlotSocket> sockets;
     private final CrashGuard guard = new CrashGuard();
     private AppConfig config;
     private long generation;
@@ -52,14 +54,27 @@ final class Slot {
     private Loop.Timer pendingStart = Loop.Timer.NONE;
 
     Slot(int index, SlotSocket socket, AppConfig config, long generation) {
+        this(index, socket == null ? List.of() : List.of(socket), config, generation);
+    }
+
+    Slot(int index, List<SlotSocket> sockets, AppConfig config, long generation) {
         this.index = index;
-        this.socket = socket;
+        this.sockets = List.copyOf(sockets);
         this.config = config;
         this.generation = generation;
     }
 
     int index() { return index; }
-    SlotSocket socket() { return socket; }
+    /** The socket of the app's first port, or null (listen = "self"). */
+    SlotSocket socket() { return sockets.isEmpty() ? null : sockets.get(0); }
+    /** The slot's sockets, one per app port in the order of {@code ports}; empty with listen = "self". */
+    List<SlotSocket> sockets() { return sockets; }
+
+    /** The slot's socket for {@code port}, or null when it has none (not an app port, listen = "self"). */
+    SlotSocket socket(int port) {
+        int i = config.ports().indexOf(port);
+        return i < 0 || i >= sockets.size() ? null : sockets.get(i);
+    }
     AppConfig config() { return config; }
     long generation() { return generation; }
     Phase phase() { return phase; }

@@ -66,10 +66,10 @@ final class StatusView {
         }
         if (app.sparesHalted() != null) reason = (reason == null ? "" : reason + "; ") + app.sparesHalted();
         if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
-        if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + "port " + app.config().port()
-                + " refuses connections until jcluster restart or reload";
+        if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + PortGate.portsText(app.config().ports())
+                + (app.config().severalPorts() ? " refuse" : " refuses") + " connections until jcluster restart or reload";
         return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),
                 ProcessHandle.current().pid(), Duration.between(startedAt, now).toMillis(), reason, list,
-                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli(), spares);
+                app.nextRecycle() == null ? null : app.nextRecycle().toEpochMilli(), app.config().ports(), spares);
     }
 }

@@ -63,7 +63,7 @@ final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
-        this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket() : null,
+        this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
                 this::ready,
                 w -> {
                     w.cancelDeadline();
@@ -174,7 +174,7 @@ final class Supervisor {
      * null (with the slot's last exit set) when it cannot be started.
      */
     Worker startOn(Slot slot, AppConfig cfg, long gen) {
-        String notListening = gate.listenAgain(slots, config.port());
+        String notListening = gate.listenAgain(slots, config.ports());
         WorkerProcess process = null;
         String failure = notListening;
         String where = slot == null ? "spare" : "slot " + slot.index();

@@ -101,7 +101,11 @@ final class WorkerMessages implements WorkerChannel.Events {
         w.channel(ch);
     }
 
-    /** Hands the slot's listening socket to its worker (SCM_RIGHTS), then closes that connection. */
+    /**
+     * Hands the slot's listening socket to its worker (SCM_RIGHTS), then closes that connection. With
+     * several ports it is the first port's: {@code SlotListener} serves one port, and the app binds the
+     * others (the preload library adopts them).
+     */
     private void handOver(Channel ch, Worker w) {
         Slot slot = w.slot();
         if (!app.slots().contains(slot) || slot.socket() == null) {

@@ -63,7 +63,7 @@ class StartErrorsTest {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
         assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, args, cds, cwd, env, host, instances, "
-                + "jar, java, jvm_args, listen, name, port, spares, and the tables env_<name>, restart, reload, health, logs, metrics, "
+                + "jar, java, jvm_args, listen, name, port, ports, spares, and the tables env_<name>, restart, reload, health, logs, metrics, "
                 + "overload, recycle, watch\n", err.toString());
         assertNothingStarted();
     }
@@ -139,6 +139,34 @@ class StartErrorsTest {
                     + " is already in use by pid " + ProcessHandle.current().pid()), err.toString());
             assertNothingStarted();
         }
+    }
+
+    @Test
+    void eachOfSeveralPortsMustBeFree() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("0.0.0.0", 0));
+            int port = taken.getLocalPort();
+            int free = port == 65535 ? port - 1 : port + 1;
+            Path c = config("[app]\njar = \"app.jar\"\nports = [" + free + ", " + port + "]\n");
+            assertEquals(2, start(c.toString()));
+            assertTrue(err.toString().startsWith("jcluster: " + c + ":3: app.ports: port " + port
+                    + " is already in use by pid " + ProcessHandle.current().pid()), err.toString());
+            assertNothingStarted();
+        }
+    }
+
+    @Test
+    void theFlagTakesSeveralPortsAsAListOrRepeated() {
+        // both forms reach the config checks: a port twice is the same error either way
+        assertEquals(2, start(jar.toString(), "-p", "9000,9000"));
+        assertEquals("jcluster: app.ports: port 9000 is listed twice\n", err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, start(jar.toString(), "-p", "9000", "--port", "9000"));
+        assertEquals("jcluster: app.ports: port 9000 is listed twice\n", err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, start(jar.toString(), "-p", "9000,http"));
+        assertTrue(err.toString().contains("'http' is not an int"), err.toString());
+        assertNothingStarted();
     }
 
     @Test

@@ -120,6 +120,15 @@ class StartupTest {
     }
 
     @Test
+    void socketIsRefusedForAnAppOfSeveralPortsAndThePlainUnitIsNot() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("instances = 3", "instances = 3\nports = [8080, 8081]"));
+        assertEquals(2, run("startup", "systemd", "--socket", "--config", config.toString()));
+        assertTrue(err.toString().contains("--socket: app hello has ports 8080, 8081, and socket activation hands the primary the"
+                + " sockets of one port only"), err.toString());
+        assertEquals(0, run("startup", "systemd", "--config", config.toString()));
+    }
+
+    @Test
     void printedSocketUnitsPassSystemdAnalyze() throws Exception {
         int version = Startup.installedSystemd();
         assertEquals(0, run("startup", "systemd", "--socket", "--systemd-version", Integer.toString(version), "--config", config.toString()),

@@ -26,31 +26,33 @@ import org.junit.jupiter.api.Timeout;
 class SocketActivationIT {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
 
+    /** Plays systemd: two SO_REUSEPORT sockets on one free port as fds 3 and 4, then execs its arguments and {@code -p <port>}. */
+    private static final String LAUNCHER = String.join("\n",
+        "import os, socket, sys",
+        "socks, port = [], 0",
+        "for i in range(2):",
+        "    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+        "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)",
+        "    s.bind(('0.0.0.0', port))",
+        "    s.listen(128)",
+        "    port = s.getsockname()[1]",
+        "    socks.append(s)",
+        "high = [os.dup2(s.fileno(), 200 + i) for i, s in enumerate(socks)]",
+        "for s in socks: s.close()",
+        "for i in range(2):",
+        "    os.dup2(200 + i, 3 + i, inheritable=True)",
+        "    os.close(200 + i)",
+        "print('port=%d inodes=%d,%d' % (port, os.fstat(3).st_ino, os.fstat(4).st_ino), flush=True)",
+        "env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS='2', LISTEN_FDNAMES='port-%d:port-%d' % (port, port))",
+        "argv = sys.argv[1:] + ['-p', str(port)]",
+        "os.execve(argv[0], argv, env)");
+
     @Test
     void thePrimaryServesTheSocketsSystemdPassed() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
-        String launcher = String.join("\n",
-                "import os, socket, sys",
-                "socks, port = [], 0",
-                "for i in range(2):",
-                "    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
-                "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)",
-                "    s.bind(('0.0.0.0', port))",
-                "    s.listen(128)",
-                "    port = s.getsockname()[1]",
-                "    socks.append(s)",
-                "high = [os.dup2(s.fileno(), 200 + i) for i, s in enumerate(socks)]",
-                "for s in socks: s.close()",
-                "for i in range(2):",
-                "    os.dup2(200 + i, 3 + i, inheritable=True)",
-                "    os.close(200 + i)",
-                "print('port=%d inodes=%d,%d' % (port, os.fstat(3).st_ino, os.fstat(4).st_ino), flush=True)",
-                "env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS='2', LISTEN_FDNAMES='port-%d:port-%d' % (port, port))",
-                "argv = sys.argv[1:] + ['-p', str(port)]",
-                "os.execve(argv[0], argv, env)");
         try (Sandbox sandbox = new Sandbox()) {
             Path out = sandbox.dir.resolve("out.txt");
-            Process p = sandbox.background(out, List.of(PYTHON.toString(), "-c", launcher,
+            Process p = sandbox.background(out, List.of(PYTHON.toString(), "-c", LAUNCHER,
                     Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground",
                     Sandbox.HELLO_JAR.toAbsolutePath().toString(), "--name", "activated", "-i", "2"));
             try {
@@ -80,6 +82,28 @@ class SocketActivationIT {
     }
 
 
+
+    @Test
+    void anAppOfSeveralPortsRefusesTheSocketsOfOne() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
+        try (Sandbox sandbox = new Sandbox()) {
+            Path out = sandbox.dir.resolve("out.txt");
+            int other = Sandbox.freePort();
+            // -p other, then the launcher's -p <the passed sockets' port>: an app of two ports
+            Process p = sandbox.background(out, List.of(PYTHON.toString(), "-c", LAUNCHER,
+                    Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground",
+                    Sandbox.HELLO_JAR.toAbsolutePath().toString(), "--name", "two", "-i", "2", "-p", Integer.toString(other)));
+            try {
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), read(out));
+                assertTrue(p.exitValue() != 0, read(out));
+                assertTrue(read(out).contains("socket activation hands over the sockets of one port only"), read(out));
+                assertEquals(List.of(), sandbox.leftovers());
+            } finally {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
 
     private static String read(Path p) {
         try {

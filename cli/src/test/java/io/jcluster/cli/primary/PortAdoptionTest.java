@@ -56,6 +56,36 @@ class PortAdoptionTest {
     }
 
     @Test
+    void withSeveralPortsEachBindGetsItsPortsSocketAndReadyWaitsForTheLastListen() throws Exception {
+        Files.write(dir.resolve("app.jar"), new byte[] {'P', 'K', 3, 4});
+        Path file = Files.writeString(dir.resolve("jcluster.toml"), "[app]\nname = \"fake\"\njar = \"app.jar\"\nports = [8080, 8081]\n");
+        AppConfig config = ConfigLoader.load(new StartSpec(file.toString(), null, dir.toString()));
+        try (SlotSocket first = SlotSocket.open("127.0.0.1", 0); SlotSocket second = SlotSocket.open("127.0.0.1", 0)) {
+            Slot slot = new Slot(0, List.of(first, second), config, 1);
+            assertEquals(first, slot.socket(), "the first port's socket");
+            assertEquals(second, slot.socket(8081));
+            assertNull(slot.socket(9999));
+            Worker w = new Worker(slot, 1, config, new FakeLauncher.FakeProcess(4242), java.time.Instant.now());
+            PrimaryLog log = new PrimaryLog(new PrintStream(logged, true), "fake");
+            PortAdoption adoption = new PortAdoption(log, (x, port) -> x.slot().socket(port), (x, how) -> readies.add(x.pid() + ": " + how),
+                    x -> readies.add(x.pid() + ": drained"));
+            assertEquals(List.of(8080, 8081), PortAdoption.ports(w));
+            for (int port : List.of(8081, 8080)) {
+                EmbeddedChannel bind = new EmbeddedChannel();
+                adoption.bind(bind, w, WireMessage.of("bind", "port", port, "family", "inet6"));
+                FileDescriptor fd = bind.readOutbound();
+                assertEquals(slot.socket(port).fd(), fd.intValue(), "port " + port + " gets its own slot socket");
+            }
+            adoption.listening(new EmbeddedChannel(), w, WireMessage.of("listening", "port", 8080));
+            assertFalse(adoption.listenedAll(w));
+            assertEquals(List.of(), readies, "not ready while port 8081 is not listened on");
+            adoption.listening(new EmbeddedChannel(), w, WireMessage.of("listening", "port", 8081));
+            assertTrue(adoption.listenedAll(w));
+            assertEquals(List.of("4242: listening on ports 8080, 8081"), readies);
+        }
+    }
+
+    @Test
     void withReadinessByCallListeningDoesNotMakeReady() throws Exception {
         Worker w = worker("[reload]\nready = \"call\"\n");
         try (SlotSocket socket = SlotSocket.open("127.0.0.1", 0)) {
@@ -113,6 +143,6 @@ class PortAdoptionTest {
         Path file = dir.resolve("jcluster.toml");
         Files.writeString(file, "[app]\nname = \"fake\"\njar = \"app.jar\"\nport = 8080\ninstances = 1\n" + toml);
         AppConfig config = ConfigLoader.load(new StartSpec(file.toString(), null, dir.toString()));
-        return new Worker(new Slot(0, null, config, 1), 1, config, new FakeLauncher.FakeProcess(4242), java.time.Instant.now());
+        return new Worker(new Slot(0, (SlotSocket) null, config, 1), 1, config, new FakeLauncher.FakeProcess(4242), java.time.Instant.now());
     }
 }
