@@ -15,6 +15,9 @@ public interface AppMXBean {
      */
     long drain(long timeoutMillis);
 
+    /** Runs the app's drain hooks' {@link DrainHook#handOver}, with {@code spreadMillis}; returns at once. */
+    void handOver(long spreadMillis);
+
     /**
      * The app's own figures, sent with each heartbeat as {@code app.<name>} fields. Names that are
      * not {@code [a-zA-Z0-9_.-]+} are skipped.

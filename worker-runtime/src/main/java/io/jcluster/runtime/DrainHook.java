@@ -19,4 +19,14 @@ public interface DrainHook {
      * @throws InterruptedException if the draining thread is interrupted
      */
     long drain(Duration timeout) throws InterruptedException;
+
+    /**
+     * The slot's next worker is ready and warms up on the same socket: keep serving, and move open
+     * connections over gradually within {@code spread} (for HTTP/1.1: {@code Connection: close} on
+     * one connection after another), so the new JVM gets a growing share of the traffic while its
+     * JIT warms instead of all of it at once. A {@link #drain} follows. Must not block. The default
+     * does nothing: the connections then move at the drain.
+     */
+    default void handOver(Duration spread) {
+    }
 }

@@ -163,6 +163,19 @@ public final class JCluster {
         return inflight;
     }
 
+    /** Runs the hooks' {@link DrainHook#handOver}; what the agent calls through {@link AppMXBean#handOver(long)}. */
+    static void runHandOverHooks(long spreadMillis) {
+        Duration spread = Duration.ofMillis(Math.max(0, spreadMillis));
+        for (DrainHook hook : HOOKS) {
+            try {
+                hook.handOver(spread);
+            } catch (RuntimeException e) {
+                System.err.println("[jcluster] a drain hook's hand-over failed:");
+                e.printStackTrace();
+            }
+        }
+    }
+
     /** Forgets hooks, figures and the App MXBean; for tests. */
     static void reset() {
         synchronized (REGISTRATION) {
@@ -214,6 +227,11 @@ public final class JCluster {
         @Override
         public long drain(long timeoutMillis) {
             return runDrainHooks(timeoutMillis);
+        }
+
+        @Override
+        public void handOver(long spreadMillis) {
+            runHandOverHooks(spreadMillis);
         }
 
         @Override

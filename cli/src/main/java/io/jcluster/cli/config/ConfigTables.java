@@ -65,6 +65,7 @@ public final class ConfigTables {
 
         Map<String, Object> reload = table(t, "reload");
         reload.put("ready_timeout", duration(c.reload().readyTimeout()));
+        reload.put("warmup", duration(c.reload().warmup()));
         reload.put("drain_timeout", duration(c.reload().drainTimeout()));
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
 

@@ -1,6 +1,10 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.Durations;
+import io.jcluster.runtime.wire.MessageTypes;
+import io.jcluster.runtime.wire.WireMessage;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,14 +46,39 @@ final class SlotReplacement {
                 done.complete(null);
                 return;
             }
-            progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; draining pid " + old.pid());
-            app.retire(old, "replaced by generation " + gen);
+            Duration warmup = cfg.reload().warmup();
+            if (warmup.isZero() || old.state() != WorkerState.READY) {
+                progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; draining pid " + old.pid());
+                app.retire(old, "replaced by generation " + gen);
+            } else {
+                warmUp(app, slot, old, neo, warmup, gen, progress);
+            }
             old.exit().whenCompleteAsync((x, err) -> {
                 progress.accept("slot " + slot.index() + ": pid " + old.pid() + " exited (" + x.describe() + ")");
                 done.complete(null);
             }, app.loop);
         }, app.loop);
         return done;
+    }
+
+    /**
+     * The new worker warms up: the old one keeps serving beside it for {@code warmup} and hands its
+     * connections over one by one meanwhile (its app closes them at spread moments, see
+     * {@code handover} in docs/worker-protocol.md), so the cold JVM gets a growing share of the
+     * slot's traffic instead of all of it at once; then the old one drains. The warm-up is the old
+     * worker's deadline: a stop, which retires it, replaces it, and so does its exit.
+     */
+    private static void warmUp(Supervisor app, Slot slot, Worker old, Worker neo, Duration warmup, long gen,
+                               Consumer<String> progress) {
+        progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; pid " + old.pid() + " serves beside it for "
+                + Durations.format(warmup) + " (warm-up), then drains");
+        long ms = warmup.toMillis();
+        if (old.channel() != null) WorkerChannel.send(old.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", ms));
+        old.deadline(app.loop.schedule(warmup, () -> {
+            if (!old.alive() || old.retiring()) return;
+            progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());
+            app.retire(old, "replaced by generation " + gen);
+        }));
     }
 
     /**

@@ -47,6 +47,8 @@ class ConfigChecksTest {
                 error("[reload]\ndrain_timeout = \"9223372036854775807h\"\n"));
         assertEquals(":4: reload.drain_timeout: '99999999999999999999ms' is too long (at most 30 days, 720h)",
                 error("[reload]\ndrain_timeout = \"99999999999999999999ms\"\n"));
+        assertEquals(":4: reload.warmup: '3 seconds' is not a duration (write it like 500ms, 5s, 2m or 1h)",
+                error("[reload]\nwarmup = \"3 seconds\"\n"));
         assertEquals(":4: health.heartbeat_interval: must be longer than 0", error("[health]\nheartbeat_interval = \"0ms\"\n"));
         assertEquals(":4: reload.ready_timeout: expected a duration like \"500ms\", \"5s\" or \"2m\", got an array",
                 error("[reload]\nready_timeout = [\"5s\"]\n"));

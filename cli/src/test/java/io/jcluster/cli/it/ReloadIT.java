@@ -87,7 +87,9 @@ class ReloadIT {
                 Sandbox.Result r = sandbox.cli("reload", APP);
                 assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
                 assertTrue(r.out().contains("every slot runs generation " + (i + 2)), r.out());
-                assertTrue(r.out().contains("slot 1: pid") && r.out().contains("ready; draining pid"), r.out());
+                // the default warm-up: the old worker serves beside the ready new one, hands its connections over, then drains
+                assertTrue(r.out().contains("serves beside it for 3s (warm-up), then drains"), r.out());
+                assertTrue(r.out().contains("slot 1: warm-up of pid") && r.out().contains("over; draining pid"), r.out());
                 awaitTraffic(load);
             }
             load.close();

@@ -37,6 +37,8 @@ class SupervisorTest {
     private final FakeLauncher launcher = new FakeLauncher();
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private Supervisor app;
+    /** {@code [reload] warmup} of the next {@link #config}: none, unless a test is about it. */
+    private String warmup = "0s";
 
     @BeforeEach
     void writeJar() throws Exception {
@@ -70,9 +72,10 @@ class SupervisorTest {
                 ready_timeout = "5s"
                 drain_timeout = "2s"
                 stop_timeout = "3s"
+                warmup = "%s"
                 [health]
                 heartbeat_timeout = "10s"
-                """ + extra);
+                """.formatted(warmup) + extra);
         return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
     }
 
@@ -212,6 +215,111 @@ class SupervisorTest {
         assertEquals(2, app.generation());
         assertEquals(2, result.join().workers().get(1).generation());
         assertTrue(progress.contains("every slot runs generation 2"), progress.toString());
+    }
+
+    /** Gives every worker that has none an agent connection (an embedded channel that keeps what the primary sends). */
+    private void agentsConnected() {
+        for (Worker w : app.workers()) {
+            if (w.channel() == null) w.channel(new io.netty.channel.embedded.EmbeddedChannel());
+        }
+    }
+
+    /** What the primary sent to {@code w}'s agent so far, frames as text. */
+    private static String sent(Worker w) {
+        StringBuilder text = new StringBuilder();
+        io.netty.channel.embedded.EmbeddedChannel ch = (io.netty.channel.embedded.EmbeddedChannel) w.channel();
+        for (io.netty.buffer.ByteBuf b; (b = ch.readOutbound()) != null; b.release()) text.append(b.toString(StandardCharsets.UTF_8));
+        return text.toString();
+    }
+
+    @Test
+    void withAWarmupTheOldWorkerServesBesideTheReadyNewOneAndDrainsOnlyAfterIt() throws Exception {
+        warmup = "3s";
+        AppConfig cfg = start(config("")).config();
+        allReady();
+        agentsConnected();
+        Worker old0 = workerOf(0);
+        Worker old1 = workerOf(1);
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        List<String> progress = new ArrayList<>();
+        new RollingReload(app, cfg, progress::add, result).run();
+        loop.runDue();
+        allReady(); // slot 0's new worker is ready
+        Worker new0 = workerOf(0);
+        assertTrue(new0 != old0 && new0.state() == WorkerState.READY, "the new worker has the slot");
+        assertEquals(WorkerState.READY, old0.state(), "the old one still serves beside it");
+        String handover = sent(old0);
+        assertTrue(handover.contains("handover\nspreadMillis=3000\n"), handover);
+        assertFalse(handover.contains("drain"), handover);
+        assertTrue(progress.contains("slot 0: pid " + new0.pid() + " ready; pid " + old0.pid()
+                + " serves beside it for 3s (warm-up), then drains"), progress.toString());
+
+        loop.advance(Duration.ofMillis(2999));
+        assertEquals(WorkerState.READY, old0.state(), "still warming up at 2999 ms");
+        assertEquals(3, launcher.launches.size(), "slot 1 waits for slot 0's warm-up and drain");
+        loop.advance(Duration.ofMillis(1));
+        assertEquals(WorkerState.DRAINING, old0.state(), "drains once the warm-up is over");
+        assertTrue(sent(old0).contains("drain\ntimeoutMillis=2000\n"));
+        loop.execute(() -> app.drained(old0)); // its agent answers drained: SIGTERM
+        loop.runDue();
+        assertFalse(old0.alive());
+        assertEquals("replaced by generation 2", app.metrics().metrics().recentExits().get(0).reason());
+        assertEquals(4, launcher.launches.size(), "then slot 1");
+        allReady();
+        assertEquals(WorkerState.READY, old1.state());
+        loop.advance(Duration.ofSeconds(3));
+        loop.advance(Duration.ofSeconds(2)); // its drain timeout: SIGTERM without an answer
+        assertFalse(old1.alive());
+        assertTrue(result.isDone() && !result.isCompletedExceptionally());
+        assertEquals(2, result.join().workers().get(1).generation());
+    }
+
+    @Test
+    void aStopDuringTheWarmupStopsBothWorkersAndAbandonsTheReload() throws Exception {
+        warmup = "3s";
+        AppConfig cfg = start(config("")).config();
+        allReady();
+        agentsConnected();
+        Worker old0 = workerOf(0);
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        new RollingReload(app, cfg, s -> {}, result).run();
+        loop.runDue();
+        allReady();
+        Worker new0 = workerOf(0);
+        loop.advance(Duration.ofSeconds(1)); // inside the warm-up
+        loop.execute(app::stop);
+        loop.runDue();
+        assertFalse(new0.alive(), "the new worker stops (it has no agent here: SIGTERM at once)");
+        assertEquals(WorkerState.DRAINING, old0.state(), "the old one drains");
+        loop.advance(Duration.ofSeconds(2)); // past where the warm-up would have ended, and the drain timeout
+        assertFalse(old0.alive());
+        assertEquals(List.of("TERM"), ((FakeLauncher.FakeProcess) old0.process()).signals, "one SIGTERM: the warm-up's end does nothing more");
+        assertTrue(app.stopped().isDone());
+        assertTrue(result.isCompletedExceptionally(), "the reload is abandoned");
+        assertEquals(3, launcher.launches.size(), "slot 1 was never replaced");
+        assertNull(app.change());
+    }
+
+    @Test
+    void theOldWorkerCrashingDuringTheWarmupLeavesTheSlotToTheNewOne() throws Exception {
+        warmup = "3s";
+        AppConfig cfg = start(config("")).config();
+        allReady();
+        Worker old0 = workerOf(0);
+        CompletableFuture<AppStatus> result = new CompletableFuture<>();
+        new RollingReload(app, cfg, s -> {}, result).run();
+        loop.runDue();
+        allReady();
+        Worker new0 = workerOf(0);
+        ((FakeLauncher.FakeProcess) old0.process()).exit(137);
+        loop.runDue();
+        assertEquals(new0, workerOf(0), "the new worker simply has the slot");
+        assertEquals(0, status().workers().get(0).restarts(), "no restart: the old worker was on its way out");
+        assertEquals(4, launcher.launches.size(), "the reload goes on with slot 1 at once");
+        assertEquals(1, launcher.launches.get(3).slot());
+        allReady();
+        loop.advance(Duration.ofSeconds(3));
+        assertTrue(result.isDone() && !result.isCompletedExceptionally());
     }
 
     @Test

@@ -168,6 +168,7 @@ public final class Agent {
                 }
                 switch (message.type()) {
                     case MessageTypes.DRAIN -> drain(message.getLong("timeoutMillis", env.drainTimeoutMillis()), true);
+                    case MessageTypes.HANDOVER -> handOver(message.getLong("spreadMillis", 0));
                     default -> System.err.println(LOG_PREFIX + "ignoring a message of unknown type '" + message.type() + "'");
                 }
             }
@@ -189,6 +190,26 @@ public final class Agent {
             });
         } catch (RejectedExecutionException e) {
             return null;
+        }
+    }
+
+    /** On the drain thread, so that a drain sent after it runs after it. */
+    private void handOver(long spreadMillis) {
+        try {
+            drainer.submit(() -> {
+                AppMXBean app = app();
+                if (app == null) {
+                    return;
+                }
+                try {
+                    app.handOver(spreadMillis);
+                } catch (RuntimeException e) {
+                    // an app that links an older worker-runtime has no hand-over: its connections move at the drain
+                    System.err.println(LOG_PREFIX + "the app's hand-over failed: " + e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // exiting already
         }
     }
 

@@ -6,6 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ServerChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +67,22 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     public void fireDraining() {
         for (Channel child : open) {
             child.pipeline().fireUserEventTriggered(DRAINING);
+        }
+    }
+
+    /**
+     * Fires {@link #DRAINING} on every open connection, each at its own moment within {@code spread}
+     * from now (evenly, in random order), on its own event loop.
+     */
+    public void fireDrainingSpread(Duration spread) {
+        List<Channel> children = new ArrayList<>(open);
+        Collections.shuffle(children);
+        long nanos = spread.toNanos();
+        int n = children.size();
+        for (int i = 0; i < n; i++) {
+            Channel child = children.get(i);
+            long delay = nanos * (i + 1) / n;
+            child.eventLoop().schedule(() -> child.pipeline().fireUserEventTriggered(DRAINING), delay, TimeUnit.NANOSECONDS);
         }
     }
 

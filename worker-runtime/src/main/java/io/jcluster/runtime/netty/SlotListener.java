@@ -127,7 +127,17 @@ public final class SlotListener {
         Channel server = future.channel();
         if (env.isManaged()) {
             // Unmanaged apps never start JMX for a drain nobody will ask for.
-            drainRegistry.accept(timeout -> drain(server, tracker, timeout));
+            drainRegistry.accept(new DrainHook() {
+                @Override
+                public long drain(Duration timeout) throws InterruptedException {
+                    return SlotListener.drain(server, tracker, timeout);
+                }
+
+                @Override
+                public void handOver(Duration spread) {
+                    SlotListener.handOver(server, tracker, spread);
+                }
+            });
         }
         return future;
     }
@@ -158,6 +168,16 @@ public final class SlotListener {
      */
     public static ConnectionTracker connectionTracker() {
         return new ConnectionTracker();
+    }
+
+    /**
+     * The slot's next worker warms up: close this worker's copy of the listener, so every new
+     * connection goes to the next worker, and tell the open connections {@link ConnectionTracker#DRAINING}
+     * one after another, spread over {@code spread}, so the next worker's share grows step by step.
+     */
+    static void handOver(Channel server, ConnectionTracker tracker, Duration spread) {
+        server.close();
+        tracker.fireDrainingSpread(spread);
     }
 
     /**

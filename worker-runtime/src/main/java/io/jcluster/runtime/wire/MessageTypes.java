@@ -13,6 +13,11 @@ public final class MessageTypes {
     public static final String DRAINED = "drained";
     /** Primary → worker: stop accepting, finish in-flight work within {@code timeoutMillis}. */
     public static final String DRAIN = "drain";
+    /**
+     * Primary → worker: the slot's next worker is ready and warms up beside this one. Keep serving,
+     * and move the open connections over gradually within {@code spreadMillis}; a {@link #DRAIN} follows.
+     */
+    public static final String HANDOVER = "handover";
     /** Worker → primary, on the listener connection: asks for the slot's listening socket. */
     public static final String LISTENER = "listener";
     /**

@@ -138,6 +138,40 @@ class SlotListenerTest {
     }
 
     @Test
+    void handOverClosesOurCopyAndTellsEachOpenConnectionToDrainWithinTheSpread() throws Exception {
+        primary(FakePrimary.Answer.FD);
+        AtomicReference<DrainHook> hook = new AtomicReference<>();
+        List<Long> drainedAt = java.util.Collections.synchronizedList(new ArrayList<>());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new Echo(), new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt == ConnectionTracker.DRAINING) drainedAt.add(System.nanoTime());
+                        ctx.fireUserEventTriggered(evt);
+                    }
+                });
+            }
+        });
+        Channel server = served(SlotListener.serve(bootstrap, 1, handoffEnv(), hook::set));
+        try (java.net.Socket a = client(); java.net.Socket b = client()) {
+            assertEquals("a\n", echo(a, "a\n"));
+            assertEquals("b\n", echo(b, "b\n"));
+            long from = System.nanoTime();
+            hook.get().handOver(Duration.ofMillis(400));
+            assertTrue(server.closeFuture().await(10, TimeUnit.SECONDS), "our copy of the listener closes at once");
+            assertEquals("a2\n", echo(a, "a2\n"), "open connections are still served");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (drainedAt.size() < 2 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(2, drainedAt.size(), "each open connection is told to drain");
+            List<Long> after = drainedAt.stream().map(t -> TimeUnit.NANOSECONDS.toMillis(t - from)).sorted().toList();
+            assertTrue(after.get(0) >= 150, "one after another, not all at once: " + after); // 200 ms and 400 ms
+            assertEquals("b2\n", echo(b, "b2\n"));
+        }
+    }
+
+    @Test
     void refusalIsAClearIOException() throws Exception {
         primary(FakePrimary.Answer.ERROR);
         IOException e = assertThrows(IOException.class,
