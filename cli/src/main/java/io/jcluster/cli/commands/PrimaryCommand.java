@@ -1,6 +1,7 @@
 package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
@@ -22,8 +23,28 @@ final class PrimaryCommand implements Callable<Integer> {
     @Option(names = "--take-over", description = "Take the app over from its running primary (jcluster upgrade).")
     boolean takeOver;
 
+    /**
+     * Runs the primary; its last line in the log says its exit code, for the CLI that launched it
+     * and cannot wait for it (it is no child of the CLI).
+     */
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
+        int code;
+        try {
+            code = run();
+        } catch (ConfigException e) {
+            System.out.println("jcluster: " + e.getMessage());
+            code = ExitException.USAGE;
+        } catch (Exception e) {
+            System.out.println("jcluster: " + e);
+            if (System.getenv("JCLUSTER_DEBUG") != null) e.printStackTrace(System.out);
+            code = ExitException.FAILURE;
+        }
+        DetachedPrimary.exiting(app, code);
+        return code;
+    }
+
+    private int run() throws Exception {
         Home home = Home.fromEnvironment();
         StartSpec spec = Json.MAPPER.readValue(home.specFile(app).toFile(), StartSpec.class);
         AppConfig config = ConfigLoader.load(spec);

@@ -212,7 +212,7 @@ final class Start implements Callable<Integer> {
     }
 
     /** A primary started and not yet known to be ready. */
-    private record Launched(AppConfig config, Process primary, Path log, long logStart) {}
+    private record Launched(AppConfig config, DetachedPrimary primary) {}
 
     /** Starts {@code app}'s primary, detached, and returns at once. */
     private Launched launch(Home home, PlannedApp planned) throws IOException {
@@ -222,21 +222,19 @@ final class Start implements Callable<Integer> {
         Json.MAPPER.writeValue(home.specFile(app).toFile(), planned.spec());
         PrintWriter out = spec.commandLine().getOut();
         Path log = home.primaryLog(app);
-        long logStart = DetachedPrimary.logEnd(log);
-        Process primary = DetachedPrimary.launch(app, log);
+        DetachedPrimary primary = DetachedPrimary.launch(app, log);
         out.println("starting " + app + " (" + config.instances() + " worker" + (config.instances() == 1 ? "" : "s")
                 + " on port " + config.port() + (config.envName() == null ? "" : ", env " + config.envName())
                 + ", primary pid " + primary.pid() + ", log " + log + ")");
         out.flush();
-        return new Launched(config, primary, log, logStart);
+        return new Launched(config, primary);
     }
 
     /** Waits until the launched primary's workers are ready; prints its status table, or why it did not start. */
     private int awaitReady(Home home, Launched launched) throws IOException, InterruptedException {
         String app = launched.config().name();
         PrintWriter out = spec.commandLine().getOut();
-        ControlClient client = DetachedPrimary.awaitControlSocket(home.controlSocket(app), app, launched.primary(), launched.log(),
-                launched.logStart());
+        ControlClient client = launched.primary().awaitControlSocket(home.controlSocket(app));
         try (client) {
             ControlReply reply = client.call(new ControlRequest(ControlRequest.AWAIT_READY));
             if (!reply.ok()) {
