@@ -67,7 +67,12 @@ final class DetachedPrimary {
         command.addAll(List.of("/bin/sh", "-c", SHELL, log.toString()));
         command.add(ConfigLoader.currentJava().toString());
         String own = System.getenv("JCLUSTER_PRIMARY_JVM_ARGS"); // as start does
-        command.addAll(own != null ? List.of(own.trim().split("\\s+")) : Start.PRIMARY_JVM);
+        if (own != null) {
+            command.addAll(List.of(own.trim().split("\\s+")));
+        } else {
+            command.addAll(Start.PRIMARY_JVM);
+            command.addAll(archive());
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
         command.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(command);
@@ -94,6 +99,34 @@ final class DetachedPrimary {
                     + (lines.isEmpty() ? "" : ": " + String.join("\n", lines)) + "; see " + log);
         }
         return new DetachedPrimary(app, pid, ProcessHandle.of(pid).orElse(null), log, logStart);
+    }
+
+    /**
+     * The flags that map the primary's class-data archive ({@code lib/primary.jsa}, made by
+     * {@code bin/jcluster} from the build's training run), or none: only an archive that this very java
+     * made after every jar in {@code lib/} and after the JDK's own files, as the launcher checks its own.
+     * The JVM would refuse a stale one and then share no classes at all, slower than without.
+     */
+    static List<String> archive() {
+        String dist = System.getProperty("jcluster.dist");
+        if (dist == null) return List.of();
+        Path lib = Path.of(dist, "lib");
+        Path jsa = lib.resolve("primary.jsa");
+        try {
+            if (!Files.isRegularFile(jsa)) return List.of();
+            String madeBy = Files.readString(lib.resolve("primary.jsa.java")).trim();
+            if (!madeBy.equals(ConfigLoader.currentJava().toRealPath().toString())) return List.of();
+            long made = Files.getLastModifiedTime(jsa).toMillis();
+            if (Files.getLastModifiedTime(Path.of(System.getProperty("java.home"), "lib", "modules")).toMillis() > made) return List.of();
+            try (var jars = Files.newDirectoryStream(lib, "*.jar")) {
+                for (Path jar : jars) {
+                    if (Files.getLastModifiedTime(jar).toMillis() > made) return List.of();
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     }
 
     long pid() {

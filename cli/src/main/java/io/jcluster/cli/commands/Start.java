@@ -190,12 +190,18 @@ final class Start implements Callable<Integer> {
     }
 
     /**
-     * The detached primary's JVM: small and quiet (see bench/primary.sh for what each choice saves).
-     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them, for a primary of very many workers.
+     * The detached primary's JVM: small and quiet (see bench/primary.sh and bench/RESULTS.md for what
+     * each choice saves): the serial collector in a small heap, C1 only with one compiler thread, no
+     * perf-data file (its sampler wakes the JVM 20 times a second), and its class-data archive mapped
+     * where it was dumped instead of relocated (relocation writes every page of it: ~10 MiB of RSS);
+     * netty's JFR events off (their check loads about 90 classes of jdk.jfr).
+     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them (and leaves the primary's archive out), for a
+     * primary of very many workers.
      */
-    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
             "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
-            "-Dio.netty.allocator.type=unpooled");
+            "-XX:-UsePerfData", "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:ArchiveRelocationMode=0", "-Dio.netty.allocator.type=unpooled", "-Dio.netty.jfr.enabled=false");
 
     /** {@code app} starts after {@code dep}, which this start does not start: it must be running and ready. */
     private static void awaitRunning(Home home, String app, String dep) throws IOException {
