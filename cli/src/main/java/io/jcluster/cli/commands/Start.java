@@ -194,14 +194,20 @@ final class Start implements Callable<Integer> {
      * each choice saves): the serial collector in a small heap, C1 only with one compiler thread, no
      * perf-data file (its sampler wakes the JVM 20 times a second), and its class-data archive mapped
      * where it was dumped instead of relocated (relocation writes every page of it: ~10 MiB of RSS);
-     * netty's JFR events off (their check loads about 90 classes of jdk.jfr).
+     * netty's JFR events off (their check loads about 90 classes of jdk.jfr). Idle, what is left is the
+     * heartbeats and the 1 s tick: compiled 5 times sooner (CompileThresholdScaling), they stop running
+     * interpreted after seconds instead of minutes (half the idle CPU); no safepoint every second and
+     * no monitor-deflation check every 250 ms; a 2 MiB young generation and a heap kept tight (its eden
+     * is touched whole between collections, so it is RSS).
      * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them (and leaves the primary's archive out), for a
      * primary of very many workers.
      */
     static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
-            "-XX:-UsePerfData", "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UnlockDiagnosticVMOptions",
-            "-XX:ArchiveRelocationMode=0", "-Dio.netty.allocator.type=unpooled", "-Dio.netty.jfr.enabled=false");
+            "-XX:CompileThresholdScaling=0.2", "-Xms8m", "-Xmn2m", "-Xmx96m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
+            "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m", "-XX:-UsePerfData",
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+            "-XX:AsyncDeflationInterval=10000", "-XX:GuaranteedSafepointInterval=0",
+            "-Dio.netty.allocator.type=unpooled", "-Dio.netty.jfr.enabled=false");
 
     /** {@code app} starts after {@code dep}, which this start does not start: it must be running and ready. */
     private static void awaitRunning(Home home, String app, String dep) throws IOException {
