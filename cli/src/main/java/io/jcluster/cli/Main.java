@@ -2,6 +2,7 @@ package io.jcluster.cli;
 
 import io.jcluster.cli.commands.ExitException;
 import io.jcluster.cli.commands.JClusterCommand;
+import io.jcluster.cli.commands.PrimaryCommand;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.RecordJson;
@@ -18,6 +19,10 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (PrimaryCommand.isDirect(args)) { // a detached primary: no command line to build
+            selectorProvider();
+            System.exit(PrimaryCommand.direct(args));
+        }
         startUp();
         int code = commandLine(args).execute(args);
         System.exit(code);
@@ -33,12 +38,18 @@ public final class Main {
         // of jcluster has such a type.
         System.setProperty("picocli.disable.closures", "true");
         System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
-        // The JDK's first socket looks for a SelectorProvider service in every jar on the class path
-        // (opening all of them, about 20 ms) unless this names one: the JDK's own on Linux.
-        if (System.getProperty(SELECTOR_PROVIDER) == null) System.setProperty(SELECTOR_PROVIDER, "sun.nio.ch.EPollSelectorProvider");
+        selectorProvider();
         Thread warmUp = new Thread(new WarmUp(), "warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
+    }
+
+    /**
+     * The JDK's first socket looks for a SelectorProvider service in every jar on the class path
+     * (opening all of them, about 20 ms) unless this names one: the JDK's own on Linux.
+     */
+    private static void selectorProvider() {
+        if (System.getProperty(SELECTOR_PROVIDER) == null) System.setProperty(SELECTOR_PROVIDER, "sun.nio.ch.EPollSelectorProvider");
     }
 
     /**

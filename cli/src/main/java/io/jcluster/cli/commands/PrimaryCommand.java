@@ -1,6 +1,7 @@
 package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
@@ -15,15 +16,53 @@ import picocli.CommandLine.Parameters;
  * directory. With {@code --take-over}, the one {@code upgrade} launches.
  */
 @Command(name = "__primary", hidden = true, description = "Run an app's primary (used by start).")
-final class PrimaryCommand implements Callable<Integer> {
+public final class PrimaryCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<app>")
     String app;
 
     @Option(names = "--take-over", description = "Take the app over from its running primary (jcluster upgrade).")
     boolean takeOver;
 
+    /**
+     * Whether {@code args} are the command line that {@code start} and {@code upgrade} give a detached
+     * primary ({@code __primary <app> [--take-over]}): {@code Main} then runs it through {@link #direct}, without
+     * picocli, whose model, reflection and annotation proxies cost a primary 170 classes and their time.
+     */
+    public static boolean isDirect(String[] args) {
+        return args.length >= 2 && args.length <= 3 && args[0].equals("__primary") && !args[1].startsWith("-")
+                && (args.length == 2 || args[2].equals("--take-over"));
+    }
+
+    /** Runs the primary of {@code args}, which {@link #isDirect} accepted; returns its exit code. */
+    public static int direct(String[] args) {
+        PrimaryCommand command = new PrimaryCommand();
+        command.app = args[1];
+        command.takeOver = args.length == 3;
+        return command.call();
+    }
+
+    /**
+     * Runs the primary; its last line in the log says its exit code, for the CLI that launched it
+     * and cannot wait for it (it is no child of the CLI).
+     */
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
+        int code;
+        try {
+            code = run();
+        } catch (ConfigException e) {
+            System.out.println("jcluster: " + e.getMessage());
+            code = ExitException.USAGE;
+        } catch (Exception e) {
+            System.out.println("jcluster: " + e);
+            if (System.getenv("JCLUSTER_DEBUG") != null) e.printStackTrace(System.out);
+            code = ExitException.FAILURE;
+        }
+        DetachedPrimary.exiting(app, code);
+        return code;
+    }
+
+    private int run() throws Exception {
         Home home = Home.fromEnvironment();
         StartSpec spec = Json.MAPPER.readValue(home.specFile(app).toFile(), StartSpec.class);
         AppConfig config = ConfigLoader.load(spec);

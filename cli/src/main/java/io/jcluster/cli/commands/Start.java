@@ -197,12 +197,24 @@ final class Start implements Callable<Integer> {
     }
 
     /**
-     * The detached primary's JVM: small and quiet (see bench/primary.sh for what each choice saves).
-     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them, for a primary of very many workers.
+     * The detached primary's JVM: small and quiet (see bench/primary.sh and bench/RESULTS.md for what
+     * each choice saves): the serial collector in a small heap, C1 only with one compiler thread, no
+     * perf-data file (its sampler wakes the JVM 20 times a second), and its class-data archive mapped
+     * where it was dumped instead of relocated (relocation writes every page of it: ~10 MiB of RSS);
+     * netty's JFR events off (their check loads about 90 classes of jdk.jfr). Idle, what is left is the
+     * heartbeats and the 1 s tick: compiled 5 times sooner (CompileThresholdScaling), they stop running
+     * interpreted after seconds instead of minutes (half the idle CPU); no safepoint every second and
+     * no monitor-deflation check every 250 ms; a 2 MiB young generation and a heap kept tight (its eden
+     * is touched whole between collections, so it is RSS).
+     * {@code JCLUSTER_PRIMARY_JVM_ARGS} replaces them (and leaves the primary's archive out), for a
+     * primary of very many workers.
      */
-    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xms8m", "-Xmx96m", "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m",
-            "-Dio.netty.allocator.type=unpooled");
+    static final List<String> PRIMARY_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:CompileThresholdScaling=0.2", "-Xms8m", "-Xmn2m", "-Xmx96m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
+            "-Xss256k", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m", "-XX:-UsePerfData",
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+            "-XX:AsyncDeflationInterval=10000", "-XX:GuaranteedSafepointInterval=0",
+            "-Dio.netty.allocator.type=unpooled", "-Dio.netty.jfr.enabled=false");
 
     /** {@code app} starts after {@code dep}, which this start does not start: it must be running and ready. */
     private static void awaitRunning(Home home, String app, String dep) throws IOException {
@@ -219,7 +231,7 @@ final class Start implements Callable<Integer> {
     }
 
     /** A primary started and not yet known to be ready. */
-    private record Launched(AppConfig config, Process primary, Path log, long logStart) {}
+    private record Launched(AppConfig config, DetachedPrimary primary) {}
 
     /** Starts {@code app}'s primary, detached, and returns at once. */
     private Launched launch(Home home, PlannedApp planned) throws IOException {
@@ -229,21 +241,19 @@ final class Start implements Callable<Integer> {
         Json.MAPPER.writeValue(home.specFile(app).toFile(), planned.spec());
         PrintWriter out = spec.commandLine().getOut();
         Path log = home.primaryLog(app);
-        long logStart = DetachedPrimary.logEnd(log);
-        Process primary = DetachedPrimary.launch(app, log);
+        DetachedPrimary primary = DetachedPrimary.launch(app, log);
         out.println("starting " + app + " (" + config.instances() + " worker" + (config.instances() == 1 ? "" : "s")
                 + " on port" + (config.severalPorts() ? "s " : " ") + config.portsText() + (config.envName() == null ? "" : ", env " + config.envName())
                 + ", primary pid " + primary.pid() + ", log " + log + ")");
         out.flush();
-        return new Launched(config, primary, log, logStart);
+        return new Launched(config, primary);
     }
 
     /** Waits until the launched primary's workers are ready; prints its status table, or why it did not start. */
     private int awaitReady(Home home, Launched launched) throws IOException, InterruptedException {
         String app = launched.config().name();
         PrintWriter out = spec.commandLine().getOut();
-        ControlClient client = DetachedPrimary.awaitControlSocket(home.controlSocket(app), app, launched.primary(), launched.log(),
-                launched.logStart());
+        ControlClient client = launched.primary().awaitControlSocket(home.controlSocket(app));
         try (client) {
             ControlReply reply = client.call(new ControlRequest(ControlRequest.AWAIT_READY));
             if (!reply.ok()) {

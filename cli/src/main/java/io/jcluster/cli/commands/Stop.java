@@ -6,14 +6,15 @@ import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.host.Liveness;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -80,11 +81,9 @@ final class Stop implements Callable<Integer> {
         }
         if (reply != null && !reply.ok()) throw new ExitException(reply.exitCode(), app + ": " + reply.error());
         if (primary.isPresent()) {
-            try {
-                primary.get().onExit().get(PRIMARY_EXIT_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IOException(e.getCause());
-            } catch (TimeoutException e) {
+            // polled, not onExit(): the primary is no child of this CLI, and the JDK's wait for others sleeps 300 ms and more
+            // between looks and takes a zombie (exited, not yet reaped by init) for a live process
+            if (!Liveness.awaitExit(primary.get(), Duration.ofSeconds(PRIMARY_EXIT_TIMEOUT_S))) {
                 throw new TimeoutException("the primary (pid " + primary.get().pid() + ") did not exit within "
                         + PRIMARY_EXIT_TIMEOUT_S + "s; see " + home.primaryLog(app));
             }

@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -87,21 +87,21 @@ final class Upgrade implements Callable<Integer> {
                     + ": this app was started by a jcluster that cannot be upgraded; stop and start it");
         }
         Path log = home.primaryLog(app);
-        long logStart = DetachedPrimary.logEnd(log);
-        Process next = DetachedPrimary.launch(app, log, "--take-over");
+        DetachedPrimary next = DetachedPrimary.launch(app, log, "--take-over");
+        long logStart = next.logStart();
         out.println(app + ": upgrading primary pid " + oldPid + " to pid " + next.pid() + " (jcluster "
                 + VersionProvider.version() + ", Java " + Runtime.version() + "; log " + log + ")");
         out.flush();
         Path socket = home.ownSocket(app, "control", next.pid());
         ControlReply reply;
-        try (ControlClient client = DetachedPrimary.awaitControlSocket(socket, app, next, log, logStart)) {
+        try (ControlClient client = next.awaitControlSocket(socket)) {
             reply = client.call(new ControlRequest(ControlRequest.UPGRADE), step -> {
                 out.println(app + ": " + step);
                 out.flush();
             });
         } catch (IOException e) {
             // the new primary died mid-way: its log says why
-            next.waitFor(10, TimeUnit.SECONDS);
+            next.awaitExit(Duration.ofSeconds(10));
             List<String> lines = DetachedPrimary.newLines(log, logStart);
             String gaveUp = null; // a new primary that gives up at once can be gone before its answer is read: its log says it
             for (String line : lines) {
@@ -122,7 +122,7 @@ final class Upgrade implements Callable<Integer> {
                 err.println("last output of the failed worker:");
                 for (String l : reply.lines()) err.println("  | " + l);
             }
-            if (!next.waitFor(UPGRADE_TIMEOUT_S, TimeUnit.SECONDS)) err.println("jcluster: the new primary pid " + next.pid() + " is still running");
+            if (!next.awaitExit(Duration.ofSeconds(UPGRADE_TIMEOUT_S))) err.println("jcluster: the new primary pid " + next.pid() + " is still running");
             err.flush();
             return reply.exitCode();
         }

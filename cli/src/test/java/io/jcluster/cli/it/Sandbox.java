@@ -56,10 +56,20 @@ final class Sandbox implements AutoCloseable {
 
     /** Runs {@code jcluster args...} of the distribution in {@code dist}, as {@link #cli(String...)}. */
     Result cli(Path dist, String... args) throws IOException, InterruptedException {
+        return cli(dist, Map.of(), args);
+    }
+
+    /** Runs {@code jcluster args...} with {@code extraEnv} on top of the sandbox's environment, as {@link #cli(String...)}. */
+    Result cli(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
+        return cli(DIST, extraEnv, args);
+    }
+
+    private Result cli(Path dist, Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(dist.resolve("bin/jcluster").toAbsolutePath().toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(extraEnv);
         pb.environment().put("JCLUSTER_HOME", home.toString());
         pb.environment().put("NO_COLOR", "1");
         Path out = Files.createTempFile(dir, "out", ".txt");
@@ -153,8 +163,9 @@ final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** Whether {@code pid} runs: a zombie (a detached primary that exited, which init has not reaped yet) does not. */
     static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(io.jcluster.cli.host.Liveness::running).orElse(false);
     }
 
     /** Live processes that belong to this sandbox: their environment names its home. */
