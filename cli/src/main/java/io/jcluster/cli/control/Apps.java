@@ -1,6 +1,7 @@
 package io.jcluster.cli.control;
 
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.host.Liveness;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -40,9 +41,9 @@ public final class Apps {
         }
     }
 
-    /** True when {@code app}'s recorded primary is a live process. */
+    /** True when {@code app}'s recorded primary is a live process (not a zombie init has yet to reap). */
     public static boolean primaryAlive(Home home, String app) {
-        return primaryPid(home, app).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+        return primaryPid(home, app).flatMap(ProcessHandle::of).map(Liveness::running).orElse(false); // a zombie is no primary
     }
 
     /**

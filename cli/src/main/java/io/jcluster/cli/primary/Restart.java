@@ -25,7 +25,7 @@ final class Restart implements Change {
 
     CompletableFuture<AppStatus> run() {
         app.begin(this);
-        app.resetSpares();
+        app.spares().reset();
         List<CompletableFuture<Worker>> readies = new ArrayList<>();
         for (Slot slot : targets) {
             slot.reset();

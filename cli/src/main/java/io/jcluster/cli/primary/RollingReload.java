@@ -66,7 +66,7 @@ final class RollingReload implements Change {
         if (i == app.slots().size()) {
             app.config(to.withInstances(app.slots().size()));
             app.generation(toGeneration);
-            app.resetSpares(); // the old generation's spares go, new ones start (reconcile)
+            app.spares().reset(); // the old generation's spares go, new ones start (reconcile)
             app.finish(this);
             progress.accept("every slot runs generation " + toGeneration);
             app.log.info("reload done: generation %d", toGeneration);

@@ -60,11 +60,11 @@ final class StatusView {
                     + (slot.lastExit() == null ? "?" : slot.lastExit().describe()) + ") and is not restarted";
         }
         List<WorkerStatus> spares = new ArrayList<>();
-        for (Worker w : app.spares()) {
+        for (Worker w : app.spares().all()) {
             spares.add(new WorkerStatus(-1 - spares.size(), w.pid(), w.warm() ? "spare" : w.state().id(), w.generation(), 0,
                     w.uptimeMillis(now), null, w.heartbeat()));
         }
-        if (app.sparesHalted() != null) reason = (reason == null ? "" : reason + "; ") + app.sparesHalted();
+        if (app.spares().halted() != null) reason = (reason == null ? "" : reason + "; ") + app.spares().halted();
         if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
         if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + PortGate.portsText(app.config().ports())
                 + (app.config().severalPorts() ? " refuse" : " refuses") + " connections until jcluster restart or reload";

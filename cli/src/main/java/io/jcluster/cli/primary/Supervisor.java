@@ -49,10 +49,7 @@ final class Supervisor {
     private java.time.Instant nextRecycle;
     /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
     private boolean started;
-    /** The spares' own crash-loop guard: spares that die before they serve back off, then stop being made. */
-    private final CrashGuard spareGuard = new CrashGuard();
-    private boolean spareBackingOff;
-    private String sparesHalted;
+    private final Spares spares = new Spares(this);
 
     Supervisor(Loop loop, PrimaryLog log, Launcher launcher, PortGate gate, MetricsFeed metrics, AppConfig config) {
         this.loop = loop;
@@ -155,7 +152,7 @@ final class Supervisor {
     Worker start(Slot slot) {
         if (stopping || slot.leaving()) return null;
         slot.moveTo(Slot.Phase.ACTIVE);
-        Worker spare = spareFor(slot);
+        Worker spare = spares.forSlot(slot);
         if (spare != null) {
             give(spare, slot);
             return spare;
@@ -246,7 +243,7 @@ final class Supervisor {
                 + exit.describe() + " (" + reason + ")");
         w.exited(exit);
         if (w.spare()) {
-            spareExited(w, exit);
+            spares.exited(w, exit);
             return;
         }
         metrics.exited(exit);
@@ -285,7 +282,7 @@ final class Supervisor {
      */
     private void afterCrash(Slot slot, Worker w, ExitRecord exit) {
         Duration delay = slot.guard().afterExit(w == null ? null : w.readyAt(), loop.now(), config.restart());
-        Worker spare = delay == null ? null : spareFor(slot);
+        Worker spare = delay == null ? null : spares.forSlot(slot);
         if (spare != null) {
             log.info("slot %d: worker pid %d %s (%s); a spare takes the slot", slot.index(), exit.pid(), exit.reason(), exit.describe());
             slot.countRestart();
@@ -373,29 +370,9 @@ final class Supervisor {
 
     // ---- warm spares ----
 
-    /** The app's spares (workers without a slot), oldest first. */
-    List<Worker> spares() {
-        List<Worker> list = new ArrayList<>();
-        for (Worker w : workers) {
-            if (w.spare()) list.add(w);
-        }
-        return list;
-    }
-
-    /** Why no spares are made any more (they kept dying before they served), or null. */
-    String sparesHalted() {
-        return sparesHalted;
-    }
-
-    /** A spare that can take {@code slot}: of its generation, not being ended; a warm one first. */
-    private Worker spareFor(Slot slot) {
-        Worker starting = null;
-        for (Worker w : workers) {
-            if (!w.spare() || w.retiring() || w.state() != WorkerState.STARTING || w.generation() != slot.generation()) continue;
-            if (w.warm()) return w;
-            if (starting == null) starting = w;
-        }
-        return starting;
+    /** The app's warm spares: workers without a slot ({@link Spares}). */
+    Spares spares() {
+        return spares;
     }
 
     /** The spare takes the slot: its held bind gets the slot's socket, and it becomes the slot's starting worker. */
@@ -412,64 +389,6 @@ final class Supervisor {
         if (spare.readyAsSpare() != null) ready(spare, spare.readyAsSpare()); // it said so before it had a slot
     }
 
-    /** A spare ended before it took a slot: planned (stop, reload), or counted by the spares' crash-loop guard. */
-    private void spareExited(Worker w, ExitRecord exit) {
-        if (w.retiring() || stopping) {
-            log.info("spare: pid %d exited (%s)", w.pid(), exit.describe());
-            return;
-        }
-        Duration delay = spareGuard.afterExit(null, loop.now(), config.restart());
-        if (delay == null) {
-            sparesHalted = "spares failed to start " + config.restart().maxFailures() + " times within "
-                    + Durations.format(config.restart().failureWindow()) + " (last: " + exit.describe() + ", " + exit.reason() + ")";
-            log.info("spare: pid %d %s (%s); %s: no more spares until jcluster restart or reload", w.pid(), exit.reason(),
-                    exit.describe(), sparesHalted);
-            for (String line : exit.lastLines()) log.info("spare:   | %s", line);
-            return;
-        }
-        log.info("spare: pid %d %s (%s); a new spare in %s", w.pid(), exit.reason(), exit.describe(), Durations.format(delay));
-        spareBackingOff = true;
-        loop.schedule(delay, () -> spareBackingOff = false);
-    }
-
-    /** Lets spares be made again (restart, reload). */
-    void resetSpares() {
-        spareGuard.clear();
-        sparesHalted = null;
-    }
-
-    /**
-     * Keeps {@code [app] spares} spares of the current generation once no change runs and no slot's
-     * worker is starting (spares do not slow the app's own start): old ones go, missing ones start.
-     */
-    private void keepSpares() {
-        if (change != null) return;
-        int wanted = config.spares();
-        int have = 0;
-        for (Worker w : spares()) {
-            if (w.retiring()) continue;
-            if (w.generation() != generation || have >= wanted) {
-                log.info("spare: retiring pid %d (%s)", w.pid(), w.generation() != generation
-                        ? "of generation " + w.generation() + ", the app runs " + generation : "more spares than the " + wanted + " wanted");
-                retire(w, "spare no longer wanted");
-            } else {
-                have++;
-            }
-        }
-        if (have >= wanted || spareBackingOff || sparesHalted != null) return;
-        for (Slot slot : slots) {
-            Worker w = slot.worker();
-            if (slot.surge() != null || (w != null && w.state() == WorkerState.STARTING)) return;
-        }
-        while (have++ < wanted) {
-            if (startOn(null, config, generation) == null) {
-                spareBackingOff = true; // launching failed (logged): try again in a while
-                loop.schedule(config.restart().backoffMax(), () -> spareBackingOff = false);
-                return;
-            }
-        }
-    }
-
     // ---- after every event ----
 
     /** Derives what follows from the state: slots that need a worker, steering, waiters, spares, stopped. */
@@ -478,7 +397,7 @@ final class Supervisor {
             for (Slot slot : List.copyOf(slots)) {
                 if (slot.phase() == Slot.Phase.ACTIVE && slot.worker() == null && slot.surge() == null) start(slot);
             }
-            keepSpares();
+            spares.keep();
         }
         gate.steer(slots, config, stopping);
         settleWaiters();

@@ -655,7 +655,7 @@ class SupervisorTest {
                 "no spare while the slots' workers start");
         allReady();
         assertEquals(1, spareLaunches().size(), "then one spare");
-        Worker spare = app.spares().get(0);
+        Worker spare = app.spares().all().get(0);
         assertEquals("starting", status().spares().get(0).state());
         List<Integer> answered = warm(spare);
         assertEquals("spare", status().spares().get(0).state(), "waiting in its bind: warm");
@@ -680,7 +680,7 @@ class SupervisorTest {
     void scaleUpTakesSparesFirst() throws Exception {
         start(spareConfig(1));
         allReady();
-        Worker spare = app.spares().get(0);
+        Worker spare = app.spares().all().get(0);
         List<Integer> answered = warm(spare);
         CompletableFuture<AppStatus> result = new Scale(app, 3, s -> {}).run();
         loop.runDue();
@@ -697,7 +697,7 @@ class SupervisorTest {
         AppConfig cfg = start(spareConfig(1)).config();
         allReady();
         FakeLauncher.FakeProcess oldSpare = spareLaunches().get(0).process();
-        warm(app.spares().get(0));
+        warm(app.spares().all().get(0));
         CompletableFuture<AppStatus> result = new CompletableFuture<>();
         new RollingReload(app, cfg, s -> {}, result).run();
         loop.runDue();
@@ -739,7 +739,7 @@ class SupervisorTest {
     void aSpareThatSaidReadyBeforeItHadASlotIsReadyWhenItTakesOne() throws Exception {
         start(spareConfig(1));
         allReady();
-        Worker spare = app.spares().get(0);
+        Worker spare = app.spares().all().get(0);
         loop.execute(() -> app.ready(spare, "JCluster.ready()")); // before its bind: no slot to be ready for
         loop.runDue();
         assertEquals("starting", status().spares().get(0).state(), "a spare is never ready");
@@ -754,7 +754,7 @@ class SupervisorTest {
         start(spareConfig(2));
         allReady();
         assertEquals(2, spareLaunches().size());
-        warm(app.spares().get(0));
+        warm(app.spares().all().get(0));
         loop.execute(app::stop);
         loop.runDue();
         loop.advance(Duration.ofSeconds(3));
