@@ -13,8 +13,12 @@ import java.util.Map;
  * only for workers that have a limit.
  */
 final class HealthWatch {
-    /** How long a hung worker has to write its thread dump before SIGKILL. */
-    static final Duration DUMP_GRACE = Duration.ofMillis(500);
+    /**
+     * How long a hung worker has to write its thread dump before SIGKILL. Its replacement starts at
+     * once, so this delays only the kill; a stopped JVM on a loaded machine took more than 500 ms to
+     * resume and print (a fresh-clone CI run).
+     */
+    static final Duration DUMP_GRACE = Duration.ofSeconds(2);
 
     private final Supervisor app;
 

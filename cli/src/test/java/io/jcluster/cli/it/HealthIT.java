@@ -115,10 +115,10 @@ class HealthIT {
             });
             holder.setDaemon(true);
             holder.start();
-            Sandbox.await("the stuck worker to be replaced", Duration.ofSeconds(60), () -> {
+            Sandbox.await("the stuck worker to be replaced, and gone (its exit is the slot's last)", Duration.ofSeconds(60), () -> {
                 try {
                     JsonNode w = sandbox.worker("stuck", 0);
-                    return w.get("pid").asLong() != victim && "ready".equals(w.get("state").asText());
+                    return w.get("pid").asLong() != victim && "ready".equals(w.get("state").asText()) && w.hasNonNull("lastExit");
                 } catch (Exception e) {
                     return false;
                 }
