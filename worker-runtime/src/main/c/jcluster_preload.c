@@ -72,7 +72,7 @@ enum {
     MAX_PORTS = 32,
     MAX_ADOPTED = 64,
     /* How long a bind waits for the primary's answer (SlotListener waits as long). */
-    ANSWER_TIMEOUT_SECONDS = 10,
+    ANSWER_TIMEOUT_SECONDS = 60, /* a gone primary closes the connection at once: this bounds a slow one */
     MAX_MESSAGE = 1024,
 };
 
@@ -400,7 +400,7 @@ static int receive_fd(int s, char *refusal, const char **why) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             *why = errno == EAGAIN || errno == EWOULDBLOCK
-                    ? "no answer from the primary within 10 s" : "cannot read the primary's answer";
+                    ? "no answer from the primary within 60 s" : "cannot read the primary's answer";
             if (errno == EAGAIN || errno == EWOULDBLOCK) errno = ETIMEDOUT;
             return -2;
         }

@@ -63,8 +63,12 @@ import java.util.function.Consumer;
  */
 public final class SlotListener {
 
-    /** How long a worker waits for the primary to hand over the slot's listener. */
-    public static final Duration LISTENER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a worker waits for the primary to hand over the slot's listener. A primary that is gone
+     * closes the connection, which fails the request at once: this bounds only a live primary that is
+     * slow to answer, as on a loaded machine (a 2-core CI run saw more than 10 s).
+     */
+    public static final Duration LISTENER_TIMEOUT = Duration.ofSeconds(60);
 
     private SlotListener() {
     }
