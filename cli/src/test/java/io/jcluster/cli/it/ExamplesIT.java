@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,7 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * answer on one port. The Spring Boot and JDK examples also reload under load without a failed
  * request, and a {@code kill -9} loses at most the killed worker's connections.
  */
-@Timeout(300)
+@Timeout(480)
+// Alone: its Spring Boot JVMs (two workers, a third during each reload, a spare) beside the other
+// classes' load starved every JVM on 2 cores until heartbeats stopped for 14 s (a fresh-clone CI run).
+@Isolated
 class ExamplesIT {
     private static final Path EXAMPLES = Path.of(System.getProperty("jcluster.examples", "../examples"));
     private static final Duration HTTP = Duration.ofSeconds(10);
