@@ -93,6 +93,12 @@ final class Worker {
         held.add(answer);
     }
 
+    /** Answers a request for the slot's socket now, or, in a spare, once it takes a slot. */
+    void whenInSlot(Runnable answer) {
+        if (slot == null) hold(answer);
+        else answer.run();
+    }
+
     /** The spare takes {@code s}: its held requests are answered with the slot's socket. */
     void take(Slot s, Instant at) {
         if (slot != null) throw new IllegalStateException("worker pid " + pid() + " already serves slot " + slot.index());

@@ -73,14 +73,8 @@ final class WorkerMessages implements WorkerChannel.Events {
                 if (w.config().reload().ready().byCall()) app.ready(w, "JCluster.ready()");
             }
             case MessageTypes.DRAINED -> app.drained(w);
-            case MessageTypes.LISTENER -> {
-                if (w.spare()) w.hold(() -> handOver(ch, w)); // answered when it takes a slot
-                else handOver(ch, w);
-            }
-            case MessageTypes.BIND -> {
-                if (w.spare()) w.hold(() -> app.adoption().bind(ch, w, m));
-                else app.adoption().bind(ch, w, m);
-            }
+            case MessageTypes.LISTENER -> w.whenInSlot(() -> handOver(ch, w)); // a spare's waits for its slot
+            case MessageTypes.BIND -> w.whenInSlot(() -> app.adoption().bind(ch, w, m));
             case MessageTypes.LISTENING -> app.adoption().listening(ch, w, m);
             case MessageTypes.CONNS -> app.adoption().conns(ch, w, m);
             default -> {
