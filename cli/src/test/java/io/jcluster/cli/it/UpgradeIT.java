@@ -115,13 +115,18 @@ class UpgradeIT {
         long neo;
         try (LoadClient load = new LoadClient(port, 16)) {
             awaitTraffic(load);
-            Sandbox.await("the new primary to start its workers", Duration.ofSeconds(60), () -> {
-                try {
-                    return Files.readString(output).contains("slot 1: started pid");
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            try {
+                Sandbox.await("the new primary to start its workers", Duration.ofSeconds(60), () -> {
+                    try {
+                        return Files.readString(output).contains("slot 1: started pid");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; jcluster upgrade said:\n" + Files.readString(output)
+                        + "\nprimary.log:\n" + sandbox.primaryLog(APP), e);
+            }
             Matcher m = NEW_PID.matcher(Files.readString(output));
             assertTrue(m.find(), Files.readString(output));
             neo = Long.parseLong(m.group(1));
