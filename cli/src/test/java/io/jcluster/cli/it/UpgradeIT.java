@@ -167,6 +167,15 @@ class UpgradeIT {
         }
     }
 
+    /** {@code jcluster upgrade}: a run that does not end in time fails with what the primaries logged. */
+    private static Sandbox.Result upgrade() throws Exception {
+        try {
+            return sandbox.cli("upgrade", APP);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nprimary.log:\n" + sandbox.primaryLog(APP), e);
+        }
+    }
+
     @Test
     @Order(3)
     void anUpgradeUnderLoadMovesTheAppToANewPrimaryOnTheSameSocketsAndFailsNoRequest() throws Exception {
@@ -178,7 +187,7 @@ class UpgradeIT {
         long ok;
         try (LoadClient load = new LoadClient(port, 16)) {
             awaitTraffic(load);
-            r = sandbox.cli("upgrade", APP);
+            r = upgrade();
             awaitTraffic(load);
             load.close();
             ok = load.ok();
