@@ -211,8 +211,9 @@ public final class ConfigLoader {
         WatchPolicy watch = watch(at, raw.watch(), spec.overrides(), base, jar, file);
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), ports, app.host(), app.listen(),
-                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(), KeyChecks.checked(at, raw.logs()),
-                raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(), watch, KeyChecks.spares(at, app));
+                app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
+                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(),
+                watch, KeyChecks.spares(at, app));
     }
 
     /** {@code [watch]} in force: on with {@code --watch}, {@code enabled = true} or {@code paths}; every path must exist. */

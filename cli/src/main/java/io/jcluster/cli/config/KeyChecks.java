@@ -117,13 +117,14 @@ final class KeyChecks {
     }
 
     /** The smallest {@code max_memory} that is not a mistake: no JVM runs in less. */
-    static final long MIN_MEMORY = 16L << 20;
+    private static final long MIN_MEMORY = 16L << 20;
 
-    static void positive(Where at, String key, Duration d) throws ConfigException {
+    private static void positive(Where at, String key, Duration d) throws ConfigException {
         if (d.isZero()) throw at.error(key, "must be longer than 0");
     }
 
-    static LogPolicy checked(Where at, LogPolicy logs) throws ConfigException {
+    /** {@code [logs]}: sizes and counts a rotation can work with. */
+    static LogPolicy checkedLogs(Where at, LogPolicy logs) throws ConfigException {
         if (logs.maxSize().bytes() < 1024) {
             throw at.error("logs.max_size", logs.maxSize() + " is too small (at least 1KB)");
         }
