@@ -2,6 +2,7 @@ package io.jcluster.cli;
 
 import io.jcluster.cli.commands.ExitException;
 import io.jcluster.cli.commands.JClusterCommand;
+import io.jcluster.cli.commands.ConfigCommand;
 import io.jcluster.cli.commands.PrimaryCommand;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.control.ControlReply;
@@ -23,6 +24,7 @@ public final class Main {
             selectorProvider();
             System.exit(PrimaryCommand.direct(args));
         }
+        if (ConfigCommand.isDirect(args)) System.exit(ConfigCommand.direct()); // a primary's reload reading its config
         startUp();
         int code = commandLine(args).execute(args);
         System.exit(code);

@@ -2,10 +2,9 @@ package io.jcluster.cli.commands;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigException;
-import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
-import io.jcluster.cli.control.Json;
+import io.jcluster.cli.control.StartFiles;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,8 +63,8 @@ public final class PrimaryCommand implements Callable<Integer> {
 
     private int run() throws Exception {
         Home home = Home.fromEnvironment();
-        StartSpec spec = Json.MAPPER.readValue(home.specFile(app).toFile(), StartSpec.class);
-        AppConfig config = ConfigLoader.load(spec);
+        StartSpec spec = StartFiles.spec(home.specFile(app));
+        AppConfig config = StartFiles.config(home.resolvedConfig(app)); // resolved by start (or upgrade), which launched this
         if (takeOver) return PrimaryRun.takeOver(home, spec, config, System.out);
         return PrimaryRun.run(home, spec, config, System.out, false);
     }

@@ -16,7 +16,7 @@ import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
-import io.jcluster.cli.control.Json;
+import io.jcluster.cli.control.StartFiles;
 import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PortOwners;
@@ -137,7 +137,7 @@ final class Start implements Callable<Integer> {
         if (foreground) {
             PlannedApp a = apps.get(0);
             home.prepare(a.config().name());
-            Json.MAPPER.writeValue(home.specFile(a.config().name()).toFile(), a.spec());
+            StartFiles.write(home, a.spec(), a.config());
             return PrimaryRun.run(home, a.spec(), a.config(), System.err, true);
         }
         Map<String, PlannedApp> byName = new LinkedHashMap<>();
@@ -238,7 +238,7 @@ final class Start implements Callable<Integer> {
         AppConfig config = planned.config();
         String app = config.name();
         home.prepare(app);
-        Json.MAPPER.writeValue(home.specFile(app).toFile(), planned.spec());
+        StartFiles.write(home, planned.spec(), config);
         PrintWriter out = spec.commandLine().getOut();
         Path log = home.primaryLog(app);
         DetachedPrimary primary = DetachedPrimary.launch(app, log);

@@ -1,11 +1,15 @@
 package io.jcluster.cli.commands;
 
+import io.jcluster.cli.config.ConfigException;
+import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppNotRunningException;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.StartFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,6 +64,9 @@ final class Upgrade implements Callable<Integer> {
             } catch (ExitException e) {
                 err.println("jcluster: " + app + ": " + e.getMessage());
                 code = Math.max(code, e.code());
+            } catch (ConfigException e) {
+                err.println("jcluster: " + app + ": the config does not load, nothing was changed: " + e.getMessage());
+                code = Math.max(code, ExitException.USAGE);
             } catch (IOException e) {
                 err.println("jcluster: " + app + ": " + e.getMessage());
                 code = ExitException.FAILURE;
@@ -69,7 +76,8 @@ final class Upgrade implements Callable<Integer> {
         return code;
     }
 
-    private int upgrade(Home home, String app, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+    private int upgrade(Home home, String app, PrintWriter out, PrintWriter err)
+            throws IOException, InterruptedException, ConfigException {
         long oldPid;
         try (ControlClient running = Apps.connect(home, app)) {
             ControlReply ping = running.call(new ControlRequest(ControlRequest.PING));
@@ -86,6 +94,9 @@ final class Upgrade implements Callable<Integer> {
             throw new ExitException(ExitException.FAILURE, "no start spec at " + home.specFile(app)
                     + ": this app was started by a jcluster that cannot be upgraded; stop and start it");
         }
+        // the new primary runs the config as the file says now, resolved here (a broken file stops the upgrade before it begins)
+        StartSpec startSpec = StartFiles.spec(home.specFile(app));
+        StartFiles.write(home, startSpec, ConfigLoader.load(startSpec));
         Path log = home.primaryLog(app);
         DetachedPrimary next = DetachedPrimary.launch(app, log, "--take-over");
         long logStart = next.logStart();

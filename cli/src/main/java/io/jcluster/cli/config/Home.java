@@ -38,6 +38,8 @@ public record Home(Path root) {
     public Path ownSocket(String app, String kind, long pid) { return runDir(app).resolve(kind + "-" + pid + ".sock"); }
     public Path pidFile(String app) { return runDir(app).resolve("primary.pid"); }
     public Path specFile(String app) { return runDir(app).resolve("start.json"); }
+    /** The config that start resolved from {@link #specFile}, for the primary it launches (see {@code control.StartFiles}). */
+    public Path resolvedConfig(String app) { return runDir(app).resolve("config.json"); }
     public Path primaryLog(String app) { return logDir(app).resolve("primary.log"); }
     public Path workerLog(String app, int slot) { return logDir(app).resolve(slot + ".log"); }
     /** Class-data archives of {@code app}'s jar ({@code [app] cds}); they outlive the run directory. */

@@ -1,10 +1,11 @@
 package io.jcluster.cli.control;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 
 /**
  * One request on {@code control.sock}, a JSON line.
@@ -81,32 +82,39 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
      * Parses one line read from {@code control.sock}: a JSON object with a {@code command} string.
      * Anything else (not JSON, another JSON shape, nesting past Jackson's limits) is a
      * {@link BadRequestException} whose message says what was wrong; it never throws anything else.
+     * One JSON value per line: {@code {"command":"ls"}}} is not a request with a stray brace.
      */
     public static ControlRequest parse(String line) throws BadRequestException {
-        JsonNode tree;
-        try {
-            tree = Strict.READER.readTree(line);
+        boolean object;
+        boolean command = false;
+        try (JsonParser p = RecordJson.FACTORY.createParser(line)) {
+            JsonToken first = p.nextToken();
+            object = first == JsonToken.START_OBJECT;
+            if (object) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (name.equals("command")) command = value == JsonToken.VALUE_STRING;
+                    p.skipChildren();
+                }
+            } else if (first != null) {
+                p.skipChildren();
+            }
+            if (p.nextToken() != null) throw new JsonParseException(p, "more than one JSON value on the line");
         } catch (JsonProcessingException e) {
             throw new BadRequestException("not JSON: " + abbreviate(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new BadRequestException("not JSON: " + abbreviate(e.getMessage()));
         }
-        JsonNode command = tree == null ? null : tree.get("command");
-        if (tree == null || !tree.isObject() || command == null || !command.isTextual()) {
+        if (!object || !command) {
             throw new BadRequestException("not a control request (a JSON object with a \"command\" string): "
                     + abbreviate(line));
         }
         try {
-            return Json.MAPPER.treeToValue(tree, ControlRequest.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return RecordJson.read(line, ControlRequest.class);
+        } catch (IOException | RuntimeException e) {
             throw new BadRequestException("not a control request: " + abbreviate(e.getMessage()));
         }
-    }
-
-    /**
-     * One JSON value per line: {@code {"command":"ls"}}} is not a request with a stray brace. In a
-     * holder of its own so that the CLI, which only writes requests, never builds it.
-     */
-    private static final class Strict {
-        static final ObjectReader READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     private static String abbreviate(String s) {

@@ -9,9 +9,14 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,19 +24,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The control protocol's records as JSON on the CLI's side, with jackson-core's streaming parser
- * and generator alone. jackson-databind does the same work on the primary's side, but building its
- * (de)serializers for these records takes 60-80 ms in a fresh JVM: more than a whole
- * {@code jcluster ls} may take.
+ * Records as JSON with jackson-core's streaming parser and generator alone: the control protocol's
+ * requests and replies on both sides, the start spec and the config a primary runs. It keeps
+ * jackson-databind off the primary's path and off the CLI's common one: building databind's
+ * (de)serializers for these records takes 60-80 ms in a fresh JVM (more than a whole
+ * {@code jcluster ls} may take), and its 500 classes cost a primary about a fifth of its class
+ * space (see bench/RESULTS.md).
  *
- * <p>It reads what databind writes for the records: an object per record, keyed by component name
- * (unknown keys are skipped, missing ones read as null, or 0 and false for primitives); arrays for
- * lists; objects for maps; numbers, strings and booleans for the scalars; and anything for
- * {@code Object} (maps, lists, strings, {@code Integer}, {@code Long}, {@code Double},
- * {@code Boolean}, as databind reads untyped values).
+ * <p>It reads what databind writes for the records, and writes what databind reads: an object per
+ * record, keyed by component name (unknown keys are skipped, missing ones read as null, or 0 and false
+ * for primitives; null components are left out); arrays for lists; objects for maps; numbers, strings
+ * and booleans for the scalars; enums by name (read ignoring case, which is also the id that
+ * {@code @JsonValue} gives jcluster's enums); {@link Path} and {@link Duration} as their text; and
+ * anything for {@code Object} (maps, lists, strings, {@code Integer}, {@code Long}, {@code Double},
+ * {@code Boolean}, as databind reads untyped values). A record written as one scalar (databind's
+ * {@code @JsonValue} form, such as an instance count of {@code "auto"}) is read through the record's
+ * static {@code parse(String)}.
  */
 public final class RecordJson {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    static final JsonFactory FACTORY = new JsonFactory();
     private static final Map<Class<?>, Constructor<?>> CONSTRUCTORS = new HashMap<>();
 
     private RecordJson() {}
@@ -47,21 +58,52 @@ public final class RecordJson {
         }
     }
 
-    /** {@code record} as a JSON object of its non-null components: scalars only (what requests hold). */
+    /** {@code record} as one line of JSON: an object of its non-null components (see the class comment). */
     public static String write(Record record) throws IOException {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            for (RecordComponent c : record.getClass().getRecordComponents()) {
-                Object v = component(record, c);
-                if (v == null) continue;
-                g.writeFieldName(c.getName());
-                if (v instanceof Number || v instanceof Boolean || v instanceof String) g.writeObject(v);
-                else throw new IllegalArgumentException(c + " is not a scalar");
-            }
-            g.writeEndObject();
+            write(g, record);
         }
         return out.toString();
+    }
+
+    /** {@link #write(Record)} as UTF-8 bytes, for a socket. */
+    public static byte[] bytes(Record record) throws IOException {
+        return write(record).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof Record record) {
+            g.writeStartObject();
+            for (RecordComponent c : record.getClass().getRecordComponents()) {
+                Object value = component(record, c);
+                if (value == null) continue;
+                g.writeFieldName(c.getName());
+                write(g, value);
+            }
+            g.writeEndObject();
+        } else if (v instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object e : list) write(g, e);
+            g.writeEndArray();
+        } else if (v instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (v instanceof String || v instanceof Number || v instanceof Boolean) {
+            g.writeObject(v);
+        } else if (v instanceof Enum<?> e) {
+            g.writeString(e.name());
+        } else if (v instanceof Path || v instanceof Duration) {
+            g.writeString(v.toString());
+        } else {
+            throw new IllegalArgumentException("cannot write a " + v.getClass().getName() + " as JSON");
+        }
     }
 
     private static Object value(JsonParser p, Type type) throws IOException {
@@ -69,7 +111,7 @@ public final class RecordJson {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) return raw.isPrimitive() ? zero(raw) : null;
         if (raw == Object.class) return untyped(p);
-        if (raw.isRecord()) return record(p, raw);
+        if (raw.isRecord()) return t.isScalarValue() ? parsed(p, raw) : record(p, raw);
         if (raw == List.class) {
             expect(p, JsonToken.START_ARRAY, type);
             List<Object> list = new ArrayList<>();
@@ -92,9 +134,25 @@ public final class RecordJson {
             if (!t.isScalarValue()) throw new JsonParseException(p, "expected a string, found " + t);
             return p.getValueAsString();
         }
+        if (raw.isEnum()) return constant(p, raw);
+        if (raw == Path.class || raw == Duration.class) {
+            if (t != JsonToken.VALUE_STRING) throw new JsonParseException(p, "expected a string for a " + raw.getSimpleName() + ", found " + t);
+            try {
+                return raw == Path.class ? Path.of(p.getText()) : Duration.parse(p.getText());
+            } catch (RuntimeException e) {
+                throw new JsonParseException(p, "not a " + raw.getSimpleName() + ": " + p.getText());
+            }
+        }
         if (raw == boolean.class || raw == Boolean.class) {
             if (!t.isBoolean()) throw new JsonParseException(p, "expected true or false, found " + t);
             return p.getBooleanValue();
+        }
+        if ((raw == double.class || raw == Double.class) && t == JsonToken.VALUE_STRING) {
+            try { // NaN and the infinities, which the generator writes as strings
+                return Double.parseDouble(p.getText());
+            } catch (NumberFormatException e) {
+                throw new JsonParseException(p, "expected a number, found " + p.getText());
+            }
         }
         if (!t.isNumeric()) throw new JsonParseException(p, "expected a number, found " + t);
         if (raw == int.class || raw == Integer.class) return p.getIntValue();
@@ -127,6 +185,29 @@ public final class RecordJson {
             return constructor(type, components).newInstance(args);
         } catch (InvocationTargetException | InstantiationException | IllegalAccessException e) {
             throw new JsonParseException(p, "not a " + type.getSimpleName() + ": " + e.getCause());
+        }
+    }
+
+    /** An enum constant by its name, ignoring case. */
+    private static Object constant(JsonParser p, Class<?> type) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) throw new JsonParseException(p, "expected a string for a " + type.getSimpleName());
+        String text = p.getText();
+        for (Object c : type.getEnumConstants()) {
+            if (((Enum<?>) c).name().equalsIgnoreCase(text)) return c;
+        }
+        throw new JsonParseException(p, "not a " + type.getSimpleName() + ": " + text);
+    }
+
+    /** A record written as one scalar, read through its static {@code parse(String)}. */
+    private static Object parsed(JsonParser p, Class<?> type) throws IOException {
+        try {
+            Method parse = type.getMethod("parse", String.class);
+            if (!Modifier.isStatic(parse.getModifiers()) || parse.getReturnType() != type) throw new NoSuchMethodException();
+            return parse.invoke(null, p.getValueAsString());
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new JsonParseException(p, "expected an object for a " + type.getSimpleName() + ", found " + p.currentToken());
+        } catch (InvocationTargetException e) {
+            throw new JsonParseException(p, "not a " + type.getSimpleName() + ": " + e.getCause().getMessage());
         }
     }
 

@@ -4,7 +4,7 @@ import io.jcluster.cli.control.BadRequestException;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.HandOverReply;
-import io.jcluster.cli.control.Json;
+import io.jcluster.cli.control.RecordJson;
 
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;
@@ -188,7 +188,7 @@ public final class ControlServer implements AutoCloseable {
         private void refuse(ChannelHandlerContext ctx, String why, String answer) {
             log.info("control.sock: closed a connection: %s", why);
             try {
-                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(ControlReply.failed(answer, null, 2)))
+                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(RecordJson.bytes(ControlReply.failed(answer, null, 2)))
                         .writeByte('\n')).addListener(ChannelFutureListener.CLOSE);
             } catch (IOException e) {
                 ctx.close();
@@ -210,9 +210,9 @@ public final class ControlServer implements AutoCloseable {
             write(ctx, reply);
         }
 
-        private static void write(ChannelHandlerContext ctx, Object reply) {
+        private static void write(ChannelHandlerContext ctx, Record reply) {
             try {
-                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(reply)).writeByte('\n'));
+                ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(RecordJson.bytes(reply)).writeByte('\n'));
             } catch (IOException e) {
                 ctx.close();
             }

@@ -1,7 +1,7 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.control.ControlReply;
-import io.jcluster.cli.control.Json;
+import io.jcluster.cli.control.RecordJson;
 
 import io.jcluster.cli.config.ConfigTables;
 import io.jcluster.cli.metrics.AppMetrics;
@@ -65,7 +65,7 @@ final class MetricsRequests {
 
     private static void write(Channel channel, ControlReply reply) {
         try {
-            channel.writeAndFlush(channel.alloc().buffer().writeBytes(Json.MAPPER.writeValueAsBytes(reply)).writeByte('\n'))
+            channel.writeAndFlush(channel.alloc().buffer().writeBytes(RecordJson.bytes(reply)).writeByte('\n'))
                     .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         } catch (IOException e) {
             channel.close();

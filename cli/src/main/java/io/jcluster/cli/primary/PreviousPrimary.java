@@ -5,7 +5,6 @@ import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.HandOverReply;
-import io.jcluster.cli.control.Json;
 import io.jcluster.cli.control.RecordJson;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -82,14 +81,15 @@ final class PreviousPrimary implements AutoCloseable {
         send(new ControlRequest(ControlRequest.HAND_OVER));
         Object line = take(timeout, "an answer to hand-over");
         if (!(line instanceof String s)) throw new IOException("the running primary answered hand-over with " + line);
-        if (!Json.MAPPER.readTree(s).has("protocol")) {
+        HandOverReply offer = RecordJson.read(s, HandOverReply.class);
+        if (offer.protocol() == null) {
             // a primary older than the hand-over: a plain failed reply ("unknown command 'hand-over'")
             ControlReply reply = RecordJson.read(s, ControlReply.class);
             return HandOverReply.refused(reply.ok() ? "the running primary does not know the hand-over"
                     : String.valueOf(reply.error()).startsWith("unknown command") ? "the running primary predates jcluster upgrade ("
                     + reply.error() + "): stop and start the app instead" : String.valueOf(reply.error()));
         }
-        return Json.MAPPER.readValue(s, HandOverReply.class);
+        return offer;
     }
 
     /** What the previous primary handed over: its answer, and its slot sockets in slot order (none with {@code listen = "self"}). */

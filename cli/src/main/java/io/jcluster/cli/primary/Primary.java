@@ -1,8 +1,6 @@
 package io.jcluster.cli.primary;
 
 import io.jcluster.cli.config.AppConfig;
-import io.jcluster.cli.config.ConfigException;
-import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.StartSpec;
@@ -350,11 +348,13 @@ public final class Primary implements AutoCloseable {
     /** The config file read again: an {@link AppConfig}, or the {@link ChangeFailed} that says why not. */
     private Object loadConfig() {
         try {
-            AppConfig next = ConfigLoader.load(spec);
+            AppConfig next = ConfigResolver.resolve(spec);
             cds.prepare(next); // a new Spring Boot jar is extracted here, off the loop, before its workers start
             return next;
-        } catch (ConfigException e) {
-            return new ChangeFailed("the config does not load, nothing was changed: " + e.getMessage(), List.of(), 2);
+        } catch (ConfigResolver.Refused e) {
+            return new ChangeFailed((e.code == 2 ? "the config does not load" : "the config could not be read")
+                    + ", nothing was changed: " + e.getMessage(),
+                    List.of(), e.code);
         }
     }
 

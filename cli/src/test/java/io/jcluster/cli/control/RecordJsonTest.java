@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.ConfigTables;
 import io.jcluster.cli.config.StartSpec;
@@ -26,11 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CLI reads replies with {@link RecordJson}, the primary writes them with jackson-databind: the
- * two must agree on every record of the protocol, and a reply that is not one must be an
+ * Both sides of the control protocol read and write with {@link RecordJson} (a primary of an earlier
+ * jcluster wrote with jackson-databind): they must agree with databind on every record of the protocol,
+ * the start spec and the config must read back equal, and a reply that is not one must be an
  * {@link IOException}, never anything else.
  */
 class RecordJsonTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper NON_NULL = Json.MAPPER.copy()
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
     private static final AppStatus STATUS = new AppStatus("shop", "online", 8080, "handoff", 41, 90_000, null, List.of(
             new WorkerStatus(0, 42, "ready", 3, 1, 60_000,
                     new ExitRecord(0, 40, 2, 137, "KILL", 1_700_000_000_000L, "crashed", List.of("last words", "é ☃")),
@@ -64,11 +68,42 @@ class RecordJsonTest {
                 new ControlReply(true, null, null, STATUS, null, null, SNAPSHOT, null, config,
                         List.of(new WorkerExit(0, 40, 2, 137, "KILL", 1_700_000_000_000L, "crashed"))));
         for (ControlReply reply : replies) {
-            String line = Json.MAPPER.writeValueAsString(reply);
-            ControlReply read = RecordJson.read(line, ControlReply.class);
-            assertEquals(Json.MAPPER.readValue(line, ControlReply.class), read, line);
-            if (reply.config() == null) assertEquals(reply, read, line); // config holds values databind writes as strings
+            // what a primary writes now, and what one of an earlier jcluster wrote (the CLI may meet both)
+            for (String line : List.of(RecordJson.write(reply), Json.MAPPER.writeValueAsString(reply))) {
+                ControlReply read = RecordJson.read(line, ControlReply.class);
+                assertEquals(Json.MAPPER.readValue(line, ControlReply.class), read, line);
+                if (reply.config() == null) assertEquals(reply, read, line); // config holds values databind writes as strings
+            }
+            assertEquals(NON_NULL.readTree(NON_NULL.writeValueAsString(reply)), NON_NULL.readTree(RecordJson.write(reply)),
+                    "the same JSON as databind's, null components left out");
         }
+    }
+
+    /** What start leaves for the primary (control.StartFiles): the spec and the config it resolved, read back equal. */
+    @Test
+    void theStartSpecAndTheResolvedConfigReadBackEqual(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("shop.jar"), "");
+        Path toml = Files.writeString(dir.resolve("jcluster.toml"), String.join("\n",
+                "[app]", "name = \"shop\"", "jar = \"shop.jar\"", "instances = 3", "ports = [8080, 8081]", "host = \"127.0.0.1\"",
+                "jvm_args = [\"-Xmx256m\", \"-Dé=☃\"]", "args = [\"serve\"]", "spares = 1",
+                "[app.env]", "SHOP_MODE = \"blue\"", "DB_PASSWORD = \"s3cret\"",
+                "[restart]", "backoff_initial = \"250ms\"", "backoff_multiplier = 1.5", "max_failures = 7", "ok_exit_codes = [0, 3]",
+                "[reload]", "ready = \"http:/health\"", "warmup = \"2s\"", "drain_timeout = \"45s\"",
+                "[health]", "max_memory = \"512M\"",
+                "[logs]", "to = \"stdout\"", "format = \"json\"", "timestamps = \"local\"", "max_size = \"5M\"",
+                "[recycle]", "every = \"6h\"", "jitter = \"10m\"",
+                "[watch]", "enabled = true", "paths = [\"shop.jar\", \"conf\"]", "interval = \"2s\"",
+                "[metrics]", "interval = \"2s\"",
+                "[overload]", "max_inflight = 100", "max_loop_lag = \"50ms\"", ""));
+        Files.createDirectories(dir.resolve("conf"));
+        StartSpec spec = new StartSpec(toml.toString(), new io.jcluster.cli.config.Overrides(null, null,
+                io.jcluster.cli.config.Instances.AUTO, null, io.jcluster.cli.config.Listen.HANDOFF, List.of("-Dx=1"), null,
+                io.jcluster.cli.config.LogTarget.FILES, true, null, 2), dir.toString(), null, null);
+        AppConfig config = ConfigLoader.load(spec);
+        assertEquals(config, RecordJson.read(RecordJson.write(config), AppConfig.class));
+        assertEquals(spec, RecordJson.read(RecordJson.write(spec), StartSpec.class));
+        // a start.json of an earlier jcluster (databind's @JsonValue forms: "auto", "handoff", "files"), as upgrade reads it
+        assertEquals(spec, RecordJson.read(Json.MAPPER.writeValueAsString(spec), StartSpec.class));
     }
 
     @Test

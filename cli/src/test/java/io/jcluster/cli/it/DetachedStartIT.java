@@ -44,6 +44,45 @@ class DetachedStartIT {
         }
     }
 
+    /**
+     * The primary holds neither jackson-databind nor the TOML parser (a fifth of its classes, see
+     * bench/RESULTS.md): it runs the config that start resolved, and a reload has a short-lived
+     * {@code jcluster __config} read the file again. Checked in the live JVM's loaded classes, before and
+     * after a reload whose new config the new worker runs.
+     */
+    @Test
+    void thePrimaryLoadsNoDatabindNorTomlParserAndStillReloadsItsConfig() throws Exception {
+        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        try (Sandbox sb = new Sandbox()) {
+            String toml = "[app]\nname = \"lean\"\njar = \"" + Sandbox.HELLO_JAR.toAbsolutePath() + "\"\ninstances = 1\nport = "
+                    + Sandbox.freePort() + "\n[reload]\nwarmup = \"0s\"\n";
+            sb.write("jcluster.toml", toml);
+            Sandbox.Result r = sb.cli("start", "jcluster.toml");
+            assertEquals(0, r.code(), () -> r.all() + sb.primaryLog("lean"));
+            long primary = printedPid(r.out());
+            assertLean(primary);
+            sb.write("jcluster.toml", toml.replace("[reload]", "[app.env]\nLEAN_MARK = \"reloaded\"\n[reload]"));
+            Sandbox.Result reload = sb.cli("reload", "lean");
+            assertEquals(0, reload.code(), () -> reload.all() + sb.primaryLog("lean"));
+            long worker = sb.worker("lean", 0).get("pid").asLong();
+            String environ = Files.readString(Path.of("/proc", Long.toString(worker), "environ"));
+            assertTrue(List.of(environ.split("\0")).contains("LEAN_MARK=reloaded"), "the new worker runs the config read again");
+            assertLean(primary);
+            assertEquals(0, sb.cli("stop", "lean").code());
+        }
+    }
+
+    /** The classes loaded in the JVM of {@code pid}, listed by jcmd, hold the primary's but no databind or TOML parser. */
+    private static void assertLean(long pid) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "VM.class_hierarchy").redirectErrorStream(true).start();
+        String classes = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), classes);
+        assertTrue(classes.contains("io.jcluster.cli.primary.Supervisor"), "the listing is the primary's: " + classes.length() + " chars");
+        assertFalse(classes.contains("com.fasterxml.jackson.databind."), "the primary loaded jackson-databind");
+        assertFalse(classes.contains("com.fasterxml.jackson.dataformat.toml."), "the primary loaded the TOML parser");
+    }
+
     @Test
     void aPrimaryThatCannotTakeItsMetricsPortExitsWithAUsageErrorAndItsReason() throws Exception {
         assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");

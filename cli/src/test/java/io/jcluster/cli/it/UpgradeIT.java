@@ -94,7 +94,7 @@ class UpgradeIT {
         assertTrue(Sandbox.alive(primary));
         assertEquals(workers, workerPids(), "nothing the running primary runs stopped");
         assertEquals(sockets, slotSocketInodes(primary));
-        assertEquals(List.of("control.sock", "primary.pid", "start.json", "workers.sock"), runFiles(), "no file of the failed primary is left");
+        assertEquals(List.of("config.json", "control.sock", "primary.pid", "start.json", "workers.sock"), runFiles(), "no file of the failed primary is left");
         for (JsonNode w : sandbox.app(APP).get("workers")) assertEquals("ready", w.get("state").asText(), w.toString());
         assertTrue(Sandbox.get(port, Duration.ofSeconds(5)).contains("gen=1"));
         // and it still takes changes: the upgrade's hand-over is over
@@ -153,8 +153,8 @@ class UpgradeIT {
         assertEquals(2, orphans.size(), Files.readString(output));
         Sandbox.await("the dead primary's workers to exit (their channel closed)", Duration.ofSeconds(60),
                 () -> orphans.stream().noneMatch(Sandbox::alive));
-        Sandbox.await("the dead primary's sockets to be removed", Duration.ofSeconds(30), () -> runFiles().size() == 4);
-        assertEquals(List.of("control.sock", "primary.pid", "start.json", "workers.sock"), runFiles());
+        Sandbox.await("the dead primary's sockets to be removed", Duration.ofSeconds(30), () -> runFiles().size() == 5);
+        assertEquals(List.of("config.json", "control.sock", "primary.pid", "start.json", "workers.sock"), runFiles());
         Sandbox.Result reload = sandbox.cli("reload", APP);
         assertEquals(0, reload.code(), () -> "the app takes changes again: " + reload.all() + sandbox.primaryLog(APP));
     }
