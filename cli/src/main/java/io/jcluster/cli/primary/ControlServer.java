@@ -206,14 +206,20 @@ public final class ControlServer implements AutoCloseable {
             return ControlReply.failed(String.valueOf(e.getMessage()), List.of());
         }
 
-        private static void reply(ChannelHandlerContext ctx, ControlReply reply) {
+        private void reply(ChannelHandlerContext ctx, ControlReply reply) {
             write(ctx, reply);
         }
 
-        private static void write(ChannelHandlerContext ctx, Record reply) {
+        /**
+         * Writes {@code reply} as a line; a reply that cannot be written closes the connection, so that
+         * the client ends with an error instead of waiting (it runs in future callbacks, which would
+         * swallow the throw).
+         */
+        private void write(ChannelHandlerContext ctx, Record reply) {
             try {
                 ctx.writeAndFlush(ctx.alloc().buffer().writeBytes(RecordJson.bytes(reply)).writeByte('\n'));
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                log.error("control.sock: cannot write a " + reply.getClass().getSimpleName() + " reply; closing the connection", e);
                 ctx.close();
             }
         }

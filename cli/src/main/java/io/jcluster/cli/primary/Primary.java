@@ -146,6 +146,8 @@ public final class Primary implements AutoCloseable {
             p.launcher.workerSocket(workers);
             p.log.info("upgrade: primary pid %d handed over generation %d, %d slot(s) on port %d", offer.pid(),
                     offer.generation(), offer.slots(), offer.port());
+            // before any control socket of this primary exists: an upgrade request that comes at once must find it
+            p.takeOver = new TakeOver(p.app, p.previous, p.previousPid);
         } catch (IOException | RuntimeException e) {
             p.close(); // the slot sockets' copies and the lease: the running primary carries on
             throw e;
@@ -163,8 +165,7 @@ public final class Primary implements AutoCloseable {
     public CompletableFuture<AppStatus> takeOver(ControlServer control) {
         String name = app.config().name();
         TakeOver.Files files = TakeOver.files(home, name, control, workerChannel, launcher);
-        takeOver = new TakeOver(app, previous, previousPid, files);
-        loop.execute(takeOver::run);
+        loop.execute(() -> takeOver.run(files));
         loop.every(tick(app.config()), this::tick);
         reports.start(loop);
         return takeOver.result();

@@ -1,6 +1,8 @@
 package io.jcluster.cli.primary;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Instant;
 
 /** The primary's own event log: one timestamped line per event, to its log file (or the terminal in the foreground). */
@@ -16,5 +18,12 @@ public final class PrimaryLog {
     public void info(String format, Object... args) {
         out.println(Instant.now() + " [" + app + "] " + String.format(format, args));
         out.flush();
+    }
+
+    /** {@code what} happened, and the throw behind it with its stack. */
+    public void error(String what, Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        info("%s:%n%s", what, trace.toString().stripTrailing());
     }
 }

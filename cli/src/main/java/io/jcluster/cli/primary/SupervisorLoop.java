@@ -1,8 +1,6 @@
 package io.jcluster.cli.primary;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -106,9 +104,7 @@ final class SupervisorLoop implements Loop {
         try {
             task.run();
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            StringWriter trace = new StringWriter();
-            e.printStackTrace(new PrintWriter(trace));
-            log.info("supervisor: a task failed; the loop goes on:%n%s", trace.toString().stripTrailing());
+            log.error("supervisor: a task failed; the loop goes on", e);
         }
     }
 

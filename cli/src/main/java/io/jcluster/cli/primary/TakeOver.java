@@ -58,18 +58,21 @@ final class TakeOver implements Change {
     private final Supervisor app;
     private final PreviousPrimary previous;
     private final long previousPid;
-    private final Files files;
+    private Files files;
     private final CompletableFuture<AppStatus> result = new CompletableFuture<>();
     private final List<String> steps = new ArrayList<>();
     private final List<Consumer<String>> listeners = new ArrayList<>();
     private boolean claimed;
     private boolean givingUp;
 
-    TakeOver(Supervisor app, PreviousPrimary previous, long previousPid, Files files) {
+    /**
+     * A take-over that {@link #follow} can already be told of: it exists before this primary's control
+     * socket does, so a {@code jcluster upgrade} that connects at once finds it; {@link #run} begins it.
+     */
+    TakeOver(Supervisor app, PreviousPrimary previous, long previousPid) {
         this.app = app;
         this.previous = previous;
         this.previousPid = previousPid;
-        this.files = files;
     }
 
     @Override
@@ -94,7 +97,9 @@ final class TakeOver implements Change {
         for (Consumer<String> l : listeners) l.accept(s);
     }
 
-    void run() {
+    /** Begins the take-over; {@code files} are the app's files it claims once every new worker is ready. */
+    void run(Files files) {
+        this.files = files;
         app.begin(this);
         step("primary pid " + ProcessHandle.current().pid() + " holds the " + app.slots().size()
                 + " slot socket(s) of primary pid " + previousPid + "; starting generation " + app.generation());
