@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,13 @@ import java.util.Map;
  */
 public final class RecordJson {
     static final JsonFactory FACTORY = new JsonFactory();
-    private static final Map<Class<?>, Constructor<?>> CONSTRUCTORS = new HashMap<>();
+    /** Each record class's components, their accessors and its canonical constructor, looked up once. */
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            return Shape.of(type);
+        }
+    };
 
     private RecordJson() {}
 
@@ -76,11 +81,12 @@ public final class RecordJson {
         if (v == null) {
             g.writeNull();
         } else if (v instanceof Record record) {
+            Shape shape = SHAPES.get(record.getClass());
             g.writeStartObject();
-            for (RecordComponent c : record.getClass().getRecordComponents()) {
-                Object value = component(record, c);
+            for (int i = 0; i < shape.components.length; i++) {
+                Object value = shape.component(record, i);
                 if (value == null) continue;
-                g.writeFieldName(c.getName());
+                g.writeFieldName(shape.components[i].getName());
                 write(g, value);
             }
             g.writeEndObject();
@@ -163,7 +169,8 @@ public final class RecordJson {
 
     private static Object record(JsonParser p, Class<?> type) throws IOException {
         expect(p, JsonToken.START_OBJECT, type);
-        RecordComponent[] components = type.getRecordComponents();
+        Shape shape = SHAPES.get(type);
+        RecordComponent[] components = shape.components;
         Object[] args = new Object[components.length];
         boolean[] seen = new boolean[components.length];
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -182,7 +189,7 @@ public final class RecordJson {
             if (!seen[i] && c.isPrimitive()) args[i] = zero(c);
         }
         try {
-            return constructor(type, components).newInstance(args);
+            return shape.constructor.newInstance(args);
         } catch (InvocationTargetException | InstantiationException | IllegalAccessException e) {
             throw new JsonParseException(p, "not a " + type.getSimpleName() + ": " + e.getCause());
         }
@@ -235,25 +242,31 @@ public final class RecordJson {
         return -1;
     }
 
-    private static synchronized Constructor<?> constructor(Class<?> type, RecordComponent[] components) {
-        return CONSTRUCTORS.computeIfAbsent(type, t -> {
+    /** A record class as reflection gives it: {@link Class#getRecordComponents} makes new objects at every call. */
+    private record Shape(RecordComponent[] components, Method[] accessors, Constructor<?> constructor) {
+        static Shape of(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
             Class<?>[] types = new Class<?>[components.length];
-            for (int i = 0; i < components.length; i++) types[i] = components[i].getType();
-            try {
-                Constructor<?> c = t.getDeclaredConstructor(types);
-                c.setAccessible(true);
-                return c;
-            } catch (NoSuchMethodException e) {
-                throw new IllegalStateException("a record without its canonical constructor: " + t, e);
+            Method[] accessors = new Method[components.length];
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                accessors[i] = components[i].getAccessor();
             }
-        });
-    }
+            try {
+                Constructor<?> c = type.getDeclaredConstructor(types);
+                c.setAccessible(true);
+                return new Shape(components, accessors, c);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException("a record without its canonical constructor: " + type, e);
+            }
+        }
 
-    private static Object component(Record record, RecordComponent c) {
-        try {
-            return c.getAccessor().invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot read " + c, e);
+        Object component(Record record, int i) {
+            try {
+                return accessors[i].invoke(record);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot read " + components[i], e);
+            }
         }
     }
 
