@@ -1,9 +1,9 @@
 package io.jcluster.cli.commands;
 
+import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
-import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppNotRunningException;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
@@ -95,8 +95,12 @@ final class Upgrade implements Callable<Integer> {
                     + ": this app was started by a jcluster that cannot be upgraded; stop and start it");
         }
         // the new primary runs the config as the file says now, resolved here (a broken file stops the upgrade before it begins)
-        StartSpec startSpec = StartFiles.spec(home.specFile(app));
-        StartFiles.write(home, startSpec, ConfigLoader.load(startSpec));
+        AppConfig config = ConfigLoader.load(StartFiles.spec(home.specFile(app)));
+        if (!config.name().equals(app)) { // as a reload refuses it: the run directory, sockets and logs go by the name
+            throw new ExitException(ExitException.USAGE, "the config now names the app '" + config.name()
+                    + "': an upgrade keeps the name; nothing was changed; stop and start the app to rename it");
+        }
+        StartFiles.writeConfig(home, config);
         Path log = home.primaryLog(app);
         DetachedPrimary next = DetachedPrimary.launch(app, log, "--take-over");
         long logStart = next.logStart();

@@ -24,6 +24,11 @@ public final class StartFiles {
     /** Writes {@code spec} and the {@code config} resolved from it, each replacing its file at once. */
     public static void write(Home home, StartSpec spec, AppConfig config) throws IOException {
         replace(home.specFile(config.name()), RecordJson.write(spec));
+        writeConfig(home, config);
+    }
+
+    /** Writes {@code config} alone, replacing {@code config.json} at once: an upgrade keeps the spec that start wrote. */
+    public static void writeConfig(Home home, AppConfig config) throws IOException {
         replace(home.resolvedConfig(config.name()), RecordJson.write(config));
     }
 

@@ -67,6 +67,26 @@ class UpgradeIT {
     }
 
     @Test
+    @Order(0)
+    void anUpgradeWhoseConfigRenamesTheAppIsRefusedBeforeAnythingStarts() throws Exception {
+        long primary = primaryPid();
+        List<Long> workers = workerPids();
+        sandbox.write("jcluster.toml", config.replace("name = \"" + APP + "\"", "name = \"renamed\""));
+        Sandbox.Result r;
+        try {
+            r = sandbox.cli("upgrade", APP);
+        } finally {
+            sandbox.write("jcluster.toml", config);
+        }
+        assertEquals(2, r.code(), r::all);
+        assertTrue(r.err().contains("the config now names the app 'renamed'") && r.err().contains("nothing was changed"), r.all());
+        assertFalse(r.out().contains("upgrading primary"), "no new primary was launched: " + r.all());
+        assertEquals(primary, primaryPid());
+        assertEquals(workers, workerPids());
+        assertFalse(Files.exists(sandbox.home.resolve("run").resolve("renamed")), "no run directory for the new name");
+    }
+
+    @Test
     @Order(1)
     void anUpgradeWhoseWorkersFailLeavesTheRunningPrimaryServing() throws Exception {
         long primary = primaryPid();
