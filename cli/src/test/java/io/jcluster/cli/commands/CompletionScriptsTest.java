@@ -2,8 +2,8 @@ package io.jcluster.cli.commands;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.jcluster.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,7 +60,7 @@ class CompletionScriptsTest {
 
     @Test
     void realBashCompletesSubcommandsOptionsAndAppNames() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")), "bash is installed");
+        Needs.that(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")), "bash");
         Path script = Files.writeString(dir.resolve("jcluster.bash"), Completion.bash());
         Path home = dir.resolve("home");
         Files.createDirectories(home.resolve("run/shop"));
@@ -88,7 +88,7 @@ class CompletionScriptsTest {
 
     @Test
     void zshLoadsTheScriptThroughBashcompinit() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")), "zsh is installed");
+        Needs.that(Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")), "zsh (apt-get install -y zsh)");
         Path script = Files.writeString(dir.resolve("jcluster.zsh"), Completion.zsh());
         Process p = new ProcessBuilder("zsh", "-f", "-c",
                 "autoload -U compinit && compinit -u -d '" + dir.resolve("zcompdump") + "'; source '" + script + "'; print -r -- ${_comps[jcluster]}")

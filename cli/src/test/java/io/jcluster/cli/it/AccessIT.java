@@ -2,8 +2,8 @@ package io.jcluster.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,11 +59,11 @@ class AccessIT {
 
     @Test
     void anotherUserCannotReachTheSocketsAndIsRefusedWhenItCan() throws Exception {
-        assumeTrue("0".equals(run(List.of("id", "-u")).trim()), "needs root to create a user");
+        Needs.that("0".equals(run(List.of("id", "-u")).trim()), "root, to create a user");
         String user = "jcluster-it-" + ProcessHandle.current().pid();
         Path probeDir = Files.createTempDirectory("jcluster-probe-");
         try (Sandbox sandbox = new Sandbox()) {
-            assumeTrue(run(List.of("useradd", "-M", "-r", "-s", "/usr/sbin/nologin", user)).isEmpty(), "useradd " + user);
+            Needs.that(run(List.of("useradd", "-M", "-r", "-s", "/usr/sbin/nologin", user)).isEmpty(), "useradd " + user);
             Files.setPosixFilePermissions(probeDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path probe = Files.writeString(probeDir.resolve("Probe.java"), PROBE);
             Files.setPosixFilePermissions(probe, PosixFilePermissions.fromString("rw-r--r--"));

@@ -3,8 +3,8 @@ package io.jcluster.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +26,7 @@ class AppCdsIT {
 
     @Test
     void theFirstRunMakesTheArchiveAndLaterWorkersUseIt() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             sandbox.write("jcluster.toml", """
@@ -88,7 +88,7 @@ class AppCdsIT {
     @Test
     void aSpringBootJarRunsExtractedAndFromItsArchive() throws Exception {
         Path spring = EXAMPLES.resolve("hello-spring/target/hello-spring.jar");
-        assumeTrue(Files.isRegularFile(spring), "hello-spring.jar is built: " + spring);
+        Needs.that(Files.isRegularFile(spring), "hello-spring.jar is built: " + spring);
         String app = "spring";
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();

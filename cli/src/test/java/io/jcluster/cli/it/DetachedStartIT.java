@@ -3,8 +3,8 @@ package io.jcluster.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ class DetachedStartIT {
 
     @Test
     void theDetachedPrimaryLeadsASessionOfItsOwnAndItsPidIsTheOneStartPrinted() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox()) {
             Sandbox.Result r = sb.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1",
                     "-p", Integer.toString(Sandbox.freePort()), "--name", "detached");
@@ -52,7 +52,7 @@ class DetachedStartIT {
      */
     @Test
     void thePrimaryLoadsNoDatabindNorTomlParserAndStillReloadsItsConfig() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox()) {
             String toml = "[app]\nname = \"lean\"\njar = \"" + Sandbox.HELLO_JAR.toAbsolutePath() + "\"\ninstances = 1\nport = "
                     + Sandbox.freePort() + "\n[reload]\nwarmup = \"0s\"\n";
@@ -85,7 +85,7 @@ class DetachedStartIT {
 
     @Test
     void aPrimaryThatCannotTakeItsMetricsPortExitsWithAUsageErrorAndItsReason() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox(); ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             sb.write("jcluster.toml", "[app]\nname = \"taken\"\njar = \"" + Sandbox.HELLO_JAR.toAbsolutePath() + "\"\n"
                     + "instances = 1\nport = " + Sandbox.freePort() + "\n[metrics]\nlisten = \"127.0.0.1:" + taken.getLocalPort() + "\"\n");
@@ -100,7 +100,7 @@ class DetachedStartIT {
 
     @Test
     void aPrimaryWhoseJvmCannotStartIsReportedWithTheJvmsWords() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox()) {
             Sandbox.Result r = sb.cli(Map.of("JCLUSTER_PRIMARY_JVM_ARGS", "-XX:+NoSuchOptionForJcluster"), "start",
                     Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1", "-p", Integer.toString(Sandbox.freePort()),

@@ -3,8 +3,8 @@ package io.jcluster.cli.it;
 import static io.jcluster.cli.it.Sandbox.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 class DumpIT {
     @Test
     void threadsHeapAndJfrLandInTheLogsDirectory() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox()) {
             int port = Sandbox.freePort();
             Sandbox.Result start = sb.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1", "-p", Integer.toString(port),

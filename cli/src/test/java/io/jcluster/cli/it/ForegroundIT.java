@@ -3,8 +3,8 @@ package io.jcluster.cli.it;
 import static io.jcluster.cli.it.Sandbox.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class ForegroundIT {
     @Test
     void sigtermStopsAPid1PrimaryCleanly() throws Exception {
-        assumeTrue(canUnshare(), "unshare --pid works here (root or user namespaces)");
+        Needs.that(canUnshare(), "unshare --pid works here (root or user namespaces)");
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Path out = sandbox.dir.resolve("pid1.txt");

@@ -3,8 +3,8 @@ package io.jcluster.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireMessage;
@@ -55,7 +55,7 @@ class HostileInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         sandbox = new Sandbox();
         port = Sandbox.freePort();
         sandbox.startHello(APP, port);

@@ -2,8 +2,8 @@ package io.jcluster.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ class LauncherIT {
     @Test
     void theBuiltArchiveIsValidForThisJava() throws Exception {
         Path lib = Sandbox.DIST.resolve("lib");
-        assumeTrue(Files.isRegularFile(lib.resolve("jcluster.jsa")), "the build made the archive (tests were compiled)");
+        Needs.that(Files.isRegularFile(lib.resolve("jcluster.jsa")), "the build made the archive (tests were compiled)");
         assertTrue(Files.isRegularFile(lib.resolve("jcluster.classlist")));
         Run r = strictlyShared(Sandbox.DIST);
         assertEquals(0, r.code, r.all());
@@ -45,7 +45,7 @@ class LauncherIT {
         try {
             copyTree(Sandbox.DIST, copy);
             Path lib = copy.resolve("lib");
-            assumeTrue(Files.isRegularFile(lib.resolve("jcluster.classlist")), "the build made the class list");
+            Needs.that(Files.isRegularFile(lib.resolve("jcluster.classlist")), "the build made the class list");
             // An archive made for another directory: the JVM would refuse it and drop all sharing.
             Files.copy(Sandbox.DIST.resolve("lib/jcluster.jsa"), lib.resolve("jcluster.jsa"), StandardCopyOption.REPLACE_EXISTING);
             Files.writeString(lib.resolve("jcluster.jsa.java"), JAVA.toRealPath() + "\n");

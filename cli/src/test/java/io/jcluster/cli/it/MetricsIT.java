@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcluster.cli.metrics.PrometheusParser;
 import java.io.ByteArrayOutputStream;
@@ -59,7 +59,7 @@ class MetricsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         sandbox = new Sandbox();
         port = Sandbox.freePort();
         metricsPort = Sandbox.freePort();
@@ -87,7 +87,7 @@ class MetricsIT {
     @Test
     @Order(1)
     void topShowsLiveRequestAndGcFiguresAndGivesTheTerminalBack() throws Exception {
-        assumeTrue(Tmux.available(), "tmux is installed (.ci/run installs it)");
+        Needs.that(Tmux.available(), "tmux (apt-get install -y tmux)");
         Path before = sandbox.dir.resolve("stty-before");
         Path after = sandbox.dir.resolve("stty-after");
         try (Load load = new Load(port, 16); Tmux tmux = new Tmux(sandbox, 200, 50)) {

@@ -4,8 +4,8 @@ import static io.jcluster.cli.it.Sandbox.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class MultiAppIT {
 
     @Test
     void twoAppsInOrderOnlyReloadAndStopByFile() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         try (Sandbox sb = new Sandbox()) {
             int dbPort = Sandbox.freePort();
             int apiPort = Sandbox.freePort();

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
@@ -53,7 +53,7 @@ class ServerFiguresIT {
 
     @BeforeEach
     void primary() throws IOException {
-        assumeTrue(Files.isRegularFile(AGENT), "the distribution is built: " + AGENT);
+        Needs.that(Files.isRegularFile(AGENT), "the distribution is built: " + AGENT);
         primary = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(dir.resolve("workers.sock")));
         closeLater.add(primary);
     }
@@ -114,7 +114,7 @@ class ServerFiguresIT {
 
     private static Path example(String name) {
         Path jar = EXAMPLES.resolve(name).resolve("target").resolve(name + ".jar");
-        assumeTrue(Files.isRegularFile(jar), name + " is built: " + jar);
+        Needs.that(Files.isRegularFile(jar), name + " is built: " + jar);
         return jar;
     }
 

@@ -2,8 +2,8 @@ package io.jcluster.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +49,7 @@ class SocketActivationIT {
 
     @Test
     void thePrimaryServesTheSocketsSystemdPassed() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
+        Needs.that(Files.isExecutable(PYTHON), "python3 (apt-get install -y python3), which plays systemd's part");
         try (Sandbox sandbox = new Sandbox()) {
             Path out = sandbox.dir.resolve("out.txt");
             Process p = sandbox.background(out, List.of(PYTHON.toString(), "-c", LAUNCHER,
@@ -85,7 +85,7 @@ class SocketActivationIT {
 
     @Test
     void anAppOfSeveralPortsRefusesTheSocketsOfOne() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
+        Needs.that(Files.isExecutable(PYTHON), "python3 (apt-get install -y python3), which plays systemd's part");
         try (Sandbox sandbox = new Sandbox()) {
             Path out = sandbox.dir.resolve("out.txt");
             int other = Sandbox.freePort();

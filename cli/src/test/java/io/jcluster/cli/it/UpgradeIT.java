@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ class UpgradeIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
+        Needs.that(Files.isRegularFile(Sandbox.HELLO_JAR), "hello-netty.jar is built");
         sandbox = new Sandbox();
         port = Sandbox.freePort();
         config = """
@@ -276,7 +276,7 @@ class UpgradeIT {
     @Order(5)
     void anUpgradeUnderWrkFailsNoRequest() throws Exception {
         Path wrk = Path.of("/usr/bin/wrk");
-        assumeTrue(Files.isExecutable(wrk), "wrk is installed");
+        Needs.that(Files.isExecutable(wrk), "wrk (apt-get install -y wrk)");
         int wrkPort = Sandbox.freePort();
         sandbox.startHello("wrk-app", wrkPort);
         long old = Long.parseLong(Files.readString(sandbox.home.resolve("run/wrk-app/primary.pid")).trim());

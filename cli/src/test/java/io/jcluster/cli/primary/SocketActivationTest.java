@@ -2,8 +2,8 @@ package io.jcluster.cli.primary;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.netty.channel.epoll.Epoll;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,7 +41,7 @@ class SocketActivationTest {
 
     @BeforeEach
     void epoll() {
-        assumeTrue(Epoll.isAvailable(), "netty epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
     }
 
     @AfterEach
@@ -77,7 +77,7 @@ class SocketActivationTest {
 
     @Test
     void twoReusePortSocketsOnOnePortReachTheChildAsSlotSockets() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "python3 plays systemd's part");
+        Needs.that(Files.isExecutable(PYTHON), "python3 (apt-get install -y python3), which plays systemd's part");
         String launcher = String.join("\n",
                 "import os, socket, sys",
                 "socks, port = [], 0",
@@ -125,7 +125,7 @@ class SocketActivationTest {
 
     @Test
     void systemdSocketActivateHandsItsSocketOver() throws Exception {
-        assumeTrue(Files.isExecutable(ACTIVATE), "systemd-socket-activate is installed");
+        Needs.that(Files.isExecutable(ACTIVATE), "systemd-socket-activate (apt-get install -y systemd)");
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();

@@ -2,8 +2,8 @@ package io.jcluster.cli.primary;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class SteeringTest {
     @Test
     void newConnectionsGoOnlyToTheHealthySockets() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -68,7 +68,7 @@ class SteeringTest {
      */
     @Test
     void aSuccessorTakesTheGroupOverWithOrWithoutTheOldProgram() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();

@@ -3,8 +3,8 @@ package io.jcluster.cli.systemd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.jcluster.cli.systemd.ListenFds.ListenFd;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
@@ -54,7 +54,7 @@ class ListenFdsTest {
 
     @Test
     void aPassedFdThatIsNoListeningTcpSocketIsReported() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "netty epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
         assertTrue(assertThrows(IOException.class, () -> new ListenFd(9999, "gone").address()).getMessage()
                 .startsWith("fd 9999 (gone) from systemd is not open"));
         assertTrue(assertThrows(IOException.class, () -> new ListenFd(0, "stdin").address()).getMessage()

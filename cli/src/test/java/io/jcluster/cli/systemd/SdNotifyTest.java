@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.netty.channel.epoll.Epoll;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ class SdNotifyTest {
 
     @BeforeEach
     void epoll() {
-        assumeTrue(Epoll.isAvailable(), "netty epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
     }
 
     private SdNotify notifier(String socket, long nanos) {
@@ -145,7 +145,7 @@ class SdNotifyTest {
     @Test
     void nanoTimeIsClockMonotonic() throws Exception {
         Path python = Path.of("/usr/bin/python3");
-        assumeTrue(Files.isExecutable(python), "python3 reads CLOCK_MONOTONIC for the comparison");
+        Needs.that(Files.isExecutable(python), "python3 (apt-get install -y python3), which reads CLOCK_MONOTONIC for the comparison");
         Process p = new ProcessBuilder(python.toString(), "-c",
                 "import sys,time\nfor line in sys.stdin:\n    print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), flush=True)\n")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

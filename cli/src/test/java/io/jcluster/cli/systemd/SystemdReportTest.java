@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.cli.Needs;
 import io.netty.channel.epoll.Epoll;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,7 @@ class SystemdReportTest {
 
     @BeforeEach
     void epoll() {
-        assumeTrue(Epoll.isAvailable(), "netty epoll");
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
     }
 
     @Test

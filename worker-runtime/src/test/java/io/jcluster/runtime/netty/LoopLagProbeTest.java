@@ -2,8 +2,8 @@ package io.jcluster.runtime.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.runtime.Needs;
 import io.jcluster.runtime.metrics.WorkerMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,7 +21,7 @@ class LoopLagProbeTest {
 
     @Test
     void aBlockedLoopLagsAndRecovers() throws Exception {
-        assumeTrue(Epoll.isAvailable());
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport: " + Epoll.unavailabilityCause());
         WorkerMetrics metrics = new WorkerMetrics();
         LoopLagProbe probe = new LoopLagProbe(metrics);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcluster.runtime.Needs;
 import io.jcluster.runtime.DrainHook;
 import io.jcluster.runtime.WorkerEnv;
 import io.jcluster.runtime.wire.MessageTypes;
@@ -58,7 +58,7 @@ class SlotListenerTest {
 
     @BeforeAll
     static void epoll() {
-        assumeTrue(Epoll.isAvailable(), () -> "netty epoll unavailable: " + Epoll.unavailabilityCause());
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport: " + Epoll.unavailabilityCause());
     }
 
     /** The primary's slot socket: bound, listening, SO_REUSEPORT, never accepted on. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jcluster.runtime.JCluster;
 import io.netty.channel.epoll.Epoll;
@@ -30,7 +29,7 @@ class HelloNettyTest {
 
     @BeforeAll
     static void start() throws InterruptedException {
-        assumeTrue(Epoll.isAvailable(), () -> "netty epoll unavailable: " + Epoll.unavailabilityCause());
+        assertTrue(Epoll.isAvailable(), () -> "the example serves on netty's native epoll transport, unavailable here: " + Epoll.unavailabilityCause());
         assumeFalse(JCluster.isManaged(), "these tests run the example on its own");
         server = HelloNetty.start(0);
     }
