@@ -1,17 +1,14 @@
 package io.jcluster.cli;
 
-import io.jcluster.cli.commands.ExitException;
-import io.jcluster.cli.commands.JClusterCommand;
+import io.jcluster.cli.commands.CommandLines;
 import io.jcluster.cli.commands.ConfigCommand;
 import io.jcluster.cli.commands.PrimaryCommand;
-import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.control.ControlReply;
+import io.jcluster.cli.control.EntryPoints;
 import io.jcluster.cli.control.RecordJson;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.SocketChannel;
-import picocli.CommandLine;
 
 /** {@code jcluster}: the command line entry point. */
 public final class Main {
@@ -20,13 +17,13 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        if (PrimaryCommand.isDirect(args)) { // a detached primary: no command line to build
+        if (EntryPoints.isPrimary(args)) { // a detached primary: no command line to build
             selectorProvider();
             System.exit(PrimaryCommand.direct(args));
         }
-        if (ConfigCommand.isDirect(args)) System.exit(ConfigCommand.direct()); // a primary's reload reading its config
+        if (EntryPoints.isConfig(args)) System.exit(ConfigCommand.direct()); // a primary's reload reading its config
         startUp();
-        int code = commandLine(args).execute(args);
+        int code = CommandLines.forArgs(args).execute(args);
         System.exit(code);
     }
 
@@ -55,28 +52,6 @@ public final class Main {
     }
 
     /**
-     * The command line that can run {@code args}: the root and only the subcommand they name (the
-     * first word that is not an option; the root's own options take no value), or the root alone for
-     * {@code --version}. Help, a mistyped command and anything else get the whole command line, which
-     * lists and suggests every subcommand.
-     */
-    public static CommandLine commandLine(String[] args) {
-        Class<?> sub = subcommand(args);
-        if (sub != null) return withErrorHandling(root().addSubcommand(sub));
-        boolean versionOnly = args.length > 0;
-        for (String arg : args) versionOnly &= arg.equals("-V") || arg.equals("--version");
-        return versionOnly ? withErrorHandling(root()) : commandLine();
-    }
-
-    /** The subcommand {@code args} name, or null: their first word that is not an option, if it is one. */
-    private static Class<?> subcommand(String[] args) {
-        for (String arg : args) {
-            if (!arg.startsWith("-")) return JClusterCommand.subcommand(arg);
-        }
-        return null;
-    }
-
-    /**
      * Prepares the JDK's Unix sockets (their first use sets up a {@code SecureRandom}) and the reading
      * of replies on another core while picocli builds the command model: most commands talk to a
      * primary, and each of these takes milliseconds in a fresh JVM. Nothing depends on it finishing.
@@ -92,48 +67,6 @@ public final class Main {
             } catch (IOException | RuntimeException e) {
                 // Only a warm-up: the command itself reports what goes wrong.
             }
-        }
-    }
-
-    /**
-     * The command line with jcluster's error handling: an {@link ExitException} or a
-     * {@link ConfigException} prints its message and exits with its code (2 for a bad config),
-     * anything else prints one line (the stack trace with {@code JCLUSTER_DEBUG=1}) and exits 1.
-     */
-    public static CommandLine commandLine() {
-        CommandLine cl = root();
-        for (Class<?> sub : JClusterCommand.SUBCOMMANDS) cl.addSubcommand(sub);
-        return withErrorHandling(cl);
-    }
-
-    private static CommandLine root() {
-        return new CommandLine(new JClusterCommand());
-    }
-
-    /** Sets the handler on {@code cl} and the subcommands it has now: picocli does not pass it on to ones added later. */
-    private static CommandLine withErrorHandling(CommandLine cl) {
-        cl.setExecutionExceptionHandler(new ErrorHandler());
-        return cl;
-    }
-
-    private static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
-        @Override
-        public int handleExecutionException(Exception e, CommandLine line, CommandLine.ParseResult parsed) {
-            PrintWriter err = line.getErr();
-            if (e instanceof ExitException x) {
-                if (x.getMessage() != null) err.println("jcluster: " + x.getMessage());
-                err.flush();
-                return x.code();
-            }
-            if (e instanceof ConfigException c) {
-                err.println("jcluster: " + c.getMessage());
-                err.flush();
-                return ExitException.USAGE;
-            }
-            err.println("jcluster: " + e);
-            if (System.getenv("JCLUSTER_DEBUG") != null) e.printStackTrace(err);
-            err.flush();
-            return ExitException.FAILURE;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.jcluster.cli;
 
+import io.jcluster.cli.commands.CommandLines;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -50,12 +51,12 @@ public final class CdsTraining {
         List<List<String>> commands = new ArrayList<>(List.of(List.of("--help"), List.of("--version"), List.of("ls"),
                 List.of("ls", "--json"), List.of("ls", "train"), List.of("start", toml.toString()),
                 List.of("start", home.resolve("missing.jar").toString()), List.of("nope")));
-        for (String sub : Main.commandLine().getSubcommands().keySet()) commands.add(List.of(sub, "--help"));
+        for (String sub : CommandLines.full().getSubcommands().keySet()) commands.add(List.of(sub, "--help"));
         commands.add(List.of("stop", "train"));
         StringBuilder codes = new StringBuilder();
         for (List<String> c : commands) {
             String[] line = c.toArray(String[]::new);
-            CommandLine cl = Main.commandLine(line);
+            CommandLine cl = CommandLines.forArgs(line);
             StringWriter err = new StringWriter();
             cl.setOut(new PrintWriter(new StringWriter()));
             cl.setErr(new PrintWriter(err));

@@ -1,5 +1,6 @@
 package io.jcluster.cli;
 
+import io.jcluster.cli.commands.CommandLines;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -58,7 +59,7 @@ public final class PrimaryTraining {
     }
 
     private static void run(StringBuilder codes, String... line) {
-        CommandLine cl = Main.commandLine(line);
+        CommandLine cl = CommandLines.forArgs(line);
         StringWriter out = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(out));

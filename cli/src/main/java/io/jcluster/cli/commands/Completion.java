@@ -1,6 +1,5 @@
 package io.jcluster.cli.commands;
 
-import io.jcluster.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +66,7 @@ public final class Completion implements Callable<Integer> {
 
     /** The bash script. */
     public static String bash() {
-        CommandLine root = Main.commandLine();
+        CommandLine root = CommandLines.full();
         String script = AutoComplete.bash("jcluster", root);
         for (CommandLine sub : new LinkedHashSet<>(root.getSubcommands().values())) {
             CommandSpec s = sub.getCommandSpec();

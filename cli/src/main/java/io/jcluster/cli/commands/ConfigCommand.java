@@ -17,10 +17,6 @@ import java.nio.charset.StandardCharsets;
 public final class ConfigCommand {
     private ConfigCommand() {}
 
-    public static boolean isDirect(String[] args) {
-        return args.length == 1 && args[0].equals("__config");
-    }
-
     /** Runs it; returns the exit code. */
     public static int direct() {
         try {

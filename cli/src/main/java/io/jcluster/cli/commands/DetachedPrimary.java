@@ -3,6 +3,7 @@ package io.jcluster.cli.commands;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.control.AppNotRunningException;
 import io.jcluster.cli.control.ControlClient;
+import io.jcluster.cli.control.EntryPoints;
 import io.jcluster.cli.host.Liveness;
 import io.jcluster.cli.host.LogTail;
 import io.jcluster.cli.systemd.SdNotify;
@@ -73,7 +74,7 @@ final class DetachedPrimary {
             command.addAll(Start.PRIMARY_JVM);
             command.addAll(archive());
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__primary", app));
+        command.addAll(EntryPoints.run(EntryPoints.PRIMARY, app));
         command.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(command);
         SdNotify.removeFrom(pb.environment()); // a detached primary is no service of whoever ran the CLI: only --foreground speaks sd_notify

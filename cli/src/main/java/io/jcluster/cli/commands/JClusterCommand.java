@@ -1,5 +1,6 @@
 package io.jcluster.cli.commands;
 
+import io.jcluster.cli.control.EntryPoints;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -45,7 +46,7 @@ public final class JClusterCommand implements Runnable {
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
             Map.entry("completion", Completion.class),
-            Map.entry("__primary", PrimaryCommand.class));
+            Map.entry(EntryPoints.PRIMARY, PrimaryCommand.class));
 
     /** The subcommand called {@code word} (a name or an alias), or null. */
     public static Class<?> subcommand(String word) {

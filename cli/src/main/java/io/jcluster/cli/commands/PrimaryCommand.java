@@ -4,6 +4,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigException;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.control.EntryPoints;
 import io.jcluster.cli.control.StartFiles;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,25 +15,19 @@ import picocli.CommandLine.Parameters;
  * The detached primary that {@code start} launches (hidden): reads the start spec from the run
  * directory. With {@code --take-over}, the one {@code upgrade} launches.
  */
-@Command(name = "__primary", hidden = true, description = "Run an app's primary (used by start).")
+@Command(name = EntryPoints.PRIMARY, hidden = true, description = "Run an app's primary (used by start).")
 public final class PrimaryCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<app>")
     String app;
 
-    @Option(names = "--take-over", description = "Take the app over from its running primary (jcluster upgrade).")
+    @Option(names = EntryPoints.TAKE_OVER, description = "Take the app over from its running primary (jcluster upgrade).")
     boolean takeOver;
 
     /**
-     * Whether {@code args} are the command line that {@code start} and {@code upgrade} give a detached
-     * primary ({@code __primary <app> [--take-over]}): {@code Main} then runs it through {@link #direct}, without
-     * picocli, whose model, reflection and annotation proxies cost a primary 170 classes and their time.
+     * Runs the primary of {@code args}, which {@link EntryPoints#isPrimary} accepted, without picocli
+     * (whose model, reflection and annotation proxies cost a primary 170 classes and their time);
+     * returns its exit code.
      */
-    public static boolean isDirect(String[] args) {
-        return args.length >= 2 && args.length <= 3 && args[0].equals("__primary") && !args[1].startsWith("-")
-                && (args.length == 2 || args[2].equals("--take-over"));
-    }
-
-    /** Runs the primary of {@code args}, which {@link #isDirect} accepted; returns its exit code. */
     public static int direct(String[] args) {
         PrimaryCommand command = new PrimaryCommand();
         command.app = args[1];

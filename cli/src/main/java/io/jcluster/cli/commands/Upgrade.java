@@ -9,6 +9,7 @@ import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
+import io.jcluster.cli.control.EntryPoints;
 import io.jcluster.cli.control.StartFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -102,7 +103,7 @@ final class Upgrade implements Callable<Integer> {
         }
         StartFiles.writeConfig(home, config);
         Path log = home.primaryLog(app);
-        DetachedPrimary next = DetachedPrimary.launch(app, log, "--take-over");
+        DetachedPrimary next = DetachedPrimary.launch(app, log, EntryPoints.TAKE_OVER);
         long logStart = next.logStart();
         out.println(app + ": upgrading primary pid " + oldPid + " to pid " + next.pid() + " (jcluster "
                 + VersionProvider.version() + ", Java " + Runtime.version() + "; log " + log + ")");

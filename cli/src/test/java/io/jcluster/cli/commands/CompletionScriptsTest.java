@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.cli.Needs;
-import io.jcluster.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,7 +50,7 @@ class CompletionScriptsTest {
         assertEquals(Completion.zsh(), run("completion", "zsh"));
         assertTrue(Completion.zsh().startsWith("#compdef jcluster\n"));
         StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         cl.setOut(new PrintWriter(new StringWriter()));
         cl.setErr(new PrintWriter(err));
         assertEquals(2, cl.execute("completion", "fish"));
@@ -132,7 +131,7 @@ class CompletionScriptsTest {
 
     private static String run(String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute(args));
         return out.toString();

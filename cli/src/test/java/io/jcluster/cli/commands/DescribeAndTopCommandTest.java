@@ -3,7 +3,6 @@ package io.jcluster.cli.commands;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jcluster.cli.Main;
 import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.metrics.AppSnapshot;
 import io.jcluster.cli.metrics.AppTotals;
@@ -46,7 +45,7 @@ class DescribeAndTopCommandTest {
     }
 
     private int run(String... args) {
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         return cl.execute(args);

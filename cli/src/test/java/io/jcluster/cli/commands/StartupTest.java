@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.cli.Needs;
-import io.jcluster.cli.Main;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Home;
@@ -250,7 +249,7 @@ class StartupTest {
     }
 
     private int run(String... args) {
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         return cl.execute(args);

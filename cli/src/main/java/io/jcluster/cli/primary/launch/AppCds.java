@@ -2,7 +2,7 @@ package io.jcluster.cli.primary.launch;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.primary.supervisor.Loop;
-import io.jcluster.cli.primary.supervisor.PrimaryLog;
+import io.jcluster.cli.logs.PrimaryLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -3,7 +3,7 @@ package io.jcluster.cli.primary.launch;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
-import io.jcluster.cli.primary.supervisor.PrimaryLog;
+import io.jcluster.cli.logs.PrimaryLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;

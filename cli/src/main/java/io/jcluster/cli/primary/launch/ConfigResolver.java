@@ -1,7 +1,9 @@
 package io.jcluster.cli.primary.launch;
 
 import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.control.EntryPoints;
 import io.jcluster.cli.control.RecordJson;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,9 +48,9 @@ public final class ConfigResolver {
             out = Files.createTempFile("jcluster-config", ".json");
             err = Files.createTempFile("jcluster-config", ".err");
             List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add(ConfigLoader.currentJava().toString());
             command.addAll(JVM);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcluster.cli.Main", "__config"));
+            command.addAll(EntryPoints.run(EntryPoints.CONFIG));
             Process child = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             try (OutputStream in = child.getOutputStream()) {
                 in.write(RecordJson.bytes(spec));

@@ -1,9 +1,10 @@
 package io.jcluster.cli.primary.supervisor;
 
-import io.jcluster.cli.control.AppStatus;
-import io.jcluster.cli.control.WorkerStatus;
-import io.jcluster.cli.control.ExitRecord;
 
+import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.cli.control.WorkerStatus;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.ProcessMemory;
 import io.jcluster.cli.metrics.SlotSample;

@@ -1,5 +1,6 @@
 package io.jcluster.cli.primary.supervisor;
 
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;

@@ -3,6 +3,7 @@ package io.jcluster.cli.primary.supervisor;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.host.PortOwners;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.cli.primary.sockets.Steering;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;

@@ -1,11 +1,14 @@
 package io.jcluster.cli.primary.supervisor;
 
+
+import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;
 import io.jcluster.cli.host.SocketFile;
-
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireException;
 import io.jcluster.runtime.wire.WireMessage;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -20,12 +23,10 @@ import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.bootstrap.ServerBootstrap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import io.jcluster.cli.config.Home;
 
 /**
  * The primary's end of {@code workers.sock}: accepts agent and listener connections from workers,

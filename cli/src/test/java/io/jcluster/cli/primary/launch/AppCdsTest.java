@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.cli.primary.supervisor.ManualLoop;
-import io.jcluster.cli.primary.supervisor.PrimaryLog;
+import io.jcluster.cli.logs.PrimaryLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

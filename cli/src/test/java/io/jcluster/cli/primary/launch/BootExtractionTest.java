@@ -10,7 +10,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Overrides;
 import io.jcluster.cli.config.StartSpec;
-import io.jcluster.cli.primary.supervisor.PrimaryLog;
+import io.jcluster.cli.logs.PrimaryLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.StartSpec;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireMessage;

@@ -11,6 +11,7 @@ import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Overrides;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.primary.changes.HealthWatch;
 import io.jcluster.cli.primary.changes.Recycler;

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary.sockets;
+package io.jcluster.cli.primary;
 
 import io.jcluster.cli.host.PortOwners;
 

@@ -1,4 +1,4 @@
-package io.jcluster.cli.primary.supervisor;
+package io.jcluster.cli.logs;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
