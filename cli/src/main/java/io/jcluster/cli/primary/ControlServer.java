@@ -5,28 +5,20 @@ import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.control.RecordJson;
-import io.jcluster.cli.primary.changes.SlotReplacement;
 import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.logs.PrimaryLog;
 
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;
-import io.jcluster.cli.host.SocketFile;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
+import io.jcluster.cli.host.UnixServer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.util.CharsetUtil;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,12 +35,10 @@ public final class ControlServer implements AutoCloseable {
     /** A connection that has not sent a whole request line by then is closed: nothing legitimate is that slow. */
     static final long FIRST_REQUEST_TIMEOUT_MS = 10_000;
 
-    private final Channel server;
-    private final SocketFile file;
+    private final UnixServer server;
 
-    private ControlServer(Channel server, SocketFile file) {
+    private ControlServer(UnixServer server) {
         this.server = server;
-        this.file = file;
     }
 
     /** Serves {@code primary} on its app's control socket. */
@@ -69,41 +59,22 @@ public final class ControlServer implements AutoCloseable {
      * socket of its own until {@link #moveTo} puts it in place of {@code control.sock}.
      */
     public static ControlServer open(Primary primary, Path path) throws IOException {
-        Files.deleteIfExists(path);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(primary.io()) // one netty thread for the worker channel and the control socket
-                .channel(EpollServerDomainSocketChannel.class)
-                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
-                    @Override
-                    protected void initChannel(DomainSocketChannel ch) {
-                        // fail fast: a line past the limit closes the connection at once, not at its newline
-                        ch.pipeline().addLast(new LineBasedFrameDecoder(MAX_LINE, true, true),
-                                new StringDecoder(CharsetUtil.UTF_8),
-                                new RequestHandler(primary, primary.log()));
-                    }
-                });
-        try {
-            Channel server = b.bind(new DomainSocketAddress(path.toFile())).sync().channel();
-            Files.setPosixFilePermissions(path, Home.OWNER_RW);
-            return new ControlServer(server, SocketFile.bound(path));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while binding " + path, e);
-        } catch (RuntimeException e) {
-            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
-        }
+        // one netty thread for the worker channel and the control socket; a line past the limit
+        // closes the connection at once (fail fast), not at its newline
+        return new ControlServer(UnixServer.bind(primary.io(), path, ch -> ch.pipeline().addLast(
+                new LineBasedFrameDecoder(MAX_LINE, true, true), new StringDecoder(CharsetUtil.UTF_8),
+                new RequestHandler(primary, primary.log()))));
     }
 
     /** Renames this socket onto {@code target} in one step; connections made before are not affected. */
     void moveTo(Path target) throws IOException {
-        file.moveTo(target);
+        server.moveTo(target);
     }
 
     /** Stops serving; deletes the socket file unless another primary's socket took its path since. */
     @Override
     public void close() {
-        server.close().awaitUninterruptibly();
-        file.deleteIfOurs();
+        server.close();
     }
 
     private static final class RequestHandler extends SimpleChannelInboundHandler<String> {
@@ -142,7 +113,7 @@ public final class ControlServer implements AutoCloseable {
             Consumer<String> progress = step -> reply(ctx, ControlReply.step(step));
             if (ControlRequest.HAND_OVER.equals(command)) {
                 primary.successors().handOver(ctx.channel()).whenComplete((offer, error) ->
-                        write(ctx, error == null ? offer : HandOverReply.refused(String.valueOf(SlotReplacement.cause(error).getMessage()))));
+                        write(ctx, error == null ? offer : HandOverReply.refused(String.valueOf(ChangeFailed.cause(error).getMessage()))));
                 return;
             }
             if (ControlRequest.HAND_OVER_SOCKETS.equals(command)) {

@@ -334,7 +334,12 @@ public final class Primary implements AutoCloseable {
      * @param progress told of each step, on the loop
      */
     public CompletableFuture<AppStatus> reload(Consumer<String> progress) {
-        CompletableFuture<AppStatus> done = change("reload", result -> {
+        CompletableFuture<AppStatus> done = loop.submit(result -> {
+            String busy = app.refusal("reload"); // at once, before the file is read; the change gate decides after
+            if (busy != null) {
+                result.completeExceptionally(new ChangeFailed(busy, List.of()));
+                return;
+            }
             reports.reloading(true);
             loop.offLoop(this::loadConfig, loaded -> {
                 if (loaded instanceof ChangeFailed failed) {
@@ -342,18 +347,16 @@ public final class Primary implements AutoCloseable {
                     return;
                 }
                 AppConfig next = ((AppConfig) loaded).withInstances(app.slots().size());
-                String again = app.refusal("reload"); // another change may have begun while the file was read
-                String fixed = again != null ? again : RollingReload.fixedKeysChanged(app.config(), next);
-                if (fixed != null) {
-                    result.completeExceptionally(new ChangeFailed(again != null ? again : fixed + "; nothing was changed", List.of(),
-                            again != null ? 1 : 2));
-                    return;
-                }
-                if (next.listen() == Listen.SELF) progress.accept("listen=self: " + Kernel.migrateAdvice());
-                new RollingReload(app, next, step -> {
+                RollingReload reload = new RollingReload(app, next, step -> {
                     reports.reloadStep();
                     progress.accept(step);
-                }, result).run();
+                });
+                app.run("reload", reload, () -> {
+                    String fixed = RollingReload.fixedKeysChanged(app.config(), next);
+                    if (fixed != null) throw new ChangeFailed(fixed + "; nothing was changed", List.of(), 2);
+                    if (next.listen() == Listen.SELF) progress.accept("listen=self: " + Kernel.migrateAdvice());
+                    return reload.begin();
+                }).whenComplete(complete(result));
             });
         });
         done.whenCompleteAsync((status, failure) -> reports.reloading(false), loop);
@@ -378,16 +381,7 @@ public final class Primary implements AutoCloseable {
      * Clears the crash-loop guard.
      */
     public CompletableFuture<AppStatus> restart(Integer slotIndex) {
-        return change("restart", result -> {
-            List<Slot> slots = app.slots();
-            if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
-                result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
-                        + (slots.size() - 1) + ")", List.of(), 2));
-                return;
-            }
-            log.info("restart of %s", slotIndex == null ? "every slot" : "slot " + slotIndex);
-            new Restart(app, slotIndex == null ? List.copyOf(slots) : List.of(slots.get(slotIndex))).run().whenComplete(complete(result));
-        });
+        return loop.submit(result -> new Restart(app, slotIndex).run().whenComplete(complete(result)));
     }
 
     /**
@@ -401,17 +395,7 @@ public final class Primary implements AutoCloseable {
 
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */
     public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
-        return change("scale", result -> {
-            if (target < 1 || target > 1024) {
-                result.completeExceptionally(new ChangeFailed("cannot scale to " + target + " (1 to 1024)", List.of(), 2));
-                return;
-            }
-            if (target == app.slots().size()) {
-                result.complete(app.status().snapshot());
-                return;
-            }
-            new Scale(app, target, progress).run().whenComplete(complete(result));
-        });
+        return loop.submit(result -> new Scale(app, target, progress).run().whenComplete(complete(result)));
     }
 
     /** Releases the port, the sockets and the threads. Workers must be gone (see {@link #stop()}). */
@@ -427,15 +411,6 @@ public final class Primary implements AutoCloseable {
         io.shutdownGracefully(100, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         loop.shutdown();
         logs.close();
-    }
-
-    /** {@code work} on the loop, unless a change runs: then it is refused, saying which. */
-    private <T> CompletableFuture<T> change(String what, Consumer<CompletableFuture<T>> work) {
-        return loop.submit(f -> {
-            String refusal = app.refusal(what);
-            if (refusal != null) f.completeExceptionally(new ChangeFailed(refusal, List.of()));
-            else work.accept(f);
-        });
     }
 
     private static <T> java.util.function.BiConsumer<T, Throwable> complete(CompletableFuture<T> into) {

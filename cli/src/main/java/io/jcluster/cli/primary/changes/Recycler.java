@@ -3,14 +3,13 @@ package io.jcluster.cli.primary.changes;
 import io.jcluster.cli.config.RecyclePolicy;
 import io.jcluster.cli.config.RecycleSchedule;
 import io.jcluster.cli.control.AppState;
-import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Slot;
 import io.jcluster.cli.primary.supervisor.Supervisor;
 import io.jcluster.cli.primary.supervisor.Worker;
 import io.jcluster.cli.primary.supervisor.WorkerState;
 import io.jcluster.runtime.metrics.WorkerMetrics;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 
 /**
@@ -49,11 +48,9 @@ public final class Recycler {
         if (RecycleSchedule.decide(now, dueAt, app.change() != null, degraded) == RecycleSchedule.Decision.RECYCLE) {
             app.log.info("recycle: generation %d is due (every %s): a rolling reload of the config in force",
                     app.generation(), policy.every());
-            CompletableFuture<AppStatus> result = new CompletableFuture<>();
-            result.whenComplete((s, e) -> {
-                if (e != null) app.log.info("recycle failed: %s", SlotReplacement.cause(e).getMessage());
+            new RollingReload(app, app.config(), step -> app.log.info("recycle: %s", step)).run().whenComplete((s, e) -> {
+                if (e != null) app.log.info("recycle failed: %s", ChangeFailed.cause(e).getMessage());
             });
-            new RollingReload(app, app.config(), step -> app.log.info("recycle: %s", step), result).run();
             return;
         }
         if (policy.maxRequests() != null && app.change() == null && !degraded) replaceOneThatServedEnough(policy.maxRequests());

@@ -16,11 +16,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Restart implements Change {
     private final Supervisor app;
-    private final List<Slot> targets;
+    private final Integer slotIndex;
 
-    public Restart(Supervisor app, List<Slot> targets) {
+    /** A restart of slot {@code slotIndex}, or of every slot when it is null. */
+    public Restart(Supervisor app, Integer slotIndex) {
         this.app = app;
-        this.targets = targets;
+        this.slotIndex = slotIndex;
     }
 
     @Override
@@ -28,8 +29,14 @@ public final class Restart implements Change {
         return "restart";
     }
 
+    /** Runs the restart through the change gate; completes with the app's status once every new worker is ready. */
     public CompletableFuture<AppStatus> run() {
-        app.begin(this);
+        return app.run("restart", this, this::restart);
+    }
+
+    private CompletableFuture<Void> restart() {
+        List<Slot> targets = app.slots(slotIndex);
+        app.log.info("restart of %s", slotIndex == null ? "every slot" : "slot " + slotIndex);
         app.spares().reset();
         List<CompletableFuture<Worker>> readies = new ArrayList<>();
         for (Slot slot : targets) {
@@ -43,12 +50,9 @@ public final class Restart implements Change {
             Worker w = app.start(slot);
             if (w != null) readies.add(w.ready());
         }
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        CompletableFuture.allOf(readies.toArray(CompletableFuture[]::new)).whenCompleteAsync((v, e) -> {
-            app.finish(this);
-            if (e != null) result.completeExceptionally(new ChangeFailed("restart failed: " + SlotReplacement.cause(e).getMessage(), List.of()));
-            else result.complete(app.status().snapshot());
-        }, app.loop);
-        return result;
+        return CompletableFuture.allOf(readies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+            if (e != null) throw new ChangeFailed("restart failed: " + ChangeFailed.cause(e).getMessage(), List.of());
+            return null;
+        });
     }
 }

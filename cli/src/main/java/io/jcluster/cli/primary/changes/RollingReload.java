@@ -23,16 +23,16 @@ public final class RollingReload implements Change {
     private final AppConfig to;
     private final long toGeneration;
     private final Consumer<String> progress;
-    private final CompletableFuture<AppStatus> result;
+    /** Completes when the reload is over: every slot on the new generation, or the old one again. */
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
 
-    public RollingReload(Supervisor app, AppConfig to, Consumer<String> progress, CompletableFuture<AppStatus> result) {
+    public RollingReload(Supervisor app, AppConfig to, Consumer<String> progress) {
         this.app = app;
         this.from = app.config();
         this.fromGeneration = app.generation();
         this.to = to;
         this.toGeneration = fromGeneration + 1;
         this.progress = progress;
-        this.result = result;
     }
 
     /** Why a reload from {@code config} to {@code next} cannot be done (a key only a stop and start changes), or null. */
@@ -61,32 +61,36 @@ public final class RollingReload implements Change {
         return true;
     }
 
-    public void run() {
-        app.begin(this);
+    /** Runs the reload through the change gate; completes with the app's status once every slot runs the new generation. */
+    public CompletableFuture<AppStatus> run() {
+        return app.run("reload", this, this::begin);
+    }
+
+    /** Begins the reload, as the body of a change that holds the gate; the future completes when it is over. */
+    public CompletableFuture<Void> begin() {
         app.log.info("reload: generation %d → %d, %d slot(s)", fromGeneration, toGeneration, app.slots().size());
         replaceNext(0);
+        return done;
     }
 
     private void replaceNext(int i) {
         if (app.stopping()) {
-            app.finish(this);
-            result.completeExceptionally(new ChangeFailed("the app is stopping; the reload was abandoned", List.of()));
+            done.completeExceptionally(new ChangeFailed("the app is stopping; the reload was abandoned", List.of()));
             return;
         }
         if (i == app.slots().size()) {
             app.config(to.withInstances(app.slots().size()));
             app.generation(toGeneration);
             app.spares().reset(); // the old generation's spares go, new ones start (reconcile)
-            app.finish(this);
             progress.accept("every slot runs generation " + toGeneration);
             app.log.info("reload done: generation %d", toGeneration);
-            result.complete(app.status().snapshot());
+            done.complete(null);
             return;
         }
         Slot slot = app.slots().get(i);
         SlotReplacement.replace(app, slot, to, toGeneration, progress).whenCompleteAsync((v, e) -> {
             if (e == null) replaceNext(i + 1);
-            else rollBack(i, SlotReplacement.cause(e));
+            else rollBack(i, ChangeFailed.cause(e));
         }, app.loop);
     }
 
@@ -100,8 +104,7 @@ public final class RollingReload implements Change {
 
     private void rollBackSlot(int j, String reason, List<String> lines) {
         if (j < 0 || app.stopping()) {
-            app.finish(this);
-            result.completeExceptionally(new ChangeFailed("reload failed: " + reason + "; every slot runs generation "
+            done.completeExceptionally(new ChangeFailed("reload failed: " + reason + "; every slot runs generation "
                     + fromGeneration + " again", lines));
             return;
         }
@@ -109,8 +112,8 @@ public final class RollingReload implements Change {
         Slot slot = app.slots().get(j);
         SlotReplacement.replace(app, slot, from.withInstances(app.slots().size()), fromGeneration, progress).whenCompleteAsync((v, e) -> {
             if (e != null) {
-                app.log.info("slot %d: rollback failed too: %s; supervision goes on", j, SlotReplacement.cause(e).getMessage());
-                progress.accept("slot " + j + ": rollback failed: " + SlotReplacement.cause(e).getMessage());
+                app.log.info("slot %d: rollback failed too: %s; supervision goes on", j, ChangeFailed.cause(e).getMessage());
+                progress.accept("slot " + j + ": rollback failed: " + ChangeFailed.cause(e).getMessage());
             }
             rollBackSlot(j - 1, reason, lines);
         }, app.loop);

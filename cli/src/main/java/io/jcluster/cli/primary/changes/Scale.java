@@ -44,18 +44,15 @@ public final class Scale implements Change {
         return "scale from " + from + " to " + target;
     }
 
+    /** Runs the scale through the change gate; completes with the app's status once every slot is in place. */
     public CompletableFuture<AppStatus> run() {
-        app.begin(this);
-        app.log.info("%s", describe());
-        app.config(app.config().withInstances(target));
-        CompletableFuture<Void> done = target > from ? up() : down();
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        done.whenCompleteAsync((v, e) -> {
-            app.finish(this);
-            if (e != null) result.completeExceptionally(e instanceof ChangeFailed ? e : SlotReplacement.cause(e));
-            else result.complete(app.status().snapshot());
-        }, app.loop);
-        return result;
+        return app.run("scale", this, () -> {
+            if (target < 1 || target > 1024) throw new ChangeFailed("cannot scale to " + target + " (1 to 1024)", List.of(), 2);
+            if (target == from) return CompletableFuture.completedFuture(null);
+            app.log.info("%s", describe());
+            app.config(app.config().withInstances(target));
+            return target > from ? up() : down();
+        });
     }
 
     private CompletableFuture<Void> up() {

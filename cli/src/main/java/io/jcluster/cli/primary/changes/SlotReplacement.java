@@ -14,8 +14,6 @@ import io.jcluster.runtime.wire.WireMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -43,7 +41,7 @@ public final class SlotReplacement {
         neo.ready().whenCompleteAsync((w, e) -> {
             if (e != null) {
                 if (slot.surge() == neo) slot.surge(null);
-                done.completeExceptionally(cause(e));
+                done.completeExceptionally(ChangeFailed.cause(e));
                 return;
             }
             Worker old = slot.worker();
@@ -95,22 +93,14 @@ public final class SlotReplacement {
      */
     static void replaceAlone(Supervisor app, Worker w, String what, String verb, String why) {
         Slot slot = w.slot();
-        app.log.info("slot %d: worker pid %d %s: replacing it", slot.index(), w.pid(), why);
-        w.end(verb + ": " + why, false);
         Change change = () -> what;
-        app.begin(change);
-        replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg)).whenCompleteAsync((v, e) -> {
-            app.finish(change);
-            if (e != null) app.log.info("slot %d: %s failed: %s; the old worker stays", slot.index(), what, cause(e).getMessage());
+        app.run(what, change, () -> {
+            app.log.info("slot %d: worker pid %d %s: replacing it", slot.index(), w.pid(), why);
+            w.end(verb + ": " + why, false);
+            return replace(app, slot, slot.config(), slot.generation(), msg -> app.log.info("%s", msg));
+        }).whenCompleteAsync((v, e) -> {
+            if (e != null) app.log.info("slot %d: %s failed: %s; the old worker stays", slot.index(), what, ChangeFailed.cause(e).getMessage());
             w.exit().whenCompleteAsync((x, err) -> slot.lastExit(x), app.loop);
         }, app.loop);
-    }
-
-    /** The failure inside a future's wrapping. */
-    public static Throwable cause(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 }

@@ -4,6 +4,7 @@ import io.jcluster.cli.config.WatchPolicy;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.host.FileWatch;
 import io.jcluster.cli.host.WatchedFiles;
+import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Supervisor;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ public final class Watcher {
             app.log.info("watch: %s changed and settled: reloading", watch.paths());
             reload.apply(step -> app.log.info("watch reload: %s", step)).whenComplete((s, e) -> {
                 if (e != null) app.log.info("watch reload failed, the running generation stays until the files change again: %s",
-                        SlotReplacement.cause(e).getMessage());
+                        ChangeFailed.cause(e).getMessage());
             });
         });
     }

@@ -26,14 +26,15 @@ public final class WorkerSignals {
                     + " HUP, QUIT, or its number)", List.of(), 2));
             return;
         }
-        List<Slot> slots = app.slots();
-        if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
-            result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
-                    + (slots.size() - 1) + ")", List.of(), 2));
+        List<Slot> slots;
+        try {
+            slots = app.slots(slotIndex);
+        } catch (ChangeFailed noSuchSlot) {
+            result.completeExceptionally(noSuchSlot);
             return;
         }
         List<Worker> targets = new ArrayList<>();
-        for (Slot slot : slotIndex == null ? slots : List.of(slots.get(slotIndex))) {
+        for (Slot slot : slots) {
             if (slot.worker() != null && slot.worker().alive()) targets.add(slot.worker());
         }
         if (targets.isEmpty()) {

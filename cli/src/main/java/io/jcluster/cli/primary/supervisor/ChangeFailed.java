@@ -1,6 +1,8 @@
 package io.jcluster.cli.primary.supervisor;
 
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A start, reload, scale or restart that did not happen or did not finish: the reason, the
@@ -27,5 +29,13 @@ public final class ChangeFailed extends RuntimeException {
 
     public int exitCode() {
         return exitCode;
+    }
+
+    /** The failure inside a future's wrapping. */
+    public static Throwable cause(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 }

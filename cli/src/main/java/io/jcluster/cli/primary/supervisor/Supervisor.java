@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The state of one app and what happens to it: slots, workers, warm spares, the change under way.
@@ -37,7 +38,6 @@ public final class Supervisor {
     private final MetricsFeed metrics;
     private final List<Slot> slots = new ArrayList<>();
     private final Set<Worker> workers = new LinkedHashSet<>();
-    private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final StatusView status;
     private final ReadinessProbe readiness;
@@ -45,13 +45,14 @@ public final class Supervisor {
     private final PortAdoption adoption;
     private AppConfig config;
     private long generation = 1;
-    private Change change;
     private boolean stopping;
     /** When {@code [recycle] every} is due next (set by the {@code Recycler}), or null. */
     private java.time.Instant nextRecycle;
     /** Whether {@link #startAll()} ran: reconcile starts no worker before. */
     private boolean started;
     private final Spares spares = new Spares(this);
+    private final ReadyWaiters readyWaiters = new ReadyWaiters(this);
+    private final ChangeGate changes = new ChangeGate(() -> stopping);
 
     public Supervisor(Loop loop, PrimaryLog log, Launcher launcher, PortGate gate, MetricsFeed metrics, AppConfig config) {
         this.loop = loop;
@@ -80,7 +81,7 @@ public final class Supervisor {
     public void config(AppConfig c) { config = c; }
     public long generation() { return generation; }
     public void generation(long g) { generation = g; }
-    public Change change() { return change; }
+    public Change change() { return changes.current(); }
     public boolean stopping() { return stopping; }
     public MetricsFeed metrics() { return metrics; }
     public java.time.Instant nextRecycle() { return nextRecycle; }
@@ -125,22 +126,30 @@ public final class Supervisor {
 
     // ---- changes: one at a time ----
 
-    /** Why {@code what} cannot start now, or null when it may (no other change runs, the app is not stopping). */
+    /** Why {@code what} cannot begin now, or null when it may: see {@link ChangeGate#refusal}. */
     public String refusal(String what) {
-        if (stopping) return "cannot " + what + ": the app is stopping";
-        if (change != null) return "cannot " + what + " now: a " + change.describe() + " is running; wait for it to finish";
-        return null;
+        return changes.refusal(what);
     }
 
-    public void begin(Change c) {
-        if (change != null) throw new IllegalStateException(c.describe() + " while a " + change.describe() + " runs");
-        change = c;
+    /**
+     * Runs {@code change} through the {@link ChangeGate} (one change at a time, none while stopping):
+     * {@code body} begins it, and it ends when the future {@code body} returns completes; then the
+     * returned future completes with the app's status, or the failure.
+     */
+    public CompletableFuture<AppStatus> run(String what, Change change, Supplier<? extends CompletableFuture<?>> body) {
+        return changes.run(what, change, body, status::snapshot);
     }
 
-    public void finish(Change c) {
-        if (change == c) change = null;
+    /** Every slot when {@code index} is null, else that slot; a {@link ChangeFailed} (exit code 2) when there is none. */
+    public List<Slot> slots(Integer index) {
+        if (index == null) return List.copyOf(slots);
+        if (index < 0 || index >= slots.size()) {
+            throw new ChangeFailed("no slot " + index + " (the app has slots 0 to " + (slots.size() - 1) + ")", List.of(), 2);
+        }
+        return List.of(slots.get(index));
     }
 
+    /** Completes {@code f} once every slot has a ready worker; fails it as soon as a slot errors or ends. */
     public void awaitReady(CompletableFuture<AppStatus> f) {
         readyWaiters.add(f);
     }
@@ -366,7 +375,7 @@ public final class Supervisor {
     public void stop() {
         if (stopping) return;
         stopping = true;
-        log.info("stopping %d worker(s)%s", workers.size(), change == null ? "" : " (abandoning the " + change.describe() + ")");
+        log.info("stopping %d worker(s)%s", workers.size(), change() == null ? "" : " (abandoning the " + change().describe() + ")");
         for (Worker w : List.copyOf(workers)) retire(w, "stopped");
     }
 
@@ -402,41 +411,11 @@ public final class Supervisor {
             spares.keep();
         }
         gate.steer(slots, config, stopping);
-        settleWaiters();
+        readyWaiters.settle();
         if (stopping && workers.isEmpty() && !stopped.isDone()) {
             log.info("stopped");
             stopped.complete(null);
         }
-    }
-
-    private void settleWaiters() {
-        boolean online = status.online(); // every turn: the status remembers that the app was once online
-        if (readyWaiters.isEmpty()) return;
-        ChangeFailed failure = null;
-        if (stopping) {
-            failure = new ChangeFailed("the app is stopping", List.of());
-        } else {
-            for (Slot slot : slots) {
-                ExitRecord e = slot.lastExit();
-                List<String> lines = e == null ? List.of() : e.lastLines();
-                if (slot.errored()) {
-                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(), lines);
-                    break;
-                }
-                if (slot.phase() == Slot.Phase.DONE) {
-                    failure = new ChangeFailed("slot " + slot.index() + "'s worker ended (" + (e == null ? "?" : e.describe())
-                            + ") and is not restarted (ok_exit_codes, autorestart)", lines);
-                    break;
-                }
-            }
-        }
-        if (failure == null && !online) return;
-        AppStatus now = failure == null ? status.snapshot() : null;
-        for (CompletableFuture<AppStatus> f : readyWaiters) {
-            if (failure != null) f.completeExceptionally(failure);
-            else f.complete(now);
-        }
-        readyWaiters.clear();
     }
 
     /** The worker of this app that is {@code pid}, or null. */

@@ -1,32 +1,24 @@
 package io.jcluster.cli.primary.supervisor;
 
 
-import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;
-import io.jcluster.cli.host.SocketFile;
+import io.jcluster.cli.host.UnixServer;
 import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireException;
 import io.jcluster.runtime.wire.WireMessage;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The primary's end of {@code workers.sock}: accepts agent and listener connections from workers,
@@ -43,36 +35,15 @@ public final class WorkerChannel implements AutoCloseable {
     /** A connection whose first frame has not arrived by then is closed: agents send hello at once. */
     static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
 
-    private final Channel server;
-    private final SocketFile file;
+    private final UnixServer server;
 
-    private WorkerChannel(Channel server, SocketFile file) {
+    private WorkerChannel(UnixServer server) {
         this.server = server;
-        this.file = file;
     }
 
     public static WorkerChannel open(EventLoopGroup group, Path path, Events events, PrimaryLog log) throws IOException {
-        Files.deleteIfExists(path);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(EpollServerDomainSocketChannel.class)
-                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
-                    @Override
-                    protected void initChannel(DomainSocketChannel ch) {
-                        ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(Wire.MAX_FRAME + 4, 0, 4, 0, 4),
-                                new FrameHandler(events, log));
-                    }
-                });
-        Channel server;
-        try {
-            server = b.bind(new DomainSocketAddress(path.toFile())).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while binding " + path, e);
-        }
-        Files.setPosixFilePermissions(path, Home.OWNER_RW);
-        return new WorkerChannel(server, SocketFile.bound(path));
+        return new WorkerChannel(UnixServer.bind(group, path, ch -> ch.pipeline().addLast(
+                new LengthFieldBasedFrameDecoder(Wire.MAX_FRAME + 4, 0, 4, 0, 4), new FrameHandler(events, log))));
     }
 
     /** Sends {@code message} on a worker's connection. */
@@ -84,18 +55,17 @@ public final class WorkerChannel implements AutoCloseable {
 
     /** Where workers connect now. */
     Path path() {
-        return file.path();
+        return server.path();
     }
 
     /** Renames this socket onto {@code target} in one step; workers already connected are not affected. */
     public void moveTo(Path target) throws IOException {
-        file.moveTo(target);
+        server.moveTo(target);
     }
 
     @Override
     public void close() {
-        server.close().awaitUninterruptibly();
-        file.deleteIfOurs();
+        server.close();
     }
 
     private static final class FrameHandler extends SimpleChannelInboundHandler<ByteBuf> {

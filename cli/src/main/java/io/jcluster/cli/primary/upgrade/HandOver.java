@@ -34,6 +34,8 @@ final class HandOver implements Change {
     private final long newPid;
     private boolean socketsSent;
     private boolean retiring;
+    /** Completes when the hand-over leaves the change gate: at retire, or when the lease closes before it. */
+    private final CompletableFuture<Void> over = new CompletableFuture<>();
 
     private HandOver(Supervisor app, ServiceReports reports, Channel lease, long newPid) {
         this.app = app;
@@ -59,34 +61,39 @@ final class HandOver implements Change {
 
     /** Begins a hand-over to the process at the other end of {@code lease}, or says why not. */
     static HandOverReply begin(Supervisor app, ServiceReports reports, Channel lease, long newPid) {
-        String refusal = app.refusal("upgrade");
-        if (refusal != null) return HandOverReply.refused(refusal);
+        HandOver h = new HandOver(app, reports, lease, newPid);
+        CompletableFuture<?> run = app.run("upgrade", h, h::begin);
+        if (run.isCompletedExceptionally()) return HandOverReply.refused(run.handle((v, e) -> e.getMessage()).join());
+        app.log.info("upgrade: primary pid %d asks for the app (generation %d, %d slot(s)); handing it over",
+                newPid, app.generation(), app.slots().size());
+        lease.closeFuture().addListener(f -> app.loop.execute(h::leaseClosed));
+        AppConfig config = app.config();
+        return new HandOverReply(true, null, HandOverReply.PROTOCOL, ProcessHandle.current().pid(), app.generation(),
+                app.slots().size(), config.port(), config.host(), config.listen().id(), app.gate.groupOrder(app.slots()));
+    }
+
+    /** The checks before a hand-over, once the change gate let it in: a {@link ChangeFailed} says why not. */
+    private CompletableFuture<Void> begin() {
         AppConfig config = app.config();
         if (reports.foreground()) {
             // systemd, a container runtime or a terminal watches this very process: its exit would end the
             // service (systemd only follows MAINPID= to a process in the unit's cgroup, and its watchdog would
             // kill a successor that does not ping), the container, or the session
-            return HandOverReply.refused("primary pid " + ProcessHandle.current().pid() + " runs in the foreground"
+            throw new ChangeFailed("primary pid " + ProcessHandle.current().pid() + " runs in the foreground"
                     + " (systemd, a container or a terminal watches it): upgrade it by restarting that instead (with"
                     + " jcluster startup systemd --socket the port stays open across a restart); jcluster upgrade"
-                    + " replaces detached primaries");
+                    + " replaces detached primaries", List.of());
         }
         if (config.severalPorts()) {
             // the hand-over protocol carries one socket per slot and one steering group: an app of one port
-            return HandOverReply.refused("app " + config.name() + " has ports " + config.portsText() + ", and jcluster upgrade"
-                    + " hands over the slot sockets of one port only: stop and start the app to run it on the new jcluster");
+            throw new ChangeFailed("app " + config.name() + " has ports " + config.portsText() + ", and jcluster upgrade"
+                    + " hands over the slot sockets of one port only: stop and start the app to run it on the new jcluster", List.of());
         }
         if (config.listen() == Listen.HANDOFF && app.gate.refusing(app.slots())) {
-            return HandOverReply.refused("every slot is errored and port " + config.port()
-                    + " refuses connections: jcluster restart " + config.name() + " first, or stop and start it");
+            throw new ChangeFailed("every slot is errored and port " + config.port()
+                    + " refuses connections: jcluster restart " + config.name() + " first, or stop and start it", List.of());
         }
-        HandOver h = new HandOver(app, reports, lease, newPid);
-        app.begin(h);
-        app.log.info("upgrade: primary pid %d asks for the app (generation %d, %d slot(s)); handing it over",
-                newPid, app.generation(), app.slots().size());
-        lease.closeFuture().addListener(f -> app.loop.execute(h::leaseClosed));
-        return new HandOverReply(true, null, HandOverReply.PROTOCOL, ProcessHandle.current().pid(), app.generation(),
-                app.slots().size(), config.port(), config.host(), config.listen().id(), app.gate.groupOrder(app.slots()));
+        return over;
     }
 
     /** Writes every slot socket's fd on the lease (SCM_RIGHTS), in slot order; this primary keeps its own. */
@@ -116,7 +123,7 @@ final class HandOver implements Change {
         int n = app.workers().size();
         app.log.info("upgrade: primary pid %d serves the app; retiring %d worker(s) and exiting", newPid, n);
         progress.accept("primary pid " + ProcessHandle.current().pid() + " stopped steering; retiring its " + n + " worker(s)");
-        app.finish(this);
+        over.complete(null);
         app.stop();
         app.stopped().whenComplete((v, e) -> done.complete(null));
     }
@@ -144,7 +151,7 @@ final class HandOver implements Change {
 
     private void leaseClosed() {
         if (retiring || app.change() != this) return; // after retire, the primary stops either way
-        app.finish(this);
+        over.complete(null);
         app.log.info("upgrade: primary pid %d gave up the take-over (its connection closed): carrying on", newPid);
     }
 }

@@ -2,7 +2,6 @@ package io.jcluster.cli.primary.upgrade;
 
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.control.AppStatus;
-import io.jcluster.cli.primary.changes.SlotReplacement;
 import io.jcluster.cli.primary.supervisor.Change;
 import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Slot;
@@ -71,6 +70,8 @@ public final class TakeOver implements Change {
     private final long previousPid;
     private Files files;
     private final CompletableFuture<AppStatus> result = new CompletableFuture<>();
+    /** Completes when the take-over is over (it then leaves the change gate): done, or given up. */
+    private final CompletableFuture<Void> over = new CompletableFuture<>();
     private final List<String> steps = new ArrayList<>();
     private final List<Consumer<String>> listeners = new ArrayList<>();
     private boolean claimed;
@@ -111,7 +112,13 @@ public final class TakeOver implements Change {
     /** Begins the take-over; {@code files} are the app's files it claims once every new worker is ready. */
     public void run(Files files) {
         this.files = files;
-        app.begin(this);
+        app.run("take over", this, this::begin).whenComplete((status, e) -> {
+            if (e != null) result.completeExceptionally(e);
+            else result.complete(status);
+        });
+    }
+
+    private CompletableFuture<Void> begin() {
         step("primary pid " + ProcessHandle.current().pid() + " holds the " + app.slots().size()
                 + " slot socket(s) of primary pid " + previousPid + "; starting generation " + app.generation());
         previous.closed().thenRun(() -> app.loop.execute(() -> {
@@ -123,7 +130,7 @@ public final class TakeOver implements Change {
             if (w == null) {
                 giveUp("slot " + slot.index() + ": the new worker could not start: "
                         + (slot.lastExit() == null ? "?" : slot.lastExit().reason()), List.of());
-                return;
+                return over;
             }
             step("slot " + slot.index() + ": started pid " + w.pid() + " (generation " + app.generation() + ")");
             ready.add(w.ready().whenCompleteAsync((r, e) -> {
@@ -133,7 +140,7 @@ public final class TakeOver implements Change {
         for (CompletableFuture<Worker> f : ready) {
             f.whenCompleteAsync((w, e) -> {
                 if (e != null) {
-                    Throwable why = SlotReplacement.cause(e);
+                    Throwable why = ChangeFailed.cause(e);
                     giveUp("a new worker failed: " + why.getMessage(),
                             why instanceof Worker.WorkerFailed failed ? failed.record().lastLines() : List.of());
                 }
@@ -142,6 +149,7 @@ public final class TakeOver implements Change {
         CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).whenCompleteAsync((v, e) -> {
             if (e == null) switchOver();
         }, app.loop);
+        return over;
     }
 
     private void switchOver() {
@@ -171,7 +179,7 @@ public final class TakeOver implements Change {
         }), retired);
         retired.whenCompleteAsync((v, e) -> {
             app.gate.takeSteering(); // in case its progress line never came
-            if (e != null) step("primary pid " + previousPid + ": " + SlotReplacement.cause(e).getMessage());
+            if (e != null) step("primary pid " + previousPid + ": " + ChangeFailed.cause(e).getMessage());
             else step("the workers of primary pid " + previousPid + " are gone");
             awaitExit();
         }, app.loop);
@@ -196,9 +204,8 @@ public final class TakeOver implements Change {
                 app.log.info("upgrade: %s", "cannot settle the app's files: " + e.getMessage());
             }
             previous.close();
-            app.finish(this);
             step("upgrade done: primary pid " + ProcessHandle.current().pid() + ", generation " + app.generation());
-            result.complete(app.status().snapshot());
+            over.complete(null);
         });
     }
 
@@ -210,8 +217,7 @@ public final class TakeOver implements Change {
         app.stop();
         app.stopped().whenCompleteAsync((v, e) -> {
             previous.close();
-            app.finish(this);
-            result.completeExceptionally(new ChangeFailed("upgrade failed: " + why + "; primary pid " + previousPid
+            over.completeExceptionally(new ChangeFailed("upgrade failed: " + why + "; primary pid " + previousPid
                     + " carries on, nothing of it stopped", lines));
         }, app.loop);
     }

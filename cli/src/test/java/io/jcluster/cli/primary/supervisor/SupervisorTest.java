@@ -183,7 +183,7 @@ class SupervisorTest {
             loop.advance(Duration.ofSeconds(2));
         }
         assertEquals("errored", status().workers().get(0).state());
-        new Restart(app, List.of(app.slots().get(0))).run();
+        new Restart(app, 0).run();
         loop.runDue();
         assertEquals("starting", status().workers().get(0).state());
         allReady();
@@ -207,8 +207,7 @@ class SupervisorTest {
         FakeLauncher.FakeProcess old0 = launcher.launches.get(0).process();
         FakeLauncher.FakeProcess old1 = launcher.launches.get(1).process();
         List<String> progress = new ArrayList<>();
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        new RollingReload(app, cfg, progress::add, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, progress::add).run();
         loop.runDue();
         assertEquals(3, launcher.launches.size(), "one slot at a time");
         assertEquals(new FakeLauncher.Launch(0, 2, cfg, launcher.last()), launcher.launches.get(2), "slot 0 first, generation 2");
@@ -247,9 +246,8 @@ class SupervisorTest {
         agentsConnected();
         Worker old0 = workerOf(0);
         Worker old1 = workerOf(1);
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
         List<String> progress = new ArrayList<>();
-        new RollingReload(app, cfg, progress::add, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, progress::add).run();
         loop.runDue();
         allReady(); // slot 0's new worker is ready
         Worker new0 = workerOf(0);
@@ -288,8 +286,7 @@ class SupervisorTest {
         allReady();
         agentsConnected();
         Worker old0 = workerOf(0);
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        new RollingReload(app, cfg, s -> {}, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, s -> {}).run();
         loop.runDue();
         allReady();
         Worker new0 = workerOf(0);
@@ -313,8 +310,7 @@ class SupervisorTest {
         AppConfig cfg = start(config("")).config();
         allReady();
         Worker old0 = workerOf(0);
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        new RollingReload(app, cfg, s -> {}, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, s -> {}).run();
         loop.runDue();
         allReady();
         Worker new0 = workerOf(0);
@@ -335,8 +331,7 @@ class SupervisorTest {
         allReady();
         FakeLauncher.FakeProcess old1 = launcher.launches.get(1).process();
         List<String> progress = new ArrayList<>();
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        new RollingReload(app, cfg, progress::add, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, progress::add).run();
         loop.runDue();
         allReady(); // slot 0 moves to generation 2
         launcher.last().exit(1); // slot 1's new worker fails
@@ -513,7 +508,7 @@ class SupervisorTest {
         loop.runDue();
         assertEquals(3, launcher.launches.size(), "another code is a crash: restarted (at once, after a stable run)");
         assertEquals(launcher.last().pid, workerOf(1).pid(), "slot 1 runs the new worker");
-        new Restart(app, List.of(app.slots().get(0))).run();
+        new Restart(app, 0).run();
         loop.runDue();
         assertEquals("starting", status().workers().get(0).state(), "restart starts a done slot again");
     }
@@ -705,8 +700,7 @@ class SupervisorTest {
         allReady();
         FakeLauncher.FakeProcess oldSpare = spareLaunches().get(0).process();
         warm(app.spares().all().get(0));
-        CompletableFuture<AppStatus> result = new CompletableFuture<>();
-        new RollingReload(app, cfg, s -> {}, result).run();
+        CompletableFuture<AppStatus> result = new RollingReload(app, cfg, s -> {}).run();
         loop.runDue();
         allReady();
         assertTrue(oldSpare.alive(), "the old spare stays while the reload runs");
@@ -736,7 +730,7 @@ class SupervisorTest {
         assertEquals(3, spareLaunches().size());
         assertTrue(status().reason().startsWith("spares failed to start 3 times within 1m"), status().reason());
         assertEquals("online", status().state(), "the slots serve on");
-        new Restart(app, app.slots()).run();
+        new Restart(app, null).run();
         loop.runDue();
         allReady();
         assertEquals(4, spareLaunches().size(), "restart lets spares be made again");
