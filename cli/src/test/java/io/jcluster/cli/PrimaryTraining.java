@@ -1,6 +1,7 @@
 package io.jcluster.cli;
 
 import io.jcluster.cli.commands.CommandLines;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 
@@ -26,12 +28,20 @@ import picocli.CommandLine;
  * Everything it starts is stopped, by pid, before it returns.
  */
 public final class PrimaryTraining {
+    /** Libraries on the test class path that the distribution does not ship (JUnit, ArchUnit and the SLF4J it brings). */
+    private static final List<String> TEST_ONLY = List.of("/org/junit/", "/org/opentest4j/", "/org/apiguardian/",
+            "/com/tngtech/archunit/", "/org/slf4j/");
+
     private PrimaryTraining() {}
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(System.getenv("JCLUSTER_HOME"));
         Path classes = Path.of(args[0]); // the test classes, where the fake app is
         Path classlist = Path.of(args[1]);
+        // the primary it starts runs on this class path: as the distribution's, or it would load (and list)
+        // what only the tests bring, such as SLF4J, which netty logs through when it finds it
+        System.setProperty("java.class.path", Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> TEST_ONLY.stream().noneMatch(entry::contains)).collect(Collectors.joining(File.pathSeparator)));
         deleteTree(home);
         Files.createDirectories(home);
         Files.deleteIfExists(classlist);

@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * (the primary's main thread, before its loop runs); {@link #retire} and {@link #closed()} complete
  * on the netty thread.
  */
-public final class PreviousPrimary implements AutoCloseable {
+public final class PreviousPrimary implements TakeOver.Previous {
     /** How long a new primary waits for each answer of the running one during the hand-over. */
     public static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final Object CLOSED = new Object();
@@ -51,6 +51,8 @@ public final class PreviousPrimary implements AutoCloseable {
     private final Channel channel;
     private final BlockingQueue<Object> inbox;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** Its pid, once it answered the hand-over. */
+    private volatile long pid;
 
     private PreviousPrimary(Channel channel, BlockingQueue<Object> inbox) {
         this.channel = channel;
@@ -103,6 +105,7 @@ public final class PreviousPrimary implements AutoCloseable {
      */
     public Handed take(AppConfig config, Duration timeout) throws IOException {
         HandOverReply offer = handOver(timeout);
+        if (offer.pid() != null) pid = offer.pid();
         if (!offer.ok()) throw new IOException("the running primary refuses the hand-over: " + offer.error());
         if (offer.protocol() == null || offer.protocol() != HandOverReply.PROTOCOL) {
             throw new IOException("the running primary speaks hand-over protocol " + offer.protocol() + ", this jcluster "
@@ -148,7 +151,8 @@ public final class PreviousPrimary implements AutoCloseable {
      * Tells the previous primary to retire: {@code released} runs once it has stopped steering,
      * {@code done} completes once its workers are gone (or fails when the connection closes first).
      */
-    void retire(Runnable released, CompletableFuture<Void> done) {
+    @Override
+    public void retire(Runnable released, CompletableFuture<Void> done) {
         ((Inbox) channel.pipeline().last()).into(m -> {
             if (m == CLOSED || m instanceof Throwable) {
                 done.completeExceptionally(new IOException("the previous primary closed the connection before its workers were gone"));
@@ -174,8 +178,21 @@ public final class PreviousPrimary implements AutoCloseable {
     }
 
     /** Completes when the connection has closed (the previous primary exited, or either side gave up). */
-    CompletableFuture<Void> closed() {
+    @Override
+    public CompletableFuture<Void> closed() {
         return closed;
+    }
+
+    @Override
+    public boolean exited(Duration within) {
+        var handle = ProcessHandle.of(pid);
+        if (handle.isEmpty()) return true;
+        try {
+            handle.get().onExit().get(within.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            return !handle.get().isAlive();
+        }
     }
 
     private void send(ControlRequest request) throws IOException {

@@ -9,6 +9,7 @@ import io.jcluster.cli.primary.supervisor.Supervisor;
 import io.jcluster.cli.primary.supervisor.Worker;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,25 @@ public final class TakeOver implements Change {
 
         /** The previous primary has exited: {@code workers.sock} becomes this primary's, and what waited for the port opens. */
         void settle() throws IOException;
+    }
+
+    /**
+     * The primary this one replaces, at the other end of the lease: {@link PreviousPrimary}, or a fake
+     * in the unit tests.
+     */
+    public interface Previous extends AutoCloseable {
+        /** Completes when the lease has closed: the previous primary exited, or either side gave up. */
+        CompletableFuture<Void> closed();
+
+        /** Asks it to retire: {@code released} runs once it stopped steering, {@code done} completes once its workers are gone. */
+        void retire(Runnable released, CompletableFuture<Void> done);
+
+        /** Waits up to {@code within} for its process to exit (blocks: off the loop); whether it did. */
+        boolean exited(Duration within);
+
+        /** Closes the lease: before {@link #retire}, the previous primary carries on. */
+        @Override
+        void close();
     }
 
     /** A server socket that is renamed into place: the control server's and the worker channel's. */
@@ -65,8 +85,11 @@ public final class TakeOver implements Change {
         };
     }
 
+    /** How long the take-over waits for the previous primary to exit once its workers are gone. */
+    static final Duration EXIT_WAIT = Duration.ofSeconds(30);
+
     private final Supervisor app;
-    private final PreviousPrimary previous;
+    private final Previous previous;
     private final long previousPid;
     private Files files;
     private final CompletableFuture<AppStatus> result = new CompletableFuture<>();
@@ -81,7 +104,7 @@ public final class TakeOver implements Change {
      * A take-over that {@link #follow} can already be told of: it exists before this primary's control
      * socket does, so a {@code jcluster upgrade} that connects at once finds it; {@link #run} begins it.
      */
-    public TakeOver(Supervisor app, PreviousPrimary previous, long previousPid) {
+    public TakeOver(Supervisor app, Previous previous, long previousPid) {
         this.app = app;
         this.previous = previous;
         this.previousPid = previousPid;
@@ -186,17 +209,8 @@ public final class TakeOver implements Change {
     }
 
     private void awaitExit() {
-        app.loop.offLoop(() -> {
-            var handle = ProcessHandle.of(previousPid);
-            if (handle.isEmpty()) return true;
-            try {
-                handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-                return true;
-            } catch (Exception e) {
-                return !handle.get().isAlive();
-            }
-        }, gone -> {
-            if (!gone) step("primary pid " + previousPid + " is still running 30s after its workers left; see its log");
+        app.loop.offLoop(() -> previous.exited(EXIT_WAIT), gone -> {
+            if (!gone) step("primary pid " + previousPid + " is still running " + EXIT_WAIT.toSeconds() + "s after its workers left; see its log");
             else step("primary pid " + previousPid + " exited");
             try {
                 files.settle();

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Starts no process: every launch is a {@link FakeProcess} the test ends as it likes. */
-final class FakeLauncher implements Launcher {
+public final class FakeLauncher implements Launcher {
     /** One launch: which slot, which generation, and the process it made. */
-    record Launch(int slot, long generation, AppConfig config, FakeProcess process) {}
+    public record Launch(int slot, long generation, AppConfig config, FakeProcess process) {}
 
-    final List<Launch> launches = new ArrayList<>();
+    public final List<Launch> launches = new ArrayList<>();
     /** When set, the next launches fail with this message. */
     String failWith;
     private long nextPid = 1000;
@@ -24,15 +24,15 @@ final class FakeLauncher implements Launcher {
         return p;
     }
 
-    FakeProcess last() {
+    public FakeProcess last() {
         return launches.get(launches.size() - 1).process();
     }
 
     /** A process that ends when it is told to: SIGTERM and SIGKILL end it at once, as a healthy JVM would. */
-    static final class FakeProcess implements WorkerProcess {
+    public static final class FakeProcess implements WorkerProcess {
         final long pid;
         final CompletableFuture<Integer> exited = new CompletableFuture<>();
-        final List<String> signals = new ArrayList<>();
+        public final List<String> signals = new ArrayList<>();
         /** When false, SIGTERM is ignored (a JVM whose shutdown hooks hang). */
         boolean obeysTerm = true;
 
@@ -58,7 +58,7 @@ final class FakeLauncher implements Launcher {
         }
 
         /** Ends the process with {@code code}: a crash when nobody asked. */
-        void exit(int code) {
+        public void exit(int code) {
             exited.complete(code);
         }
 

@@ -60,7 +60,7 @@ public final class ManualLoop implements Loop {
     }
 
     /** Moves the clock forward by {@code d}, running every timer on the way at its time. */
-    ManualLoop advance(Duration d) {
+    public ManualLoop advance(Duration d) {
         Instant end = now.plus(d);
         runDue();
         while (!tasks.isEmpty() && !tasks.peek().at.isAfter(end)) {
