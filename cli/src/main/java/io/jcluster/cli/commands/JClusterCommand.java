@@ -20,7 +20,7 @@ public final class JClusterCommand implements Runnable {
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
             Scale.class, Signal.class, Upgrade.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class,
-            Doctor.class, Startup.class,
+            Doctor.class, Startup.class, Init.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -44,6 +44,7 @@ public final class JClusterCommand implements Runnable {
             Map.entry("dump", Dump.class),
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
+            Map.entry("init", Init.class),
             Map.entry("completion", Completion.class),
             Map.entry("__primary", PrimaryCommand.class));
 
