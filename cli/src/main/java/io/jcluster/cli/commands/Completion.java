@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code cli/target/completions/} ({@link #main}); {@code completions/} holds the committed copies.
  */
 @Command(name = "completion", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Print the shell completion script for bash or zsh. Load it with:",
+        description = {"Print the shell completion script for bash or zsh.",
+                "Load it with (the Debian package installs both where the shells find them):",
                 "  bash: source <(jcluster completion bash)     (e.g. in ~/.bashrc)",
                 "  zsh:  source <(jcluster completion zsh)      (e.g. in ~/.zshrc)"})
 public final class Completion implements Callable<Integer> {

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "jcluster",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Run a JVM server on every core: one worker JVM per core on one port,",
-                "crashed workers restarted, state under $JCLUSTER_HOME (default ~/.jcluster)."})
+        description = {"Run a JVM server on every core: one worker JVM per core on one port.",
+                "Crashed workers are restarted; state is under $JCLUSTER_HOME (default ~/.jcluster)."})
 public final class JClusterCommand implements Runnable {
     /**
      * The subcommands, in the order help lists them. They are not in the {@code @Command}
