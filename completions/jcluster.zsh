@@ -56,7 +56,7 @@ if [ -n "$BASH_VERSION" ]; then
 elif [ -n "$ZSH_VERSION" ]; then
   # Make alias a distinct command for completion purposes when using zsh (see [4])
   setopt COMPLETE_ALIASES
-  alias compopt=complete
+  function compopt() { :; }
 
   # Enable bash completion in zsh (see [7])
   # Only initialize completions module once to avoid unregistering existing completions.
@@ -825,3 +825,9 @@ function _picocli_jcluster_completion() {
 # The `-o default` option means that if the function generated no matches, the
 # default Bash completions and the Readline default filename completions are performed.
 complete -F _complete_jcluster -o default jcluster jcluster.sh jcluster.bash
+
+# Autoloaded from $fpath as _jcluster (where the Debian package puts it), this file runs at the first
+# Tab, and the lines above only set completion up for the next ones: complete this one too.
+if [[ ${funcstack[1]} == _jcluster ]]; then
+  _bash_complete -F _complete_jcluster -o default
+fi

@@ -29,7 +29,7 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  */
 public final class ManPages {
     /** The page of the config file. */
-    static final String CONFIG_PAGE = "jcluster.toml";
+    public static final String CONFIG_PAGE = "jcluster.toml";
 
     private ManPages() {}
 
@@ -66,7 +66,7 @@ public final class ManPages {
     }
 
     /** {@code jcluster} and {@code jcluster-<command>} for every command help lists (not the hidden ones). */
-    static List<String> commandPages(CommandSpec root) {
+    public static List<String> commandPages(CommandSpec root) {
         Stream<String> subs = root.subcommands().values().stream().map(CommandLine::getCommandSpec)
                 .filter(s -> !s.usageMessage().hidden()).map(s -> s.qualifiedName("-")).distinct();
         return Stream.concat(Stream.of(root.name()), subs).toList();
