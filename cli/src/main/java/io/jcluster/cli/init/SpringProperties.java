@@ -25,7 +25,9 @@ final class SpringProperties {
             "BOOT-INF/classes/config/application.yml", "BOOT-INF/classes/config/application.yaml",
             "BOOT-INF/classes/application.properties", "BOOT-INF/classes/application.yml", "BOOT-INF/classes/application.yaml");
 
-    /** A property's value and the file of the jar it came from. */
+    private static final String CLASSES = "BOOT-INF/classes/";
+
+    /** A property's value and the file it came from, as Spring names it ({@code application.yml}, {@code config/application.properties}). */
     record Value(String text, String file) {}
 
     private final Map<String, Value> values = new LinkedHashMap<>();
@@ -44,7 +46,7 @@ final class SpringProperties {
             }
             Map<String, String> read = file.endsWith(".properties") ? properties(text) : yaml(text);
             for (Map.Entry<String, String> kv : read.entrySet()) {
-                p.values.putIfAbsent(kv.getKey(), new Value(kv.getValue(), file));
+                p.values.putIfAbsent(kv.getKey(), new Value(kv.getValue(), file.substring(CLASSES.length())));
             }
         }
         return p;

@@ -45,7 +45,7 @@ public final class StarterConfig {
                 : survey.springBoot() != null ? "server.port is not set in the jar: Spring's default" : "jcluster's default";
         if (survey.managementPort() != null) {
             c.key("ports = [" + port + ", " + survey.managementPort().value() + "]",
-                    "the app's port (" + from + "), then " + survey.managementPort().from());
+                    from + ", then " + survey.managementPort().from());
         } else {
             c.key("port = " + port, from + portNote(survey));
         }

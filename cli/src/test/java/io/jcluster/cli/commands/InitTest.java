@@ -66,8 +66,7 @@ class InitTest {
                 + "start it with: jcluster start " + file + "\n", r.out());
         String text = Files.readString(file);
         assertTrue(text.contains("ports = [9090, 9091]"), text);
-        assertTrue(text.contains("server.port = ${PORT:9090} in BOOT-INF/classes/application.yml, its default"), text);
-        assertTrue(text.contains("management.server.port in BOOT-INF/classes/application.yml"), text);
+        assertTrue(text.contains("ports = [9090, 9091]                # server.port = ${PORT:9090} in application.yml, its default, then management.server.port in application.yml"), text);
         assertTrue(text.contains("cds = false") && text.contains("ready_timeout = \"2m\""), text);
         everyKeyHasAComment(text);
         AppConfig config = load(file);

@@ -86,6 +86,8 @@ class PackageIT {
         Needs.executable("/usr/bin/objdump", "binutils");
         Needs.that(Files.isRegularFile(Path.of("/usr/share/bash-completion/bash_completion")), "bash-completion (apt-get install -y bash-completion)");
         Needs.built(Sandbox.HELLO_JAR, "hello-netty");
+        Needs.that(!dropsManPages(), "a dpkg that installs man pages (a path-exclude of /usr/share/man in /etc/dpkg/dpkg.cfg.d,"
+                + " as slim images have, keeps them out: remove it)");
         try (Stream<Path> s = Files.list(TARGET)) {
             List<Path> debs = s.filter(p -> p.getFileName().toString().matches("jcluster_.*\\.deb")).toList();
             Needs.that(debs.size() == 1, "the Debian package built in " + TARGET.toAbsolutePath() + " (mvn -B package), one: " + debs);
@@ -336,6 +338,20 @@ class PackageIT {
             if (r.code() == 0 || !r.err().contains("lock") || System.nanoTime() > deadline) return r;
             Thread.sleep(1000);
         }
+    }
+
+    /** Whether dpkg is told to leave man pages out (a slim image's /etc/dpkg/dpkg.cfg.d). */
+    private static boolean dropsManPages() throws IOException {
+        Path dir = Path.of("/etc/dpkg/dpkg.cfg.d");
+        if (!Files.isDirectory(dir)) return false;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    if (line.strip().startsWith("path-exclude") && line.contains("/usr/share/man")) return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
