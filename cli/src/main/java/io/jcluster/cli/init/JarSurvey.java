@@ -61,7 +61,8 @@ public record JarSurvey(Path jar, String mainClass, String springBoot, boolean l
             Attributes main = manifest == null ? new Attributes() : manifest.getMainAttributes();
             String startClass = main.getValue("Start-Class");
             String mainClass = main.getValue(Attributes.Name.MAIN_CLASS);
-            boolean boot = startClass != null && (zip.getEntry("BOOT-INF/") != null || zip.getEntry("BOOT-INF/classes/") != null);
+            boolean boot = startClass != null && (main.getValue("Spring-Boot-Version") != null || main.getValue("Spring-Boot-Classes") != null
+                    || zip.getEntry("BOOT-INF/") != null);
             if (mainClass == null || mainClass.isBlank()) {
                 throw new NotAnAppJar(jar + " has no Main-Class in its manifest, so java -jar cannot run it: give the"
                         + " server's runnable jar (not a library, nor the -plain or .original jar a build leaves beside it)");

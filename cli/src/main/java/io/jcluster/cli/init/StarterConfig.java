@@ -43,7 +43,7 @@ public final class StarterConfig {
         int port = portFlag != null ? portFlag : survey.port() != null ? survey.port().value() : DEFAULT_PORT;
         String from = portFlag != null ? "from --port" : survey.port() != null ? survey.port().from()
                 : survey.springBoot() != null ? "server.port is not set in the jar: Spring's default" : "jcluster's default";
-        if (survey.managementPort() != null) {
+        if (survey.managementPort() != null && survey.managementPort().value() != port) {
             c.key("ports = [" + port + ", " + survey.managementPort().value() + "]",
                     from + ", then " + survey.managementPort().from());
         } else {

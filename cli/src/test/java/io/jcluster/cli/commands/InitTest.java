@@ -74,6 +74,9 @@ class InitTest {
         assertEquals(List.of(9090, 9091), config.ports());
         assertEquals(jar, config.jar());
         assertEquals(dir, config.workDir());
+
+        assertEquals(0, init(jar.toString(), "--force", "-p", "9091").code(), "--port on the management port");
+        assertEquals(List.of(9091), load(file).ports());
     }
 
     @Test
