@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "completion", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Print the shell completion script for bash or zsh.",
-                "Load it with (the Debian package installs both where the shells find them):",
+                "Load it with (the Debian package installs both where the shells look):",
                 "  bash: source <(jcluster completion bash)     (e.g. in ~/.bashrc)",
                 "  zsh:  source <(jcluster completion zsh)      (e.g. in ~/.zshrc)"})
 public final class Completion implements Callable<Integer> {

@@ -30,9 +30,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Write a commented jcluster.toml for a server jar, beside the jar.",
-                "It looks into the jar (a Spring Boot app: its Start-Class and server.port; an app that links",
-                "worker-runtime; another server) and writes only the keys you are likely to change.",
-                "An existing file is left alone (exit 2) unless --force."})
+                "It looks into the jar (Spring Boot: its Start-Class and server.port; an app",
+                "that links worker-runtime; another server) and writes only the keys you are",
+                "likely to change. An existing file is left alone (exit 2) unless --force."})
 final class Init implements Callable<Integer> {
     /** Jars a build leaves beside the runnable one. */
     private static final List<String> NOT_APPS = List.of("-sources.jar", "-javadoc.jar", "-tests.jar", "-plain.jar");

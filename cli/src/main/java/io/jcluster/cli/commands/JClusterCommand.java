@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {"Run a JVM server on every core: one worker JVM per core on one port.",
-                "Crashed workers are restarted; state is under $JCLUSTER_HOME (default ~/.jcluster)."})
+                "Crashed workers come back; state is in $JCLUSTER_HOME (default ~/.jcluster)."})
 public final class JClusterCommand implements Runnable {
     /**
      * The subcommands, in the order help lists them. They are not in the {@code @Command}
