@@ -3,7 +3,6 @@ package io.jcluster.cli.commands;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jcluster.cli.Main;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ class CommandDocsTest {
     /** The commands help lists (not the hidden ones), by name. */
     private static Map<String, CommandSpec> commands() {
         Map<String, CommandSpec> commands = new LinkedHashMap<>();
-        for (CommandLine sub : new LinkedHashSet<>(Main.commandLine().getSubcommands().values())) {
+        for (CommandLine sub : new LinkedHashSet<>(CommandLines.full().getSubcommands().values())) {
             CommandSpec s = sub.getCommandSpec();
             if (!s.usageMessage().hidden()) commands.put(s.name(), s);
         }
@@ -60,7 +59,7 @@ class CommandDocsTest {
                 if (!rows.get(c.name()).contains("`" + alias + "`")) missing.add(c.name() + "'s alias `" + alias + "`");
             }
         }
-        for (OptionSpec o : Main.commandLine().getCommandSpec().options()) {
+        for (OptionSpec o : CommandLines.full().getCommandSpec().options()) {
             if (o.hidden()) continue;
             if (!section.contains("`" + o.longestName() + "`")) missing.add("the global option `" + o.longestName() + "`");
         }

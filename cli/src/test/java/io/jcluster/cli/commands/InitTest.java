@@ -3,7 +3,6 @@ package io.jcluster.cli.commands;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jcluster.cli.Main;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.config.Overrides;
@@ -199,7 +198,7 @@ class InitTest {
     private Run init(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         String[] all = new String[args.length + 1];

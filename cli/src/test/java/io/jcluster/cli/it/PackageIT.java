@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.jcluster.cli.Main;
+import io.jcluster.cli.commands.CommandLines;
 import io.jcluster.cli.Needs;
 import io.jcluster.cli.manpages.ManPages;
 import java.io.IOException;
@@ -180,7 +180,7 @@ class PackageIT {
     @Test
     @Order(3)
     void manFindsEveryPage() throws Exception {
-        for (String page : ManPages.commandPages(Main.commandLine().getCommandSpec())) {
+        for (String page : ManPages.commandPages(CommandLines.full().getCommandSpec())) {
             Run w = run(List.of("man", "-w", page));
             assertEquals(new Run(0, "/usr/share/man/man1/" + page + ".1.gz\n", ""), w, page);
         }

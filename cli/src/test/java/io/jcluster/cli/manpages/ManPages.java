@@ -1,6 +1,6 @@
 package io.jcluster.cli.manpages;
 
-import io.jcluster.cli.Main;
+import io.jcluster.cli.commands.CommandLines;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +47,7 @@ public final class ManPages {
         try (Stream<Path> old = Files.list(dir)) {
             for (Path p : old.toList()) Files.delete(p);
         }
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = CommandLines.full();
         // One line each: the man page wraps the synopsis at the reader's width (picocli would cut it at 80, even inside a word).
         cl.setUsageHelpWidth(1000);
         CommandSpec root = cl.getCommandSpec();

@@ -3,7 +3,7 @@ package io.jcluster.cli.manpages;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jcluster.cli.Main;
+import io.jcluster.cli.commands.CommandLines;
 import io.jcluster.cli.Needs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ class ManPagesTest {
 
     @Test
     void aPageForEveryCommandWithItsOptionsAsHelpHasThem() throws Exception {
-        CommandSpec root = Main.commandLine().getCommandSpec();
+        CommandSpec root = CommandLines.full().getCommandSpec();
         List<String> pages = ManPages.commandPages(root);
         TreeSet<String> expected = new TreeSet<>();
         for (String p : pages) expected.add(p + ".1");
