@@ -64,8 +64,11 @@ public final class PrimaryTraining {
             killLeft(home);
             deleteTree(home);
         }
-        System.out.println("primary trained: " + codes + (Files.isRegularFile(classlist)
-                ? Files.readAllLines(classlist).size() + " lines in " + classlist.getFileName() : "no class list written"));
+        // quiet when it went as planned (a build under -q prints nothing)
+        if (!codes.toString().matches("([^;]* -> 0; )*") || !Files.isRegularFile(classlist)) {
+            System.out.println("primary training: " + codes + (Files.isRegularFile(classlist)
+                    ? Files.readAllLines(classlist).size() + " lines in " + classlist.getFileName() : "no class list written"));
+        }
     }
 
     private static void run(StringBuilder codes, String... line) {
