@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# CLI start-up on this machine (issue: hardening and speed, target: median `jcluster ls` <= 150 ms):
+# CLI start-up on the machine it runs on (target: median `jcluster ls` <= 150 ms):
 #   - `jcluster ls` with hello-netty running (2 workers), with the CLI's class-data archive
 #   - `jcluster --version` (the JVM and picocli, no primary)
 #   - `jcluster ls` from a copy of the distribution without the archive, for comparison
-#   - a JVM hello world (`java -cp dir Hello`), the yardstick of issue 13: `ls` at most 2.5x it
+#   - a JVM hello world (`java -cp dir Hello`), the yardstick: `ls` at most 2.5x it
 # hyperfine runs each command N times (default 60) after 5 warm-ups. The commands take turns in
 # rounds of N/3 runs, so that a slow spell of a shared machine does not land on one of them.
 # Usage: bench/cli.sh [runs]. Uses a temporary JCLUSTER_HOME and a free port on loopback; stops
@@ -26,7 +26,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cp -a cli/target/jcluster "$NOCDS"
 rm -f "$NOCDS"/lib/jcluster.jsa*
 
-# The yardstick (issue 13: `ls` at most 2.5x it): a JVM hello world, the same java, default flags.
+# The yardstick (target: `ls` at most 2.5x it): a JVM hello world, the same java, default flags.
 mkdir -p "$JCLUSTER_HOME/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$JCLUSTER_HOME/hello/Hello.java"
 javac -d "$JCLUSTER_HOME/hello" "$JCLUSTER_HOME/hello/Hello.java"

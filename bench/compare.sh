@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jcluster against PM2 on this machine, in one run, on loopback:
+# jcluster against PM2 on the machine it runs on, in one run, on loopback:
 #   - CLI round trip: `jcluster ls` against `pm2 ls` (hyperfine), both with their app running
 #   - start to ready: `jcluster start app.jar -i 2` against `pm2 start` of a tiny Node cluster app (2 instances)
 #   - kill -9 of a worker to its replacement answering (jcluster also with `cds = true`, and with a
@@ -290,7 +290,7 @@ echo "wrk during reloads, ${WRK_SECONDS} s each" >&2
 if "$JC" reload --help >/dev/null 2>&1; then
   jc_reload=$(wrk_during_reloads "$PORT" "$JC" reload hello)
 else
-  jc_reload="skipped: this build has no \`jcluster reload\` (rerun after it is merged)"
+  jc_reload="skipped: this build has no \`jcluster reload\` (rerun with a build that has it)"
 fi
 pm2_reload=$(wrk_during_reloads "$NODE_PORT" "$PM2" reload node-hello)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Core measurements on this machine (issue: jcluster core):
+# Core measurements on the machine it runs on:
 #   - kill -9 of a worker -> its replacement answering on its slot (median and max of N runs)
 #   - jcluster start -i 2 -> both workers ready
 #   - the primary's RSS when idle

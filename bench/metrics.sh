@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Metrics and top: what the live figures cost, measured on this machine (issue: live metrics and top).
+# Metrics and top: what the live figures cost, measured on the machine it runs on.
 #   1. CPU of the primary at the default 1 s interval: 2 workers idle, 2 workers under load, 32 small-heap workers idle
 #   2. CPU of `jcluster top` while it runs (in tmux, 200x50), and of the primary streaming to it
 #   3. hello-netty requests per second, and worker CPU per request, under jcluster (agent + request

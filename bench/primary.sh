@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The primary's own cost (issue: a small, quiet primary), in one run on this machine:
+# The primary's own cost (a small, quiet primary), in one run on the machine it runs on:
 #   - start: from `jcluster start` to the primary spawning its first worker (its log line), and from
 #     the last worker's "ready" line to the CLI returning; hello-netty with 2 workers, N rounds
 #   - footprint: the idle primary's RSS and CPU with 2 workers and with 32, sampled every minute for

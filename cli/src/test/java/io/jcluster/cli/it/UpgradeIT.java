@@ -271,7 +271,7 @@ class UpgradeIT {
         }
     }
 
-    /** The issue's own test: wrk (when installed) against the port while the primary is replaced; no socket error, no non-200. */
+    /** The upgrade under load: wrk (when installed) against the port while the primary is replaced; no socket error, no non-200. */
     @Test
     @Order(5)
     void anUpgradeUnderWrkFailsNoRequest() throws Exception {

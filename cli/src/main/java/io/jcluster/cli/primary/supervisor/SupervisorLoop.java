@@ -24,8 +24,6 @@ public final class SupervisorLoop implements Loop {
     private final ThreadPoolExecutor offLoop;
     private final PrimaryLog log;
     private volatile Runnable reconcile = () -> {};
-    /** When the task now running began, in {@link System#nanoTime()}, or 0 while the loop waits; read by the liveness probe. */
-    private volatile long busySinceNanos;
 
     public SupervisorLoop(PrimaryLog log) {
         this.log = log;
@@ -88,17 +86,9 @@ public final class SupervisorLoop implements Loop {
         return Instant.now();
     }
 
-    /** How long the task now running has run: zero while the loop waits for events, growing while one is stuck. */
-    Duration stalled() {
-        long since = busySinceNanos;
-        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
-    }
-
     private void turn(Runnable event) {
-        busySinceNanos = System.nanoTime() | 1;
         guarded(event);
         guarded(reconcile);
-        busySinceNanos = 0;
     }
 
     private void guarded(Runnable task) {
