@@ -20,12 +20,20 @@ import java.util.List;
  * rooms above the supervisor: no JVM is started and nothing sleeps.
  */
 public final class SupervisedApp {
-    public final ManualLoop loop = new ManualLoop();
-    public final FakeLauncher launcher = new FakeLauncher();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    public final ManualLoop loop;
+    public final FakeLauncher launcher;
+    private final ByteArrayOutputStream logBytes;
     public final Supervisor app;
 
     public SupervisedApp(AppConfig config) {
+        this(config, new ManualLoop(), new FakeLauncher(), new ByteArrayOutputStream());
+    }
+
+    /** On the test's own loop and launcher, logging into {@code logBytes}. */
+    SupervisedApp(AppConfig config, ManualLoop loop, FakeLauncher launcher, ByteArrayOutputStream logBytes) {
+        this.loop = loop;
+        this.launcher = launcher;
+        this.logBytes = logBytes;
         PrimaryLog log = new PrimaryLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), config.name());
         app = new Supervisor(loop, log, launcher, new PortGate(log),
                 new MetricsFeed(new AppMetrics(config.name(), Duration.ofSeconds(1)), log), config);

@@ -12,7 +12,6 @@ import io.jcluster.cli.config.Overrides;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.logs.PrimaryLog;
-import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.primary.changes.HealthWatch;
 import io.jcluster.cli.primary.changes.Recycler;
 import io.jcluster.cli.primary.changes.Restart;
@@ -44,6 +43,7 @@ class SupervisorTest {
     private final FakeLauncher launcher = new FakeLauncher();
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private Supervisor app;
+    private SupervisedApp s;
     /** {@code [reload] warmup} of the next {@link #config}: none, unless a test is about it. */
     private String warmup = "0s";
 
@@ -87,13 +87,8 @@ class SupervisorTest {
     }
 
     private Supervisor start(AppConfig config) throws Exception {
-        PrimaryLog log = new PrimaryLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), "unit");
-        app = new Supervisor(loop, log, launcher, new PortGate(log),
-                new MetricsFeed(new AppMetrics("unit", Duration.ofSeconds(1)), log), config);
-        loop.reconcileWith(app::reconcile);
-        app.openSlots(List.of());
-        loop.execute(app::startAll);
-        loop.runDue();
+        s = new SupervisedApp(config, loop, launcher, logBytes).started();
+        app = s.app;
         return app;
     }
 
@@ -101,16 +96,12 @@ class SupervisorTest {
         return logBytes.toString(StandardCharsets.UTF_8);
     }
 
-    /** Marks every starting worker ready, as its {@code JCluster.ready()} call would. */
     private void allReady() {
-        for (Worker w : List.copyOf(app.workers())) {
-            if (w.state() == WorkerState.STARTING) loop.execute(() -> app.ready(w, "test"));
-        }
-        loop.runDue();
+        s.allReady();
     }
 
     private Worker workerOf(int slot) {
-        return app.slots().get(slot).worker();
+        return s.workerOf(slot);
     }
 
     private AppStatus status() {
