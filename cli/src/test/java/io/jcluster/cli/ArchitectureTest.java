@@ -24,7 +24,7 @@ class ArchitectureTest {
 
     static final ArchRule NO_PACKAGE_CYCLES = slices().matching("io.jcluster.(**)").should().beFreeOfCycles();
 
-    /** Each layer is used only by the layers above it. */
+    /** Each layer is used only by the layers above it, and every class is in a layer. */
     static final ArchRule LAYERS_ONE_WAY = layeredArchitecture()
             .consideringOnlyDependenciesInAnyPackage("io.jcluster..")
             .layer("entry").definedBy("io.jcluster.cli")
@@ -37,8 +37,8 @@ class ArchitectureTest {
             .layer("supervisor").definedBy(PRIMARY + ".supervisor..")
             .layer("sockets").definedBy(PRIMARY + ".sockets..")
             .layer("protocol").definedBy("io.jcluster.cli.control..")
-            .layer("parts").definedBy("io.jcluster.cli.config..", "io.jcluster.cli.host..", "io.jcluster.cli.logs..",
-                    "io.jcluster.cli.metrics..", "io.jcluster.cli.systemd..")
+            .layer("parts").definedBy("io.jcluster.cli.config..", "io.jcluster.cli.host..", "io.jcluster.cli.init..",
+                    "io.jcluster.cli.logs..", "io.jcluster.cli.metrics..", "io.jcluster.cli.systemd..")
             .layer("worker runtime").definedBy("io.jcluster.runtime..")
             .whereLayer("entry").mayNotBeAccessedByAnyLayer()
             .whereLayer("commands").mayOnlyBeAccessedByLayers("entry")
@@ -52,7 +52,8 @@ class ArchitectureTest {
             .whereLayer("protocol").mayOnlyBeAccessedByLayers("entry", "commands", "dashboard", "primary", "upgrade", "changes",
                     "launch", "supervisor", "sockets")
             .whereLayer("parts").mayOnlyAccessLayers("parts", "worker runtime")
-            .whereLayer("worker runtime").mayOnlyAccessLayers("worker runtime");
+            .whereLayer("worker runtime").mayOnlyAccessLayers("worker runtime")
+            .ensureAllClassesAreContainedInArchitecture(); // a new package must take its place among the layers
 
     static final ArchRule NO_TERMINAL_IN_THE_PRIMARY = noClasses().that().resideInAPackage(PRIMARY + "..")
             .should().dependOnClassesThat().resideInAnyPackage("picocli..", "org.jline..", "io.jcluster.cli.commands..",
