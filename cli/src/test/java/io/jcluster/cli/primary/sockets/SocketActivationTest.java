@@ -57,7 +57,8 @@ class SocketActivationTest {
     }
 
     private static List<String> javaChild() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // the tests' class path has SLF4J (ArchUnit's): netty in the child finds it; no warning that it has no logger
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dslf4j.internal.verbosity=ERROR",
                 "-cp", System.getProperty("java.class.path"), ListenFdsChild.class.getName());
     }
 
