@@ -146,14 +146,21 @@ final class JvmLauncher implements Launcher {
             return process.isAlive();
         }
 
+        /*
+         * Signals go through the process's handle, not Process.destroy: on Linux, Process.destroy and
+         * destroyForcibly close the pipes' read ends right after the signal, and then everything the
+         * worker writes while it shuts down (its shutdown hooks, a framework's "graceful shutdown" lines,
+         * what is still in the pipe at kill -9) is lost. The handle only sends the signal (and, like
+         * Process, never to a recycled pid: it checks the start time).
+         */
         @Override
         public void terminate() {
-            process.destroy();
+            process.toHandle().destroy();
         }
 
         @Override
         public void kill() {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }
 
         @Override
