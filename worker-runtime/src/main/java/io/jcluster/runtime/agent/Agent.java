@@ -70,6 +70,7 @@ public final class Agent {
     private final AtomicLong seq = new AtomicLong();
     private final GcWatch gc = GcWatch.start();
     private final ServerFigures servers = ServerFigures.platform();
+    private final ServerDrain serverDrain = ServerDrain.platform();
     private volatile boolean draining;
     private volatile AppMXBean app;
 
@@ -183,6 +184,7 @@ public final class Agent {
         try {
             return drainer.submit(() -> {
                 draining = true;
+                for (String line : serverDrain.closeKeepAlive()) System.err.println(LOG_PREFIX + "draining: " + line);
                 long inflight = drainApp(timeoutMillis);
                 if (answer) {
                     send(WireMessage.of(MessageTypes.DRAINED, "inflight", inflight));
