@@ -97,6 +97,7 @@ final class ConfigBinder {
         if (type == Listen.class) return "\"handoff\" or \"self\"";
         if (type == LogTarget.class) return "\"files\" or \"stdout\"";
         if (type == WhenErrored.class) return "\"stay\" or \"exit\"";
+        if (type == Shutdown.class) return "\"auto\", \"early\" or \"late\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }

@@ -67,6 +67,7 @@ public final class ConfigTables {
         reload.put("ready_timeout", duration(c.reload().readyTimeout()));
         reload.put("warmup", duration(c.reload().warmup()));
         reload.put("drain_timeout", duration(c.reload().drainTimeout()));
+        reload.put("shutdown", c.reload().shutdown().id());
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
 
         table(t, "health").put("heartbeat_interval", duration(c.health().heartbeatInterval()));

@@ -60,7 +60,7 @@ final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
-        this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
+        this.adoption = new PortAdoption(log, loop::now, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
                 this::ready,
                 w -> {
                     w.cancelDeadline();
@@ -313,8 +313,11 @@ final class Supervisor {
             w.moveTo(WorkerState.DRAINING);
             long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
-            adoption.drain(w, ms); // the library closes the adopted connections after their current response
-            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> terminate(w)));
+            adoption.drain(w, ms); // the library ends the adopted connections as their protocols allow
+            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> {
+                adoption.drainTimedOut(w);
+                terminate(w);
+            }));
         } else {
             terminate(w);
         }
