@@ -128,8 +128,24 @@ static int at_boundary(const struct conn *c) {
     return c->kind == KIND_H2 ? h2_at_boundary(&c->at.h2) : sse_at_event_boundary(&c->at.sse);
 }
 
+/*
+ * Whether an h2c connection's first write is not an HTTP/2 server's: an HTTP/1.x answer to the preface
+ * (a server that does not speak HTTP/2), or a first frame that is not SETTINGS. It is left alone then.
+ */
+static int not_h2(const struct conn *c, const struct iovec *iov, int cnt) {
+    if (c->at.h2.frames > 0 || c->at.h2.have > 0 || cnt < 1 || iov[0].iov_len < 5) return 0;
+    const unsigned char *b = iov[0].iov_base;
+    return memcmp(b, "HTTP/", 5) == 0 || b[3] != 0x04;
+}
+
 ssize_t ends_write(struct conn *c, int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
     lock(c);
+    if (c->kind == KIND_H2 && not_h2(c, iov, cnt)) {
+        c->kind = KIND_OTHER;
+        __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELEASE);
+        unlock(c);
+        return io_put(fd, iov, cnt, flags, msg, as_send);
+    }
     unsigned char end = end_of(c);
     if (c->kind == KIND_SSE && end == END_SENT) {
         unlock(c);

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>How a stream ends: {@code close <code>} (a WebSocket close frame from the server), {@code end}
  * (an event stream whose response ended properly, after a whole event), {@code cut} (an event stream
  * that ended inside an event), {@code error <exception>} (a reset, a connection closed with no close
- * frame or in the middle of a chunked response), {@code status <code>} (an answer other than 101/200).
+ * frame or in the middle of a chunked response), {@code status <code>} (an answer other than 101/200),
+ * {@code no stream <exception>} (the connection or its handshake failed: no stream began).
  * {@link #received()} has, per stream id, the last message number received: with no gap (counted in
  * {@link #gaps()}), that is how many messages the stream delivered.
  *
@@ -82,7 +83,8 @@ public final class StreamClient implements AutoCloseable {
             try {
                 end = kind.equals("ws") ? webSocket() : events();
             } catch (Exception e) {
-                end = "error " + e.getClass().getSimpleName();
+                Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                end = "no stream " + t.getClass().getSimpleName();
             }
             if (!running && !end.startsWith("close 1001") && !end.equals("end")) end = "stopped"; // our own end
             ends.computeIfAbsent(end, k -> new AtomicLong()).incrementAndGet();
