@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #gaps()}), that is how many messages the stream delivered.
  *
  * <p>Command line (for bench/): {@code java -cp <fake-app jar> io.jcluster.fake.StreamClient ws|sse PORT
- * CONNECTIONS SECONDS [INTERVAL_MILLIS]}, prints one line {@code result streams=… messages=… gaps=… ends=…}.
+ * CONNECTIONS SECONDS [INTERVAL_MILLIS]} (SECONDS 0: until its standard input closes) prints a line
+ * {@code got <stream id> <last message number>} per stream, then {@code result streams=… messages=… gaps=… ends=…}.
  */
 public final class StreamClient implements AutoCloseable {
     private final String kind;
@@ -216,8 +217,16 @@ public final class StreamClient implements AutoCloseable {
         }
         try (StreamClient c = new StreamClient(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]),
                 args.length > 4 ? Long.parseLong(args[4]) : 100)) {
-            Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(args[3])));
+            long seconds = Long.parseLong(args[3]);
+            if (seconds > 0) {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+            } else {
+                while (System.in.read() >= 0) {
+                    // until the caller closes it
+                }
+            }
             c.close();
+            c.received().forEach((id, n) -> System.out.println("got " + id + " " + n));
             System.out.println(c.summary());
         }
     }

@@ -176,6 +176,7 @@ final class PortAdoption {
         if (s == null) return;
         s.draining = true;
         s.lastClose = clock.get();
+        log.info("slot %d: worker pid %d drains its %d open connection(s)", w.slotIndex(), w.pid(), s.open);
         WorkerChannel.send(s.channel, WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", timeoutMillis));
     }
 
@@ -185,7 +186,11 @@ final class PortAdoption {
      */
     boolean agentDrained(Worker w) {
         Session s = sessions.get(w);
-        if (s == null || !s.draining || !s.channel.isActive() || s.open == 0) return true;
+        if (s == null || !s.draining || !s.channel.isActive()) return true;
+        if (s.open == 0) {
+            log.info("slot %d: worker pid %d drained, no connection open", w.slotIndex(), w.pid());
+            return true;
+        }
         s.agentDrained = true;
         if (leftToApp(w, s)) {
             s.draining = false;
