@@ -54,14 +54,7 @@ static void feed_sse(void *c, const unsigned char *b, size_t n) { sse_feed(c, b,
 void ends_read(struct conn *c, int fd, const struct iovec *iov, int cnt, size_t r) {
     if (c->kind == KIND_UNKNOWN) {
         unsigned char first[16];
-        size_t have = 0;
-        for (int i = 0; i < cnt && have < sizeof first && have < r; i++) {
-            size_t take = iov[i].iov_len;
-            if (take > sizeof first - have) take = sizeof first - have;
-            if (take > r - have) take = r - have;
-            memcpy(first + have, iov[i].iov_base, take);
-            have += take;
-        }
+        size_t have = proto_gather(iov, cnt, r, first, sizeof first);
         c->kind = (unsigned char) proto_first_read(first, have);
         return;
     }

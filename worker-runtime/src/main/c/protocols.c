@@ -3,6 +3,18 @@
 
 #include <string.h>
 
+size_t proto_gather(const struct iovec *iov, int cnt, size_t n, unsigned char *out, size_t cap) {
+    size_t have = 0;
+    for (int i = 0; i < cnt && have < cap && have < n; i++) {
+        size_t take = iov[i].iov_len;
+        if (take > cap - have) take = cap - have;
+        if (take > n - have) take = n - have;
+        memcpy(out + have, iov[i].iov_base, take);
+        have += take;
+    }
+    return have;
+}
+
 int proto_first_read(const unsigned char *b, size_t n) {
     if (n >= 1 && b[0] == 0x16 && (n < 2 || b[1] == 0x03)) return KIND_TLS; /* a handshake record: ClientHello */
     static const char preface[] = "PRI * HTTP/2.0\r\n";
@@ -37,12 +49,7 @@ static int contains(const char *s, size_t n, const char *w) {
 
 int proto_response(const struct iovec *iov, int cnt, int *chunked, size_t *head_len) {
     char h[PROTO_HEAD_LOOK];
-    size_t have = 0;
-    for (int i = 0; i < cnt && have < sizeof h; i++) {
-        size_t take = iov[i].iov_len < sizeof h - have ? iov[i].iov_len : sizeof h - have;
-        memcpy(h + have, iov[i].iov_base, take);
-        have += take;
-    }
+    size_t have = proto_gather(iov, cnt, sizeof h, (unsigned char *) h, sizeof h);
     if (have < 16 || memcmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ') return KIND_HTTP1;
     int status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
     int upgrade = 0, sse = 0, chunks = 0;

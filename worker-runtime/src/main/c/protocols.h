@@ -21,6 +21,9 @@ enum {
     KIND_OTHER = 6,   /* anything else: a binary protocol, a 101 to another protocol */
 };
 
+/* Copies up to cap of the first n bytes of the cnt buffers of iov into out; returns how many. */
+size_t proto_gather(const struct iovec *iov, int cnt, size_t n, unsigned char *out, size_t cap);
+
 /* The kind a connection's first read says (n > 0 bytes of b): TLS, H2, HTTP1 or OTHER. */
 int proto_first_read(const unsigned char *b, size_t n);
 

@@ -1,15 +1,11 @@
 package io.jcluster.runtime.agent;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Supplier;
 import javax.management.Attribute;
 import javax.management.JMException;
 import javax.management.MBeanServer;
-import javax.management.MBeanServerFactory;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 
@@ -43,12 +39,7 @@ final class ServerDrain {
 
     /** The platform MBean server and any other the app created (Tomcat registers in the first one it finds). */
     static ServerDrain platform() {
-        return new ServerDrain(() -> {
-            Set<MBeanServer> all = new LinkedHashSet<>();
-            all.add(ManagementFactory.getPlatformMBeanServer());
-            all.addAll(MBeanServerFactory.findMBeanServer(null));
-            return new ArrayList<>(all);
-        });
+        return new ServerDrain(ServerFigures::mbeanServers);
     }
 
     /** Ends keep-alive in the servers it knows; returns what it did, one line each (empty: nothing). */
