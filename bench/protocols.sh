@@ -63,7 +63,7 @@ case $KIND in
         printf '\x00\x00\x00\x00\x06\x0a\x04load' > "$work/hello.bin"
         ( while [ ! -e "$work/stop" ]; do
             h2load -n 64 -c 4 -m 16 -d "$work/hello.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-              "http://127.0.0.1:$PORT/hello.Greeter/SayHello" | grep -E '^(requests|status codes):'
+              "http://127.0.0.1:$PORT/hello.Greeter/SayHello" | grep -E '^(requests|status codes):' || true
           done > "$work/h2load.txt" ) &
         h2_pid=$! ;;
   stream) "$JAVA" -cp "$GRPC" io.jcluster.examples.grpc.HelloGrpcLoad stream "127.0.0.1:$PORT" --stdin 1 --channels 4 --concurrency 8 \
