@@ -10,11 +10,13 @@
 # Reports the client's counts, how each drain ended and its median time (from `drains` to SIGTERM in
 # primary.log), and appends the table to bench/RESULTS.md. Loopback only; stops what it starts.
 # Usage: bench/protocols.sh [reloads] [tls|grpc|stream|ws|sse]   (default 10 grpc)
+#        SHUTDOWN=early|late bench/protocols.sh ...   ([reload] shutdown; default auto)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 RELOADS=${1:-10}
 KIND=${2:-grpc}
+SHUTDOWN=${SHUTDOWN:-auto}
 bench_setup
 command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null; }
 work=$(mktemp -d)
@@ -49,6 +51,7 @@ $env
 [reload]
 ready_timeout = "3m"
 drain_timeout = "10s"
+shutdown = "$SHUTDOWN"
 TOML
 "$JC" start "$conf" >/dev/null
 out=$work/client.txt
@@ -110,7 +113,7 @@ esac
   echo
   echo "### Reloads under load, $KIND ($(date -u +%F), $(nproc) cores, $(uname -r))"
   echo
-  echo "\`bench/protocols.sh $RELOADS $KIND\`: 2 workers, \`jcluster reload\` back to back (1 s apart) for ${seconds} s;"
+  echo "\`SHUTDOWN=$SHUTDOWN bench/protocols.sh $RELOADS $KIND\`: 2 workers, \`jcluster reload\` back to back (1 s apart) for ${seconds} s;"
   echo "load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| reloads | client | drains (ms, from drain to SIGTERM) |"
