@@ -315,10 +315,7 @@ public final class Supervisor {
             long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
             adoption.drain(w, ms); // the library ends the adopted connections as their protocols allow
-            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> {
-                adoption.drainTimedOut(w);
-                terminate(w);
-            }));
+            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> { adoption.drainTimedOut(w); terminate(w); }));
         } else {
             terminate(w);
         }
