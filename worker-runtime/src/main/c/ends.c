@@ -9,7 +9,6 @@
 
 #include "preload.h"
 #include "protocols.h"
-#include "session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,7 +187,7 @@ void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r) {
         feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r);
     }
     c->kind = (unsigned char) kind;
-    __atomic_store_n(&c->end, draining() && kind != KIND_OTHER ? END_DUE : END_NONE, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELEASE); /* while draining, the next scan makes its end due */
     unlock(c);
 }
 
