@@ -110,9 +110,9 @@ case $KIND in
       lost=$(python3 - "$work/app.txt" "$work/$k.txt" <<'PY'
 import re, sys
 sent = {m.group(1): int(m.group(3)) for m in re.finditer(r"stream (\S+) ended \(([^)]*)\) after (\d+) messages", open(sys.argv[1]).read())}
-got = {l.split()[1]: int(l.split()[2]) for l in open(sys.argv[2]) if l.startswith("got ")}
-both = [k for k in sent if k in got]
-print("%d streams ended by the app: %d messages sent on them, %d lost" % (
+got = {l.split()[1]: int(l.split()[2]) for l in open(sys.argv[2]) if l.startswith("got ") and not l.split()[3] == "stopped"}
+both = [k for k in sent if k in got]  # the streams the client did not end itself
+print("%d streams the client did not end: %d messages sent on them, %d lost" % (
     len(both), sum(sent[k] for k in both), sum(max(0, sent[k] - got[k]) for k in both)))
 PY
 )

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Command line (for bench/): {@code java -cp <fake-app jar> io.jcluster.fake.StreamClient ws|sse PORT
  * CONNECTIONS SECONDS [INTERVAL_MILLIS]} (SECONDS 0: until its standard input closes) prints a line
- * {@code got <stream id> <last message number>} per stream, then {@code result streams=… messages=… gaps=… ends=…}.
+ * {@code got <stream id> <last message number> <how it ended>} per stream, then {@code result streams=… messages=… gaps=… ends=…}.
  */
 public final class StreamClient implements AutoCloseable {
     private final String kind;
@@ -47,6 +47,7 @@ public final class StreamClient implements AutoCloseable {
     private final List<Thread> loops = new ArrayList<>();
     private final Map<String, AtomicLong> ends = new ConcurrentHashMap<>();
     private final Map<String, Long> received = new ConcurrentHashMap<>();
+    private final Map<String, String> endOf = new ConcurrentHashMap<>();
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong streams = new AtomicLong();
@@ -77,18 +78,22 @@ public final class StreamClient implements AutoCloseable {
     }
     /** Per stream id: the last message number received on it. */
     public Map<String, Long> received() { return new TreeMap<>(received); }
+    /** Per stream id: how it ended (as in {@link #ends()}). */
+    public Map<String, String> endOf() { return new TreeMap<>(endOf); }
 
     private void loop() {
         while (running) {
             String end;
+            String[] id = {null};
             try {
-                end = kind.equals("ws") ? webSocket() : events();
+                end = kind.equals("ws") ? webSocket(id) : events(id);
             } catch (Exception e) {
                 Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
                 end = "no stream " + t.getClass().getSimpleName();
             }
             if (!running && !end.startsWith("close 1001") && !end.equals("end")) end = "stopped"; // our own end
             ends.computeIfAbsent(end, k -> new AtomicLong()).incrementAndGet();
+            if (id[0] != null) endOf.put(id[0], end);
             if (running) sleep(20);
         }
     }
@@ -105,10 +110,9 @@ public final class StreamClient implements AutoCloseable {
         messages.incrementAndGet();
     }
 
-    private String webSocket() throws Exception {
+    private String webSocket(String[] id) throws Exception {
         CompletableFuture<String> ended = new CompletableFuture<>();
         long[] last = {0};
-        String[] id = {null};
         StringBuilder partial = new StringBuilder();
         WebSocket.Listener listener = new WebSocket.Listener() {
             @Override
@@ -148,7 +152,7 @@ public final class StreamClient implements AutoCloseable {
         return ended.completeOnTimeout("stopped", 5, TimeUnit.SECONDS).get();
     }
 
-    private String events() throws Exception {
+    private String events(String[] id) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events?interval=" + interval)).build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -158,7 +162,6 @@ public final class StreamClient implements AutoCloseable {
         }
         streams.incrementAndGet();
         long[] last = {0};
-        String[] id = {null};
         String data = null; // the event being read: its data line, until the blank line that ends it
         try (InputStream body = response.body();
              BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
@@ -226,7 +229,8 @@ public final class StreamClient implements AutoCloseable {
                 }
             }
             c.close();
-            c.received().forEach((id, n) -> System.out.println("got " + id + " " + n));
+            Map<String, String> how = c.endOf();
+            c.received().forEach((id, n) -> System.out.println("got " + id + " " + n + " " + how.getOrDefault(id, "open").replace(' ', '_')));
             System.out.println(c.summary());
         }
     }
