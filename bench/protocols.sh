@@ -81,7 +81,7 @@ case $KIND in
     client ws "$JAVA" -cp "$FAKE" io.jcluster.fake.StreamClient ws "$PORT" 16 0 50
     client sse "$JAVA" -cp "$FAKE" io.jcluster.fake.StreamClient sse "$PORT" 16 0 50 ;;
 esac
-exec 3>"$work/stdin"
+exec 3<>"$work/stdin" # read-write: opening does not wait for a reader (wrk reads none)
 sleep 5
 ok=0 failed=0
 start=$(date +%s)
