@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ void adopted_set_nonblock(int fd, int nonblock) {
 
 /* The app port this bind is for, or 0 when the call is not ours to adopt. errno is kept. */
 static int app_port_of(int fd, const struct sockaddr *addr, socklen_t len, const char **family) {
-    if (worker_socket == NULL || addr == NULL) return 0;
+    if ((worker_socket == NULL && !training) || addr == NULL) return 0;
     int port;
     if (addr->sa_family == AF_INET && len >= (socklen_t) sizeof(struct sockaddr_in)) {
         port = ntohs(((const struct sockaddr_in *) addr)->sin_port);
@@ -188,6 +189,19 @@ static int adopt(int fd, int port, const char *family, int saved_errno) {
     return 0;
 }
 
+/*
+ * A training run's start-up is done when it binds an app port: it never binds it, and ends the way a
+ * stop ends a worker (SIGTERM: the JVM's shutdown writes the cache it was recording). The bind waits
+ * for that; should the JVM outlive a minute, the bind fails.
+ */
+static int end_training(int port) {
+    say("training run: start-up done at the bind of port %d; it stops here (SIGTERM) and writes its cache", port);
+    kill(getpid(), SIGTERM);
+    for (int i = 0; i < 600; i++) usleep(100000);
+    errno = EADDRINUSE;
+    return -1;
+}
+
 /* Tells the primary, once per port, that the app listens on it. */
 static void announce(int port) {
     pthread_mutex_lock(&lock);
@@ -223,6 +237,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
     const char *family = NULL;
     int port = app_port_of(fd, addr, len, &family);
     if (port == 0) return next_bind(fd, addr, len);
+    if (training) return end_training(port);
     return adopt(fd, port, family, saved);
 }
 

@@ -49,7 +49,7 @@ public final class Primary implements AutoCloseable {
     private final WorkerMessages messages;
     private final Recycler recycler;
     private final Watcher watcher;
-    private final AppCds cds;
+    private final AppCache cds;
     /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
     private final int ticksPerSnapshot;
     private long ticks;
@@ -67,7 +67,7 @@ public final class Primary implements AutoCloseable {
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         Path agentJar = AgentJar.path(); // the relocated agent: never the app's shaded copy
-        this.cds = new AppCds(home.cdsDir(config.name()), home.bootDir(config.name()), agentJar, log);
+        this.cds = new AppCache(home.cacheDir(config.name()), agentJar, AgentJar.runtimeJar(), log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds);
@@ -222,6 +222,23 @@ public final class Primary implements AutoCloseable {
         return reports.gaveUp();
     }
 
+    /** The cache workers start from and each worker's use of it, for {@code describe} (its /proc reads off the loop). */
+    CompletableFuture<io.jcluster.cli.control.CacheStatus> cacheStatus(AppStatus status) {
+        java.util.Map<Long, Integer> pids = new java.util.LinkedHashMap<>();
+        for (io.jcluster.cli.control.WorkerStatus w : status.workers()) if (w.pid() > 0) pids.put(w.pid(), w.slot());
+        for (io.jcluster.cli.control.WorkerStatus w : status.spares()) if (w.pid() > 0) pids.put(w.pid(), -1);
+        CompletableFuture<io.jcluster.cli.control.CacheStatus> f = new CompletableFuture<>();
+        AppConfig config = app.config();
+        loop.offLoop(() -> {
+            try {
+                return cds.view(config, pids);
+            } catch (RuntimeException e) {
+                return new io.jcluster.cli.control.CacheStatus(null, "cannot be read: " + e, null, null, null);
+            }
+        }, f::complete);
+        return f;
+    }
+
     /** Spawns a worker on every slot and starts the health checks and the metrics snapshots. */
     public void start() {
         loop.execute(() -> {
@@ -232,13 +249,17 @@ public final class Primary implements AutoCloseable {
                 log.info("listen=self: every worker binds %s itself with SO_REUSEPORT; %s", PortGate.portsText(config.ports()),
                         Kernel.migrateAdvice());
             }
-            if (!config.cds()) {
-                app.startAll(); // reconcile, right after this event, starts the workers
+            if (!config.aotCache().wanted() || !cds.anyMade()) {
+                app.startAll(); // reconcile, right after this event, starts the workers: no cache is waited for
+                if (config.aotCache().wanted()) loop.offLoop(() -> {
+                    cds.prepare(config, false);
+                    return config;
+                }, prepared -> {});
                 return;
             }
-            // a Spring Boot jar is extracted first (a JVM run of seconds): off the loop, then the workers
+            // a cache was made before: finding whether it fits this jar (a hash of the jar) comes first
             loop.offLoop(() -> {
-                cds.prepare(config);
+                cds.prepare(config, false);
                 return config;
             }, prepared -> app.startAll());
         });
@@ -350,7 +371,7 @@ public final class Primary implements AutoCloseable {
     private Object loadConfig() {
         try {
             AppConfig next = ConfigResolver.resolve(spec);
-            cds.prepare(next); // a new Spring Boot jar is extracted here, off the loop, before its workers start
+            if (next.aotCache().wanted()) cds.prepare(next, false); // a cache made for this jar is used; none is made here
             return next;
         } catch (ConfigResolver.Refused e) {
             return new ChangeFailed((e.code == 2 ? "the config does not load" : "the config could not be read")
@@ -413,6 +434,7 @@ public final class Primary implements AutoCloseable {
     /** Releases the port, the sockets and the threads. Workers must be gone (see {@link #stop()}). */
     @Override
     public void close() {
+        cds.close();
         for (Slot slot : app.slots()) {
             slot.sockets().forEach(SlotSocket::close);
         }
