@@ -88,7 +88,7 @@ final class TrainingRun {
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("JCLUSTER_") || k.equals("LISTEN_FDS") || k.equals("LISTEN_PID") || k.equals("NOTIFY_SOCKET"));
+        env.keySet().removeIf(k -> (k.startsWith("JCLUSTER_") && !k.equals("JCLUSTER_HOME")) || k.equals("LISTEN_FDS") || k.equals("LISTEN_PID") || k.equals("NOTIFY_SOCKET"));
         env.putAll(FrameworkEnv.defaults(config.port(), config.env()));
         env.putAll(config.env());
         env.put(WorkerEnv.APP, config.name());
