@@ -151,7 +151,8 @@ class WarmCacheIT {
     void aSpringBootJarIsTrainedExtractedAndItsReplacementRunsFromTheCache() throws Exception {
         Path java25 = Needs.jdk25();
         Path spring = Needs.built(EXAMPLES.resolve("hello-spring/target/hello-spring.jar"), "hello-spring.jar");
-        assertSpringOrNetty(sandbox -> config(sandbox, "spring", spring.toAbsolutePath(), Sandbox.freePort(), java25, 1), "spring", "/hello-spring.jar");
+        assertSpringOrNetty(sandbox -> config(sandbox, "spring", spring.toAbsolutePath(), Sandbox.freePort(), java25, 1), "spring",
+                "/cache/spring/boot/");
     }
 
     /** JDK 17: the same path with a dynamic CDS archive. */
@@ -160,14 +161,16 @@ class WarmCacheIT {
         Needs.built(Sandbox.HELLO_JAR, "hello-netty.jar");
         Path java17 = Path.of(System.getProperty("java.home"), "bin/java");
         Needs.that(Runtime.version().feature() < 25, "the tests run on a JDK below 25 (" + Runtime.version() + ")");
-        assertSpringOrNetty(sandbox -> config(sandbox, "cds", Sandbox.HELLO_JAR.toAbsolutePath(), Sandbox.freePort(), java17, 1), "cds", "hello-netty.jar");
+        assertSpringOrNetty(sandbox -> config(sandbox, "cds", Sandbox.HELLO_JAR.toAbsolutePath(), Sandbox.freePort(), java17, 1), "cds",
+                Sandbox.HELLO_JAR.toAbsolutePath().toString());
     }
 
     private interface Setup {
         void apply(Sandbox sandbox) throws Exception;
     }
 
-    private static void assertSpringOrNetty(Setup setup, String app, String jarEnd) throws Exception {
+    /** Starts the app, awaits its cache, kills slot 0: the replacement runs {@code jarPart} from the cache, mapped. */
+    private static void assertSpringOrNetty(Setup setup, String app, String jarPart) throws Exception {
         try (Sandbox sandbox = new Sandbox()) {
             setup.apply(sandbox);
             Sandbox.Result start = sandbox.cli("start", "jcluster.toml");
@@ -177,7 +180,7 @@ class WarmCacheIT {
             ProcessHandle.of(first).orElseThrow().destroyForcibly();
             long replacement = awaitReplaced(sandbox, app, 0, first);
             List<String> line = cmdline(replacement);
-            assertTrue(line.get(line.indexOf("-jar") + 1).endsWith(jarEnd), line::toString);
+            assertTrue(line.get(line.indexOf("-jar") + 1).contains(jarPart), line::toString);
             assertTrue(line.stream().anyMatch(a -> a.endsWith("=" + cache)), line::toString);
             assertMapped(replacement, cache);
             assertFalse(sandbox.primaryLog(app).contains("did not map"), sandbox.primaryLog(app));
