@@ -54,25 +54,6 @@ TOML
 pids() { "$JC" ls --json "$1" | python3 -c 'import json,sys; print(" ".join(str(w["pid"]) for w in json.load(sys.stdin)[0]["workers"]))'; }
 cache_state() { "$JC" describe --json "$1" | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["state"].split(" ")[0], c.get("file") or "-")'; }
 pss_kib() { local p t=0; for p in "$@"; do t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"))); done; echo "$t"; }
-cat > "$WORK/poll.py" <<'PY'
-# poll.py PORT MS_LIMIT PID...: ms until a new connection is answered by a pid not in the list, or "timeout"
-import re, socket, sys, time
-port, limit, old = int(sys.argv[1]), int(sys.argv[2]) / 1000, set(sys.argv[3:])
-start = time.monotonic()
-while time.monotonic() - start < limit:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while chunk := s.recv(4096):
-                data += chunk
-        m = re.search(rb"pid=(\d+)", data)
-        if m and m.group(1).decode() not in old:
-            print(round((time.monotonic() - start) * 1000)); sys.exit(0)
-    except OSError:
-        time.sleep(0.005)
-print("timeout")
-PY
 
 # makes the cache of app $1 (aot_cache = "auto"): one start, until describe says ready; prints ms to ready cache
 make_cache() {
@@ -105,7 +86,7 @@ one_run() {
     for p in $pl; do grep -q "$JCLUSTER_HOME/cache/.*\.\(aot\|jsa\)" "/proc/$p/maps" || mapped=no; done
   fi
   kill -9 "${pl%% *}"
-  kill=$(python3 "$WORK/poll.py" "$port" 120000 $pl)
+  kill=$(python3 bench/poll.py "$port" 120000 $pl)
   sleep 1
   if [ "$mapped" = yes ]; then
     for p in $(pids "$app"); do grep -q "$JCLUSTER_HOME/cache/.*\.\(aot\|jsa\)" "/proc/$p/maps" || mapped=no; done
