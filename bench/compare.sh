@@ -200,7 +200,12 @@ done
 # ---- jcluster with cds = true: the first run writes the archive, later workers use it ----
 echo "kill -9 to serving with cds = true, $RUNS runs" >&2
 "$JC" stop hello >/dev/null
-"$JC" start "$WORK/jcluster.toml" >/dev/null && "$JC" stop hello-cds >/dev/null # writes the archive
+"$JC" start "$WORK/jcluster.toml" >/dev/null # its training run makes the cache once the workers are ready
+for i in $(seq 1 300); do
+  "$JC" describe --json hello-cds | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["cache"]["state"] == "ready" else 1)' && break
+  sleep 1
+done
+"$JC" stop hello-cds >/dev/null
 cds_start=()
 for i in $(seq 1 "$RUNS"); do
   t=$(now_ms)
