@@ -1,0 +1,24 @@
+package io.jcluster.cli.primary.supervisor;
+
+import io.jcluster.cli.config.AppConfig;
+import java.io.IOException;
+
+/** Starts worker processes: the command line, the environment, the spawn. */
+public interface Launcher {
+    /**
+     * Starts a worker of {@code config} and {@code generation} on slot {@code slot}, or a warm spare
+     * with {@code slot} -1 (it waits in its request for the slot's socket until it takes one).
+     *
+     * @throws IOException when the process cannot be started (the message says why)
+     */
+    WorkerProcess launch(int slot, AppConfig config, long generation) throws IOException;
+
+    /** Called on the loop once {@code pid} is ready (the cache check: its /proc reads go through {@code loop.offLoop}). */
+    default void ready(long pid, Loop loop) {}
+
+    /** Called on the loop once {@code pid} has exited with {@code code} (cache bookkeeping). */
+    default void exited(long pid, int code) {}
+
+    /** Called on the loop while the app is settled: every slot's worker ready, no change under way (the cache's training run). */
+    default void settled(AppConfig config, Loop loop) {}
+}
