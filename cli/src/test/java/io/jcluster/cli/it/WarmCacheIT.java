@@ -146,6 +146,41 @@ class WarmCacheIT {
         }
     }
 
+    /** The cache's file system fills while the training run writes: nothing but the cache is affected. */
+    @Test
+    void aFullDiskAffectsNothingButTheCache() throws Exception {
+        Path java25 = Needs.jdk25();
+        Needs.built(Sandbox.HELLO_JAR, "hello-netty.jar");
+        Needs.executable("/usr/bin/mount", "mount");
+        try (Sandbox sandbox = new Sandbox()) {
+            Path cacheDir = Files.createDirectories(sandbox.home.resolve("cache"));
+            Process mount = new ProcessBuilder("/usr/bin/mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", cacheDir.toString())
+                    .redirectErrorStream(true).start();
+            String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            Needs.that(mount.waitFor() == 0, "a 4 MB tmpfs mounted for the cache (mount -t tmpfs, as root): " + said);
+            try {
+                int port = Sandbox.freePort();
+                config(sandbox, "full", Sandbox.HELLO_JAR.toAbsolutePath(), port, java25, 1);
+                assertEquals(0, sandbox.cli("start", "jcluster.toml").code(), () -> sandbox.primaryLog("full"));
+                Sandbox.await("the training run to fail", Duration.ofSeconds(300),
+                        () -> sandbox.primaryLog("full").contains("made no cache"));
+                long worker = sandbox.worker("full", 0).get("pid").asLong();
+                assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("pid=" + worker), "the worker serves on");
+                ProcessHandle.of(worker).orElseThrow().destroyForcibly();
+                long replacement = awaitReplaced(sandbox, "full", 0, worker);
+                assertFalse(String.join(" ", cmdline(replacement)).contains("-XX:AOTCache"), cmdline(replacement)::toString);
+                assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("pid=" + replacement));
+                try (Stream<Path> left = Files.walk(cacheDir)) {
+                    assertTrue(left.noneMatch(p -> p.toString().endsWith(".aot")), "no partial cache is left behind");
+                }
+                assertEquals(0, sandbox.cli("stop", "full").code());
+            } finally {
+                sandbox.cli("stop", "all");
+                new ProcessBuilder("/usr/bin/umount", cacheDir.toString()).inheritIO().start().waitFor();
+            }
+        }
+    }
+
     /** A Spring Boot jar: its training run is Spring's own (onRefresh) on the extracted jar, which later workers run from the cache. */
     @Test
     void aSpringBootJarIsTrainedExtractedAndItsReplacementRunsFromTheCache() throws Exception {
