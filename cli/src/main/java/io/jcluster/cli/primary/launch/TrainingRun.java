@@ -93,7 +93,7 @@ final class TrainingRun {
         env.putAll(config.env());
         env.put(WorkerEnv.APP, config.name());
         env.put(WorkerEnv.PORT, Integer.toString(config.port()));
-        env.put("JCLUSTER_TRAINING", "1");
+        env.put(WorkerEnv.TRAINING, "1");
         PreloadLibrary.environment(env, runtimeJar, config.ports()); // the first bind of an app port ends the run
         Process p = pb.start();
         started.accept(p);
