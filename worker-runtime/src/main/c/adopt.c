@@ -16,10 +16,10 @@
 #include "preload.h"
 #include "primary.h"
 #include "session.h"
+#include "training.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -189,19 +189,6 @@ static int adopt(int fd, int port, const char *family, int saved_errno) {
     return 0;
 }
 
-/*
- * A training run's start-up is done when it binds an app port: it never binds it, and ends the way a
- * stop ends a worker (SIGTERM: the JVM's shutdown writes the cache it was recording). The bind waits
- * for that; should the JVM outlive a minute, the bind fails.
- */
-static int end_training(int port) {
-    say("training run: start-up done at the bind of port %d; it stops here (SIGTERM) and writes its cache", port);
-    kill(getpid(), SIGTERM);
-    for (int i = 0; i < 600; i++) usleep(100000);
-    errno = EADDRINUSE;
-    return -1;
-}
-
 /* Tells the primary, once per port, that the app listens on it. */
 static void announce(int port) {
     pthread_mutex_lock(&lock);
@@ -237,7 +224,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
     const char *family = NULL;
     int port = app_port_of(fd, addr, len, &family);
     if (port == 0) return next_bind(fd, addr, len);
-    if (training) return end_training(port);
+    if (training) return training_bind(fd, addr, port);
     return adopt(fd, port, family, saved);
 }
 
@@ -248,7 +235,11 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
 EXPORT int listen(int fd, int backlog) {
     ensure_init();
     int port;
-    if (!adopted_lookup(fd, &port, NULL)) return next_listen(fd, backlog);
+    if (!adopted_lookup(fd, &port, NULL)) {
+        int r = next_listen(fd, backlog);
+        if (r == 0 && training) training_listened(fd);
+        return r;
+    }
     announce(port);
     return 0;
 }

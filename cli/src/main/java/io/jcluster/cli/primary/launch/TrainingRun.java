@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>A Spring Boot jar (extracted) runs with {@code -Dspring.context.exit=onRefresh}, as Spring Boot
  *       documents: every singleton is made, no web server listens, no runner runs, and it exits.</li>
  *   <li>Any other jar runs with the preload library in its training mode ({@code JCLUSTER_TRAINING=1}):
- *       its first bind of an app port never binds; the process sends itself SIGTERM there, as a stop
- *       would. No port is bound, no request served; its start-up up to the bind is what a spare does.</li>
+ *       its binds of an app port go to the loopback's port 0 instead, so it never takes the app's port
+ *       or its traffic. Once it listens, it is sent {@link #REQUESTS} requests ({@code GET /}), so that
+ *       what serving loads and compiles is in the cache too, and then SIGTERM, as a stop would.</li>
  * </ul>
  *
  * <p>On JDK 25 and later it records with {@code -XX:AOTCacheOutput} and the same {@code -javaagent}
@@ -40,6 +41,9 @@ import java.util.concurrent.TimeUnit;
 final class TrainingRun {
     /** The longest a training run may take (at idle priority, on a busy machine): then it is stopped. */
     static final Duration TIMEOUT = Duration.ofMinutes(5);
+    /** Requests sent to a training run that listens (its request path is cached and profiled too). */
+    static final int REQUESTS = 50;
+    private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("training run: listening on port (\\d+)");
     /** How long it may take to write the cache once stopped. */
     static final Duration EXIT = Duration.ofMinutes(2);
 
@@ -94,11 +98,21 @@ final class TrainingRun {
         env.put(WorkerEnv.APP, config.name());
         env.put(WorkerEnv.PORT, Integer.toString(config.port()));
         env.put(WorkerEnv.TRAINING, "1");
-        PreloadLibrary.environment(env, runtimeJar, config.ports()); // the first bind of an app port ends the run
+        PreloadLibrary.environment(env, runtimeJar, config.ports()); // binds of app ports go to the loopback
         Process p = pb.start();
         started.accept(p);
         try {
-            if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            int port = 0;
+            while (port == 0 && p.isAlive() && System.nanoTime() < deadline) {
+                port = listening(log);
+                if (port == 0) p.waitFor(100, TimeUnit.MILLISECONDS);
+            }
+            if (port != 0) {
+                exercise(port);
+                p.destroy(); // SIGTERM, as a stop: the JVM writes the cache as it exits
+            }
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 p.destroy(); // SIGTERM: the JVM still writes what it recorded
                 if (!p.waitFor(EXIT.toMillis(), TimeUnit.MILLISECONDS)) throw new IOException("it did not end within "
                         + (TIMEOUT.plus(EXIT)).toMinutes() + " min");
@@ -109,6 +123,34 @@ final class TrainingRun {
             }
         } finally {
             end(p);
+        }
+    }
+
+    /** The port the training run said it listens on, or 0. */
+    private static int listening(Path log) {
+        try {
+            java.util.regex.Matcher m = LISTENING.matcher(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** {@link #REQUESTS} plain HTTP/1.1 requests to the training run, each on a connection of its own; what comes back does not matter. */
+    private static void exercise(int port) {
+        byte[] request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < REQUESTS; i++) {
+            for (String host : List.of("127.0.0.1", "::1")) {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress(host, port), 2000);
+                    s.setSoTimeout(2000);
+                    s.getOutputStream().write(request);
+                    s.getInputStream().readAllBytes();
+                    break;
+                } catch (IOException e) {
+                    // the other loopback, or no answer: the next request
+                }
+            }
         }
     }
 
