@@ -197,7 +197,7 @@ class WarmCacheIT {
         Path java17 = Path.of(System.getProperty("java.home"), "bin/java");
         Needs.that(Runtime.version().feature() < 25, "the tests run on a JDK below 25 (" + Runtime.version() + ")");
         assertSpringOrNetty(sandbox -> config(sandbox, "cds", Sandbox.HELLO_JAR.toAbsolutePath(), Sandbox.freePort(), java17, 1), "cds",
-                Sandbox.HELLO_JAR.toAbsolutePath().toString());
+                "hello-netty/target/hello-netty.jar");
     }
 
     private interface Setup {
