@@ -49,9 +49,14 @@ final class TrainingRun {
 
     private TrainingRun() {}
 
-    /** What runs a command at idle priority: {@code chrt --idle 0} and {@code ionice -c 3}, else {@code nice -n 19}. */
+    /**
+     * What runs a command at idle priority: {@code chrt --idle 0} and {@code ionice -c 3}, else
+     * {@code nice -n 19}; first {@code setpriv --pdeathsig KILL}, so that it ends with the primary
+     * even when the primary is killed (a worker ends then too, through its agent; this has none).
+     */
     static List<String> idle() {
         List<String> prefix = new ArrayList<>();
+        if (new File("/usr/bin/setpriv").canExecute()) prefix.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL"));
         if (new File("/usr/bin/chrt").canExecute()) prefix.addAll(List.of("/usr/bin/chrt", "--idle", "0"));
         else if (new File("/usr/bin/nice").canExecute()) prefix.addAll(List.of("/usr/bin/nice", "-n", "19"));
         if (new File("/usr/bin/ionice").canExecute()) prefix.addAll(List.of("/usr/bin/ionice", "-c", "3"));
@@ -160,10 +165,18 @@ final class TrainingRun {
         while (p.descendants().findAny().isPresent() && System.nanoTime() < deadline) Thread.sleep(100);
     }
 
-    /** Ends {@code p} and whatever it spawned, by pid. */
+    /** Ends {@code p} and whatever it spawned, by pid, and waits (a little) until they are gone. */
     static void end(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        if (p.isAlive()) p.destroyForcibly();
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // gone meanwhile, or still dying: SIGKILL was sent
+            }
+        }
     }
 
     /** The last line of {@code output} that says something. */
