@@ -55,6 +55,9 @@ pids() { "$JC" ls --json "$1" | python3 -c 'import json,sys; print(" ".join(str(
 cache_state() { "$JC" describe --json "$1" | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["state"].split(" ")[0], c.get("file") or "-")'; }
 pss_kib() { local p t=0; for p in "$@"; do t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"))); done; echo "$t"; }
 
+# the last $2 "ready (…, N ms after start)" figures of app $1's primary.log: a worker's own JVM start to ready
+worker_ms() { grep -o '[0-9]* ms after start)' "$JCLUSTER_HOME/logs/$1/primary.log" | tail -"$2" | cut -d' ' -f1; }
+
 # makes the cache of app $1 (aot_cache = "auto"): one start, until describe says ready; prints ms to ready cache
 make_cache() {
   local t state file deadline
@@ -71,13 +74,15 @@ make_cache() {
   timeout 120 "$JC" stop "$1" >/dev/null
 }
 
-# one round of app $1 on port $2: "<start ms> <kill ms> <pss KiB> <mapped yes|no|->"
+# one round of app $1 on port $2: "<start ms> <kill ms> <pss KiB> <mapped yes|no|-> <worker ms> <replacement ms>"
+# (worker ms: the slower worker's own start to ready, as primary.log says; replacement ms: the replacement's)
 one_run() {
-  local app=$1 port=$2 t start kill pss mapped=- p pl
+  local app=$1 port=$2 t start kill pss mapped=- p pl worker replacement
   t=$(now_ms)
   timeout 300 "$JC" start "$WORK/$app.toml" >/dev/null
   await_http "$port" 60
   start=$(( $(now_ms) - t ))
+  worker=$(worker_ms "$app" 2 | sort -n | tail -1)
   for _ in 1 2 3 4 5 6 7 8 9 10; do answers "$port" || true; done
   pl=$(pids "$app")
   pss=$(pss_kib $pl)
@@ -88,11 +93,12 @@ one_run() {
   kill -9 "${pl%% *}"
   kill=$(python3 bench/poll.py "$port" 120000 $pl)
   sleep 1
+  replacement=$(worker_ms "$app" 1)
   if [ "$mapped" = yes ]; then
     for p in $(pids "$app"); do grep -q "$JCLUSTER_HOME/cache/.*\.\(aot\|jsa\)" "/proc/$p/maps" || mapped=no; done
   fi
   timeout 120 "$JC" stop "$app" >/dev/null
-  echo "$start $kill $pss $mapped"
+  echo "$start $kill $pss $mapped $worker $replacement"
 }
 
 # two plain JVMs of jar $1 with java $2 started together, to both answering; prints ms
@@ -126,15 +132,15 @@ for c in "${CASES[@]}"; do
   TRAIN[$name]=$(make_cache "$name-on")
 done
 
-declare -A START KILL PSS PLAIN MAPPED
+declare -A START KILL PSS PLAIN MAPPED WORKER REPL
 for round in $(seq 1 "$ROUNDS"); do
   for c in "${CASES[@]}"; do
     IFS=: read -r name jar java <<<"$c"
     order="on off"; [ $((round % 2)) = 0 ] && order="off on"
     for v in $order; do
       echo "round $round: $name-$v" >&2
-      read -r s k p m <<<"$(one_run "$name-$v" "${PORTS[$name]}")"
-      START[$name-$v]+="$s "; KILL[$name-$v]+="$k "; PSS[$name-$v]+="$p "
+      read -r s k p m w r <<<"$(one_run "$name-$v" "${PORTS[$name]}")"
+      START[$name-$v]+="$s "; KILL[$name-$v]+="$k "; PSS[$name-$v]+="$p "; WORKER[$name-$v]+="$w "; REPL[$name-$v]+="$r "
       [ "$v" = on ] && [ "$m" != yes ] && MAPPED[$name]=no
     done
     [ "$name" = spring17 ] || PLAIN[$name]+="$(plain_pair "$jar" "$java") "
@@ -163,8 +169,10 @@ row() { # label name figure-array-name
   for c in "${CASES[@]}"; do
     IFS=: read -r name jar java <<<"$c"
     row "$name: \`jcluster start -i 2\` to both answering, ms" "$name" START
+    row "$name: the slower worker's own JVM start to ready (primary.log), ms" "$name" WORKER
     [ "$name" = spring17 ] && continue
     row "$name: kill -9 of a worker to a new pid answering, ms" "$name" KILL
+    row "$name: the replacement's own JVM start to ready (primary.log), ms" "$name" REPL
     row "$name: PSS of the 2 workers together, KiB" "$name" PSS
   done
   echo
