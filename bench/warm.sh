@@ -10,7 +10,7 @@
 #   - that every worker of the cached runs maps the cache (/proc/<pid>/maps)
 # Appends a "Start cache" section to bench/RESULTS.md with the load average, and stops everything it
 # started, by pid. Bounded: every start and wait has a timeout.
-# Usage: bench/warm.sh [rounds]   (default 3)
+# Usage: bench/warm.sh [rounds] [cases]   (default 3 rounds of spring25,netty25,spring17)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -121,7 +121,10 @@ ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]);
 spread() { python3 -c "import sys; v = sorted(float(x) for x in sys.argv[1:] if x != 'timeout'); print(f'{v[0]:.2f}-{v[-1]:.2f}' if v else '-')" "$@"; }
 
 # name:jar:java for the three cases; each has an "-on" (aot_cache = "auto", cache made) and an "-off" app
-CASES=("spring25:$SPRING:$J25" "netty25:$NETTY:$J25" "spring17:$SPRING:$J17")
+CASES=()
+for c in "spring25:$SPRING:$J25" "netty25:$NETTY:$J25" "spring17:$SPRING:$J17"; do
+  [[ ",${2:-spring25,netty25,spring17}," == *",${c%%:*},"* ]] && CASES+=("$c")
+done
 declare -A TRAIN PORTS
 for c in "${CASES[@]}"; do
   IFS=: read -r name jar java <<<"$c"
@@ -159,7 +162,7 @@ row() { # label name figure-array-name
   echo
   echo "## Start cache: the AOT cache and CDS against none ($(date -u +%F), $(nproc) cores, $(uname -r))"
   echo
-  echo "\`bench/warm.sh $ROUNDS\`: 2 workers, the app with \`aot_cache = \"auto\"\` (its cache made beforehand) and with"
+  echo "\`bench/warm.sh $ROUNDS ${2:-}\`: 2 workers, the app with \`aot_cache = \"auto\"\` (its cache made beforehand) and with"
   echo "\`aot_cache = false\` alternated round by round; medians of $ROUNDS rounds, every sample listed, and the ratio of"
   echo "each round (on / off) with their spread. $("$J25" -version 2>&1 | head -1) for the *25 rows; $("$J17" -version 2>&1 | head -1) for spring17."
   echo "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER (other work on this shared machine slows both sides alike)."

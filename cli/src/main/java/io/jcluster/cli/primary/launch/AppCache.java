@@ -161,8 +161,12 @@ public final class AppCache {
         if (!java.util.Objects.equals(p.jarIdentity(), JarDigest.identity(jar))) return new Launch(config.jar(), List.of());
         if (p.runJar() == null) return new Launch(config.jar(), List.of());
         if (p.cache() == null || !Files.isRegularFile(p.cache())) return new Launch(p.runJar(), List.of());
-        String flag = p.jdk().kind() == WorkerJdk.Kind.AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
-        return new Launch(p.runJar(), List.of(flag + p.cache()));
+        if (p.jdk().kind() == WorkerJdk.Kind.CDS) return new Launch(p.runJar(), List.of("-XX:SharedArchiveFile=" + p.cache()));
+        // mapped where it was made (JDK 25 relocates it by default): its pages stay clean, so every worker shares them
+        if (config.jvmArgs().stream().anyMatch(a -> a.startsWith("-XX:ArchiveRelocationMode"))) {
+            return new Launch(p.runJar(), List.of("-XX:AOTCache=" + p.cache())); // the user's choice
+        }
+        return new Launch(p.runJar(), List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0", "-XX:AOTCache=" + p.cache()));
     }
 
     /** A worker started with {@code args} (from {@link #launch}) as {@code pid}. */
