@@ -63,6 +63,8 @@ extern ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 extern const char *worker_socket;
 /* init.c: JCLUSTER_SPARE=1: a warm spare, whose first bind waits without a time limit for a slot. */
 extern int spare;
+/* init.c: JCLUSTER_TRAINING=1: a training run of the app (no primary): its binds of app ports go to the loopback (training.c). */
+extern int training;
 
 /* init.c: loads the next definitions and reads the environment, once; every interposed call starts with it. */
 void ensure_init(void);

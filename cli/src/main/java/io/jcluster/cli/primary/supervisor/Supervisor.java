@@ -325,7 +325,7 @@ public final class Supervisor {
     public void terminate(Worker w) {
         if (!w.alive()) return;
         w.process().terminate();
-        Duration grace = launcher.stopGrace(w.pid(), w.config().reload().stopTimeout());
+        Duration grace = w.config().reload().stopTimeout();
         w.deadline(loop.schedule(grace, () -> {
             if (w.alive()) {
                 log.info("slot %d: worker pid %d still running %s after SIGTERM: SIGKILL", w.slotIndex(), w.pid(),
@@ -399,6 +399,9 @@ public final class Supervisor {
                 if (slot.phase() == Slot.Phase.ACTIVE && slot.worker() == null && slot.surge() == null) start(slot);
             }
             spares.keep();
+            if (change == null && slots.stream().allMatch(s -> s.worker() != null && s.worker().state() == WorkerState.READY)) {
+                launcher.settled(config, loop); // the cache's training run, once nothing starts
+            }
         }
         gate.steer(slots, config, stopping);
         settleWaiters();
