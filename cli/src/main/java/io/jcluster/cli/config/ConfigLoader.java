@@ -217,7 +217,7 @@ public final class ConfigLoader {
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), ports, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
-                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(),
+                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.aotCache(), app.after(), envName, raw.recycle(),
                 watch, KeyChecks.spares(at, app));
     }
 
