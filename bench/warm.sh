@@ -165,7 +165,7 @@ row() { # label name figure-array-name
   echo "\`bench/warm.sh $ROUNDS ${2:-}\`: 2 workers, the app with \`aot_cache = \"auto\"\` (its cache made beforehand) and with"
   echo "\`aot_cache = false\` alternated round by round; medians of $ROUNDS rounds, every sample listed, and the ratio of"
   echo "each round (on / off) with their spread. $("$J25" -version 2>&1 | head -1) for the *25 rows; $("$J17" -version 2>&1 | head -1) for spring17."
-  echo "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER (other work on this shared machine slows both sides alike)."
+  echo "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER (other work on the shared machine slows both sides alike)."
   echo
   echo "| figure | without the cache | with the cache | with / without |"
   echo "| --- | --- | --- | --- |"
