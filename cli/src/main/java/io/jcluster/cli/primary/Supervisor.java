@@ -383,6 +383,7 @@ final class Supervisor {
         log.info("slot %d: spare pid %d takes the slot (%s)", slot.index(), spare.pid(),
                 warm ? "warm: it waited for the slot's socket" : "still starting");
         spare.take(slot, loop.now());
+        spares.tellSlot(spare); // its held requests are answered once it knows the slot
         spare.process().note("spare took slot=" + slot.index() + " pid=" + spare.pid());
         spare.deadline(loop.schedule(spare.config().reload().readyTimeout(), () -> readyTimedOut(spare)));
         if (!spare.config().reload().ready().onlyByCall()) readiness.watch(spare);

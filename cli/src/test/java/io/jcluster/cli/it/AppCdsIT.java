@@ -40,17 +40,17 @@ class AppCdsIT {
             Path cache = sandbox.home.resolve("cache").resolve(APP).resolve("cds");
 
             Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(APP));
+            assertEquals(0, first.code(), () -> first.all() + sandbox.explain(APP));
             long dumper = sandbox.worker(APP, 0).get("pid").asLong();
             assertTrue(cmdline(dumper).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cache)), cmdline(dumper)::toString);
             assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot=0"));
             assertEquals(0, sandbox.cli("stop", APP).code());
-            assertTrue(sandbox.primaryLog(APP).contains("cds: class-data archive ready"), sandbox.primaryLog(APP));
+            assertTrue(sandbox.primaryLog(APP).contains("cds: class-data archive ready"), sandbox.explain(APP));
             List<Path> archives = archives(cache);
             assertEquals(1, archives.size(), archives::toString);
 
             Sandbox.Result second = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, second.code(), () -> second.all() + sandbox.primaryLog(APP));
+            assertEquals(0, second.code(), () -> second.all() + sandbox.explain(APP));
             long worker = sandbox.worker(APP, 0).get("pid").asLong();
             assertTrue(cmdline(worker).contains("-XX:SharedArchiveFile=" + archives.get(0)), cmdline(worker)::toString);
             assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot=0"));
@@ -73,7 +73,7 @@ class AppCdsIT {
             String workerLog = Files.readString(sandbox.home.resolve("logs").resolve(APP).resolve("0.log"));
             assertFalse(workerLog.contains("[warning][cds]"), workerLog);
             assertEquals(0, sandbox.cli("stop", APP).code());
-            assertFalse(sandbox.primaryLog(APP).contains("did not map"), sandbox.primaryLog(APP));
+            assertFalse(sandbox.primaryLog(APP).contains("did not map"), sandbox.explain(APP));
             assertEquals(archives, archives(cache), "the archive stays for the next start");
         }
     }
@@ -104,7 +104,7 @@ class AppCdsIT {
             Path cache = sandbox.home.resolve("cache").resolve(app);
 
             Sandbox.Result first = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, first.code(), () -> first.all() + sandbox.primaryLog(app));
+            assertEquals(0, first.code(), () -> first.all() + sandbox.explain(app));
             long worker = sandbox.worker(app, 0).get("pid").asLong();
             List<String> line = cmdline(worker);
             String jar = line.get(line.indexOf("-jar") + 1);
@@ -119,7 +119,7 @@ class AppCdsIT {
             assertEquals(0, sandbox.cli("stop", app).code());
 
             Sandbox.Result second = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, second.code(), () -> second.all() + sandbox.primaryLog(app));
+            assertEquals(0, second.code(), () -> second.all() + sandbox.explain(app));
             long again = sandbox.worker(app, 0).get("pid").asLong();
             List<String> againLine = cmdline(again);
             assertEquals(jar, againLine.get(againLine.indexOf("-jar") + 1), "the same extraction, reused");
