@@ -81,11 +81,25 @@ public final class SlotReplacement {
                 + Durations.format(warmup) + " (warm-up), then drains");
         long ms = warmup.toMillis();
         if (old.channel() != null) WorkerChannel.send(old.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", ms));
+        String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT
+        if (floor != null && !floor.isBlank()) ramp(app, slot, neo, app.loop.now(), warmup, Integer.parseInt(floor.trim()));
         old.deadline(app.loop.schedule(warmup, () -> {
             if (!old.alive() || old.retiring()) return;
             progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());
             app.retire(old, "replaced by generation " + gen);
         }));
+    }
+
+    /** The slot's share of new connections grows from {@code floor} to whole over {@code over} while {@code neo} serves it. */
+    private static void ramp(Supervisor app, Slot slot, Worker neo, java.time.Instant from, Duration over, int floor) {
+        long elapsed = Duration.between(from, app.loop.now()).toMillis();
+        if (elapsed >= over.toMillis() || slot.worker() != neo || !neo.alive()) {
+            slot.share(io.jcluster.cli.primary.sockets.Steering.FULL_SHARE);
+            return;
+        }
+        int full = io.jcluster.cli.primary.sockets.Steering.FULL_SHARE;
+        slot.share((int) (floor + (full - floor) * elapsed / over.toMillis()));
+        app.loop.schedule(Duration.ofMillis(200), () -> ramp(app, slot, neo, from, over, floor));
     }
 
     /**

@@ -62,6 +62,38 @@ class SteeringTest {
         }
     }
 
+    /** A slot whose new worker warms up takes a small share of the new connections, the others the rest. */
+    @Test
+    void sharesSplitNewConnectionsInProportion() throws Exception {
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        List<SlotSocket> sockets = new ArrayList<>();
+        List<Socket> clients = new ArrayList<>();
+        Steering steering = new Steering();
+        try {
+            for (int i = 0; i < 3; i++) {
+                SlotSocket s = SlotSocket.open("127.0.0.1", port);
+                sockets.add(s);
+                steering.joined(s);
+            }
+            assertTrue(steering.steerTo(java.util.Map.of(sockets.get(0), 10, sockets.get(1), Steering.FULL_SHARE,
+                    sockets.get(2), Steering.FULL_SHARE)), steering.unavailable());
+            connect(port, 420, clients);
+            int warming = sockets.get(0).queued();
+            String counts = warming + "/" + sockets.get(1).queued() + "/" + sockets.get(2).queued();
+            assertEquals(420, warming + sockets.get(1).queued() + sockets.get(2).queued(), counts);
+            // expected 20 of 420 (sd 4.4), 200 each for the others
+            assertTrue(warming > 0 && warming < 60, "the slot at a share of 10 gets a few: " + counts);
+            assertTrue(sockets.get(1).queued() > 140 && sockets.get(2).queued() > 140, "the others split the rest: " + counts);
+        } finally {
+            for (Socket c : clients) c.close();
+            for (SlotSocket s : sockets) s.close();
+        }
+    }
+
     /**
      * {@code jcluster upgrade}: a new primary's steering takes the group over in the old one's order,
      * whether the old primary left a program attached or not, and steers it from there.
