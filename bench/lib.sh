@@ -40,3 +40,26 @@ bench_setup() {
   JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
   PORT=$(free_port)
 }
+
+now_ms() { date +%s%3N; }
+
+# Waits up to $2 seconds for an answer on 127.0.0.1:$1 whose body says pid=; fails after.
+await_http() { # port seconds
+  local i
+  for i in $(seq 1 $(($2 * 50))); do
+    curl -s --max-time 1 "http://127.0.0.1:$1/" | grep -q "pid=" && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
+# ms from `java -jar` to its first answer ($JAVA, else the java on the PATH); the JVM is stopped by pid.
+plain_jvm_start() { # jar port args...
+  local jar=$1 port=$2 t pid ms; shift 2
+  t=$(now_ms)
+  PORT=$port "${JAVA:-java}" -jar "$jar" "$@" >/dev/null 2>&1 &
+  pid=$!
+  await_http "$port" 120 && ms=$(( $(now_ms) - t )) || ms=timeout
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  echo "$ms"
+}

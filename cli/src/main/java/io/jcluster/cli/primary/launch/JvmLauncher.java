@@ -10,6 +10,7 @@ import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
 import io.jcluster.cli.primary.supervisor.Launcher;
 import io.jcluster.cli.primary.supervisor.Loop;
+import io.jcluster.cli.primary.supervisor.PrimaryLog;
 import io.jcluster.cli.primary.supervisor.WorkerProcess;
 import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.cli.systemd.SdNotify;
@@ -39,10 +40,12 @@ public final class JvmLauncher implements Launcher {
     /** worker-runtime's main jar: the preload library is beside it. */
     private final Path runtimeJar;
     private final AppCds cds;
+    private final StartShare startShare;
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
     private Path workerSocket;
 
-    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCds cds) {
+    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCds cds, PrimaryLog log) {
+        this.startShare = StartShare.detect(SETSID, log);
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
@@ -114,12 +117,23 @@ public final class JvmLauncher implements Launcher {
     }
 
     @Override
+    public void starting(long pid, AppConfig cfg, Loop loop) {
+        String share = System.getenv("JCLUSTER_EXP_START_SHARE"); // EXPERIMENT
+        String bound = System.getenv("JCLUSTER_EXP_START_BOUND_MS");
+        if (share == null || share.isBlank()) return;
+        startShare.starting(pid, cfg.name(), Integer.parseInt(share.trim()),
+                Duration.ofMillis(bound == null || bound.isBlank() ? cfg.reload().readyTimeout().toMillis() : Long.parseLong(bound.trim())), loop);
+    }
+
+    @Override
     public void ready(long pid, Loop loop) {
+        startShare.ready(pid, loop);
         cds.ready(pid, loop);
     }
 
     @Override
     public void exited(long pid, int code) {
+        startShare.exited(pid);
         cds.exited(pid, code);
     }
 

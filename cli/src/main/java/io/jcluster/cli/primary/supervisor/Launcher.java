@@ -19,6 +19,12 @@ public interface Launcher {
         return stopTimeout;
     }
 
+    /**
+     * Called on the loop when {@code pid} starts while other workers of the app serve (a reload, a spare,
+     * a replacement): it may get less of the CPU until it is ready ({@code [reload] start_share}).
+     */
+    default void starting(long pid, AppConfig config, Loop loop) {}
+
     /** Called on the loop once {@code pid} is ready (the class-data archive check: its /proc reads go through {@code loop.offLoop}). */
     default void ready(long pid, Loop loop) {}
 

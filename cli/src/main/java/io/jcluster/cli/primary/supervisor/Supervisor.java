@@ -194,6 +194,7 @@ public final class Supervisor {
             return null;
         }
         Worker w = new Worker(slot, gen, cfg, process, loop.now());
+        if (workers.stream().anyMatch(o -> o.state() == WorkerState.READY)) launcher.starting(w.pid(), cfg, loop); // beside serving ones
         workers.add(w);
         process.note("worker started: " + (slot == null ? "spare" : "slot=" + slot.index()) + " gen=" + gen + " pid=" + w.pid());
         log.info("%s: started %s pid %d (generation %d)", where, slot == null ? "spare" : "worker", w.pid(), gen);
