@@ -5,7 +5,8 @@
 # plain `java -jar` of the same jar to its first answer, on the otherwise idle machine (the yardstick
 # of a reload's length). Reports failed reloads, non-2xx answers, socket errors (timeout: a request
 # over wrk's 2 s), the latency percentiles and the longest, each reload's length against the plain
-# start, and appends the table to bench/RESULTS.md. Loopback only; stops what it starts.
+# start (idle, and beside the app under the same load), and appends the table to bench/RESULTS.md.
+# Loopback only; stops what it starts.
 # Settings (each adds lines to the example's jcluster.toml):
 #   default        the example as it is
 #   share=N        [reload] start_share = N   (a starting worker's share of the CPU, 1-100)
@@ -48,12 +49,19 @@ config() { # setting file: the example's config with the setting's lines
 }
 
 run() { # setting
-  local setting=$1 conf java plain out wrk_pid ok=0 failed=0 t times=()
+  local setting=$1 conf java plain loaded other out wrk_pid ok=0 failed=0 t times=()
   conf="$JCLUSTER_HOME/spring.toml"
   java=$(config "$setting" "$conf")
   plain=$(JAVA=$java plain_jvm_start "$SPRING" "$PORT" "--server.port=$PORT")
   "$JC" start "$conf" -i 2 -p "$PORT" --name spring >/dev/null
-  wrk -t2 -c64 -d10s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 # the first generation warms up
+  # the first generation warms up under wrk; meanwhile one plain start beside it, on another port
+  wrk -t2 -c64 -d120s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
+  wrk_pid=$!
+  sleep 5
+  other=$(free_port)
+  loaded=$(JAVA=$java plain_jvm_start "$SPRING" "$other" "--server.port=$other")
+  sleep 5
+  kill $wrk_pid 2>/dev/null; wait $wrk_pid 2>/dev/null || true
   out=$(mktemp)
   wrk -t2 -c64 -d900s -s bench/reload.lua "http://127.0.0.1:$PORT/" > "$out" 2>&1 &
   wrk_pid=$!
@@ -68,9 +76,9 @@ run() { # setting
   kill -INT $wrk_pid 2>/dev/null || true # wrk prints its summary (and the script's done()) on SIGINT
   wait $wrk_pid || true
   "$JC" stop spring >/dev/null
-  python3 - "$out" "$setting" "$ok" "$failed" "$plain" "${times[*]}" <<'PY'
+  python3 - "$out" "$setting" "$ok" "$failed" "$plain" "$loaded" "${times[*]}" <<'PY'
 import re, statistics, sys
-path, setting, ok, failed, plain, times = sys.argv[1:7]
+path, setting, ok, failed, plain, loaded, times = sys.argv[1:8]
 text = open(path).read()
 times = [int(t) for t in times.split()]
 req = int(re.search(r"^requests (\d+)", text, re.M).group(1))
@@ -78,10 +86,11 @@ non2xx = int(re.search(r"^non2xx (\d+)", text, re.M).group(1))
 e = dict(re.findall(r"(\w+)=(\d+)", re.search(r"^errors (.*)$", text, re.M).group(1)))
 lat = dict((k, int(v) / 1000) for k, v in re.findall(r"(\w+)=(\d+)", re.search(r"^latency_us (.*)$", text, re.M).group(1)))
 longest = max(times) if times else 0
-ratio = f"{longest / int(plain):.1f}x" if plain.isdigit() else "-"
+sec = lambda ms: f"{int(ms) / 1000:.1f} s" if ms.isdigit() else ms
+ratio = lambda ms: f"{longest / int(ms):.1f}x" if ms.isdigit() else "-"
 print(f"| {setting} | {ok} ok / {failed} failed | {req} | {non2xx} | {e['connect']} / {e['read']} / {e['write']} | **{e['timeout']}** "
       f"| {lat['p50']:.0f} / {lat['p99']:.0f} / {lat['p999']:.0f} | **{lat['max']:.0f}** | {statistics.median(times) / 1000:.1f} / {longest / 1000:.1f} s "
-      f"| {int(plain) / 1000 if plain.isdigit() else plain} s | **{ratio}** |")
+      f"| {sec(plain)} / {sec(loaded)} | **{ratio(plain)}** / {ratio(loaded)} |")
 PY
   rm -f "$out"
 }
@@ -92,9 +101,10 @@ PY
   echo
   echo "\`ROUNDS=$ROUNDS bench/reload-spring.sh $RELOADS ${SETTINGS[*]}\`: examples/hello-spring, 2 workers, wrk -t2 -c64 (2 s timeout),"
   echo "\`jcluster reload\` back to back (1 s apart); load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Plain start: one \`java -jar\` of the jar to its first answer on the idle machine, just before the run."
+  echo "Plain start: one \`java -jar\` of the jar to its first answer on the idle machine just before the run, and one"
+  echo "beside the running app under the same wrk load (what a cold start of the jar costs in those conditions)."
   echo
-  echo "| setting | reloads | requests | non-2xx | socket errors connect / read / write | over 2 s | latency p50 / p99 / p99.9 ms | max ms | one reload median / longest | plain start | longest / plain |"
+  echo "| setting | reloads | requests | non-2xx | socket errors connect / read / write | over 2 s | latency p50 / p99 / p99.9 ms | max ms | one reload median / longest | plain start idle / under load | longest reload / plain start idle / under load |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for ((r = 1; r <= ROUNDS; r++)); do
     for s in "${SETTINGS[@]}"; do run "$s"; done
