@@ -42,16 +42,7 @@ class SparesIT {
                     ls.out());
             assertTrue(sandbox.cli("describe", APP).out().contains("spares: 1 (1 warm"), "describe says what the spare costs");
 
-            long victim = sandbox.worker(APP, 0).get("pid").asLong();
-            assertTrue(new ProcessBuilder("kill", "-9", Long.toString(victim)).start().waitFor() == 0);
-            await("the spare serves slot 0", WAIT, () -> {
-                try {
-                    JsonNode w = sandbox.worker(APP, 0);
-                    return w.get("pid").asLong() == spare && "ready".equals(w.get("state").asText());
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            killSlotZeroForThe(sandbox, spare);
             Set<String> answering = new HashSet<>();
             for (int i = 0; i < 200 && !answering.contains(Long.toString(spare)); i++) {
                 answering.add(fields(get(port, WAIT)).get("pid"));
@@ -81,16 +72,7 @@ class SparesIT {
                     "--spares", "1", "-p", Integer.toString(port));
             assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
             long spare = warmSpare(sandbox);
-            long victim = sandbox.worker(APP, 0).get("pid").asLong();
-            assertTrue(new ProcessBuilder("kill", "-9", Long.toString(victim)).start().waitFor() == 0);
-            await("the spare serves slot 0", WAIT, () -> {
-                try {
-                    JsonNode w = sandbox.worker(APP, 0);
-                    return w.get("pid").asLong() == spare && "ready".equals(w.get("state").asText());
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            killSlotZeroForThe(sandbox, spare);
             Map<String, String> answer = Map.of();
             for (int i = 0; i < 200 && !Long.toString(spare).equals(answer.get("pid")); i++) answer = fields(get(port, WAIT));
             assertEquals(Long.toString(spare), answer.get("pid"), () -> "the former spare answers on the port" + sandbox.explain(APP));
@@ -109,6 +91,20 @@ class SparesIT {
             assertTrue(r.err().contains("app.spares") && r.err().contains("warm spares need listen = \"handoff\""), r.err());
             assertEquals("no apps running (start one with: jcluster start app.jar)", sandbox.cli("ls").out().strip());
         }
+    }
+
+    /** kill -9 of slot 0's worker, then waits until {@code spare} serves the slot, ready. */
+    private static void killSlotZeroForThe(Sandbox sandbox, long spare) throws Exception {
+        long victim = sandbox.worker(APP, 0).get("pid").asLong();
+        assertTrue(new ProcessBuilder("kill", "-9", Long.toString(victim)).start().waitFor() == 0);
+        await("the spare serves slot 0", WAIT, () -> {
+            try {
+                JsonNode w = sandbox.worker(APP, 0);
+                return w.get("pid").asLong() == spare && "ready".equals(w.get("state").asText());
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     /** Waits for the app's one spare to be warm (waiting in its bind) and returns its pid. */

@@ -24,19 +24,12 @@ class SteeringTest {
     @Test
     void newConnectionsGoOnlyToTheHealthySockets() throws Exception {
         Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = freePort();
         List<SlotSocket> sockets = new ArrayList<>();
         List<Socket> clients = new ArrayList<>();
         Steering steering = new Steering();
         try {
-            for (int i = 0; i < 3; i++) {
-                SlotSocket s = SlotSocket.open("127.0.0.1", port);
-                sockets.add(s);
-                steering.joined(s);
-            }
+            group(steering, port, 3, sockets);
             assertTrue(steering.steerTo(Set.of(sockets.get(1), sockets.get(2))), steering.unavailable());
             connect(port, 60, clients);
             assertEquals(0, sockets.get(0).queued(), "slot 0 gets nothing");
@@ -66,19 +59,12 @@ class SteeringTest {
     @Test
     void sharesSplitNewConnectionsInProportion() throws Exception {
         Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = freePort();
         List<SlotSocket> sockets = new ArrayList<>();
         List<Socket> clients = new ArrayList<>();
         Steering steering = new Steering();
         try {
-            for (int i = 0; i < 3; i++) {
-                SlotSocket s = SlotSocket.open("127.0.0.1", port);
-                sockets.add(s);
-                steering.joined(s);
-            }
+            group(steering, port, 3, sockets);
             assertTrue(steering.steerTo(java.util.Map.of(sockets.get(0), 10, sockets.get(1), Steering.FULL_SHARE,
                     sockets.get(2), Steering.FULL_SHARE)), steering.unavailable());
             connect(port, 420, clients);
@@ -140,6 +126,21 @@ class SteeringTest {
 
     private static List<Integer> queues(List<SlotSocket> sockets) {
         return sockets.stream().map(SlotSocket::queued).toList();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** {@code n} slot sockets of {@code port} in {@code steering}'s group, in {@code into}. */
+    private static void group(Steering steering, int port, int n, List<SlotSocket> into) throws IOException {
+        for (int i = 0; i < n; i++) {
+            SlotSocket s = SlotSocket.open("127.0.0.1", port);
+            into.add(s);
+            steering.joined(s);
+        }
     }
 
     private static void connect(int port, int n, List<Socket> into) throws IOException {
