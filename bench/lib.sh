@@ -27,14 +27,15 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# The common start of a bench script: wrk, a built distribution, a temporary JCLUSTER_HOME that
-# is cleaned on exit (with everything started under it), and JC/JAR/PORT.
+# The common start of a bench script: wrk, a built distribution (DIST: another one, e.g. a copy that
+# a build cannot replace while the bench runs), a temporary JCLUSTER_HOME that is cleaned on exit
+# (with everything started under it), and JC/JAR/PORT.
 bench_setup() {
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
   [ -x cli/target/jcluster/bin/jcluster ] && [ -f examples/hello-netty/target/hello-netty.jar ] \
     || mvn -B -q package -DskipTests
-  JC=$PWD/cli/target/jcluster/bin/jcluster
+  JC=${DIST:-$PWD/cli/target/jcluster}/bin/jcluster
   JAR=$PWD/examples/hello-netty/target/hello-netty.jar
   export JCLUSTER_HOME
   JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
