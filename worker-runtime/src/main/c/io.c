@@ -1,7 +1,7 @@
 /*
  * read, write and close of the connections accepted from adopted fds. A read notes a request, a
- * write a response (conns.c). While draining, the first HTTP/1.x response on each connection gets
- * Connection: close after its status line (docs/preload.md); the count a write returns is of the
+ * write a response (conns.c). While draining, and on a connection handed over, the first HTTP/1.x
+ * response gets Connection: close after its status line (docs/preload.md); the count a write returns is of the
  * app's bytes only. Every other fd goes straight to libc.
  *
  * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
@@ -21,7 +21,7 @@ enum { MAX_IOV = 1000 };
 
 /* Whether this write of a tracked connection must carry (the rest of) Connection: close. */
 static int wants_header(int fd, const struct iovec *iov, int cnt) {
-    if (!draining() || cnt > MAX_IOV) return 0;
+    if ((!draining() && !(conn_get(fd) & HANDED)) || cnt > MAX_IOV) return 0;
     struct conn *c = conn_entry(fd);
     if (c == NULL) return 0;
     pthread_mutex_lock(&conn_fields_lock);

@@ -68,6 +68,7 @@ public final class ConfigTables {
         reload.put("warmup", duration(c.reload().warmup()));
         reload.put("drain_timeout", duration(c.reload().drainTimeout()));
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
+        reload.put("start_share", c.reload().startShare());
 
         table(t, "health").put("heartbeat_interval", duration(c.health().heartbeatInterval()));
 

@@ -81,14 +81,24 @@ public final class SlotReplacement {
                 + Durations.format(warmup) + " (warm-up), then drains");
         long ms = warmup.toMillis();
         if (old.channel() != null) WorkerChannel.send(old.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", ms));
-        String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT
-        if (floor != null && !floor.isBlank()) ramp(app, slot, neo, app.loop.now(), warmup, Integer.parseInt(floor.trim()));
+        if (System.getenv("JCLUSTER_EXP_NO_LIB_HANDOVER") == null) { // EXPERIMENT: off while measured
+            app.adoption().handOver(old, ms); // an app that links nothing: the preload library moves its connections
+        }
+        String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT: overrides the first share while measured; 0: none
+        int first = floor == null || floor.isBlank() ? FIRST_SHARE : Integer.parseInt(floor.trim());
+        if (first > 0) ramp(app, slot, neo, app.loop.now(), warmup, first);
         old.deadline(app.loop.schedule(warmup, () -> {
             if (!old.alive() || old.retiring()) return;
             progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());
             app.retire(old, "replaced by generation " + gen);
         }));
     }
+
+    /**
+     * The share of new connections (percent of a slot's) that a slot takes when its new worker starts its
+     * warm-up: the rest go to the other slots' warm workers, and it grows to whole over the warm-up.
+     */
+    static final int FIRST_SHARE = 10;
 
     /** The slot's share of new connections grows from {@code floor} to whole over {@code over} while {@code neo} serves it. */
     private static void ramp(Supervisor app, Slot slot, Worker neo, java.time.Instant from, Duration over, int floor) {

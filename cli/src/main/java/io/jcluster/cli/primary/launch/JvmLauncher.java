@@ -116,13 +116,12 @@ public final class JvmLauncher implements Launcher {
         return cds.stopGrace(pid, stopTimeout);
     }
 
+    /** Until it is ready, or half its ready timeout (a start on a saturated machine still ends in time). */
     @Override
     public void starting(long pid, AppConfig cfg, Loop loop) {
-        String share = System.getenv("JCLUSTER_EXP_START_SHARE"); // EXPERIMENT
-        String bound = System.getenv("JCLUSTER_EXP_START_BOUND_MS");
-        if (share == null || share.isBlank()) return;
-        startShare.starting(pid, cfg.name(), Integer.parseInt(share.trim()),
-                Duration.ofMillis(bound == null || bound.isBlank() ? cfg.reload().readyTimeout().toMillis() : Long.parseLong(bound.trim())), loop);
+        String share = System.getenv("JCLUSTER_EXP_START_SHARE"); // EXPERIMENT: overrides the config while measured
+        int percent = share == null || share.isBlank() ? cfg.reload().startShare() : Integer.parseInt(share.trim());
+        startShare.starting(pid, cfg.name(), percent, cfg.reload().readyTimeout().dividedBy(2), loop);
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class Supervisor {
                 });
     }
 
-    PortAdoption adoption() {
+    public PortAdoption adoption() {
         return adoption;
     }
 
