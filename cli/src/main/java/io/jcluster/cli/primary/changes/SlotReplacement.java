@@ -7,10 +7,7 @@ import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Slot;
 import io.jcluster.cli.primary.supervisor.Supervisor;
 import io.jcluster.cli.primary.supervisor.Worker;
-import io.jcluster.cli.primary.supervisor.WorkerChannel;
 import io.jcluster.cli.primary.supervisor.WorkerState;
-import io.jcluster.runtime.wire.MessageTypes;
-import io.jcluster.runtime.wire.WireMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -80,10 +77,7 @@ public final class SlotReplacement {
         progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; pid " + old.pid() + " serves beside it for "
                 + Durations.format(warmup) + " (warm-up), then drains");
         long ms = warmup.toMillis();
-        if (old.channel() != null) WorkerChannel.send(old.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", ms));
-        if (System.getenv("JCLUSTER_EXP_NO_LIB_HANDOVER") == null) { // EXPERIMENT: off while measured
-            app.adoption().handOver(old, ms); // an app that links nothing: the preload library moves its connections
-        }
+        app.handOver(old, ms);
         String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT: overrides the first share while measured; 0: none
         int first = floor == null || floor.isBlank() ? FIRST_SHARE : Integer.parseInt(floor.trim());
         if (first > 0) ramp(app, slot, neo, app.loop.now(), warmup, first);

@@ -139,7 +139,7 @@ final class PortAdoption {
      * Tells the library of a worker whose slot's next worker warms up beside it: it stops accepting, and
      * its connections close after a response one by one, spread over {@code spreadMillis}.
      */
-    public void handOver(Worker w, long spreadMillis) {
+    void handOver(Worker w, long spreadMillis) {
         Session s = sessions.get(w);
         if (s != null) WorkerChannel.send(s.channel, WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", spreadMillis));
     }

@@ -62,14 +62,13 @@ public final class Supervisor {
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
         this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
-                this::ready,
-                w -> {
+                this::ready, w -> { // drained, and the library's connections closed: SIGTERM
                     w.cancelDeadline();
                     terminate(w);
                 });
     }
 
-    public PortAdoption adoption() {
+    PortAdoption adoption() {
         return adoption;
     }
 
@@ -320,6 +319,15 @@ public final class Supervisor {
         } else {
             terminate(w);
         }
+    }
+
+    /**
+     * The slot's next worker warms up beside {@code w}: it accepts nothing more and hands its connections
+     * over one by one within {@code spreadMillis} (its app's drain hooks, through the agent, and the preload library).
+     */
+    public void handOver(Worker w, long spreadMillis) {
+        if (w.channel() != null) WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", spreadMillis));
+        if (System.getenv("JCLUSTER_EXP_NO_LIB_HANDOVER") == null) adoption.handOver(w, spreadMillis); // EXPERIMENT switch
     }
 
     /** SIGTERM, and SIGKILL if it is still there after its stop grace. */
