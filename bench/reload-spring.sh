@@ -36,6 +36,7 @@ config() { # setting file: the example's config with the setting's lines
       share=*) reload="$reload"$'\n'"start_share = ${part#share=}" ;;
       xshare=*) XSHARE=${part#xshare=} ;;
       xfloor=*) XFLOOR=${part#xfloor=} ;;
+      xnolib) XNOLIB=1 ;;
       warmup=*) reload="$reload"$'\n'"warmup = \"${part#warmup=}\"" ;;
       jdk25) java=$JAVA25; app="$app"$'\n'"java = \"$JAVA25\"" ;;
       *) echo "unknown setting: $part" >&2; exit 2 ;;
@@ -54,9 +55,9 @@ run() { # setting
   local setting=$1 conf java plain loaded other out wrk_pid ok=0 failed=0 t times=()
   conf="$JCLUSTER_HOME/spring.toml"
   java=$(config "$setting" "$conf")
-  XSHARE=; XFLOOR=; config "$setting" /dev/null >/dev/null # EXPERIMENT: the knobs of this shell
+  XSHARE=; XFLOOR=; XNOLIB=; config "$setting" /dev/null >/dev/null # EXPERIMENT: the knobs of this shell
   plain=$(JAVA=$java plain_jvm_start "$SPRING" "$PORT" "--server.port=$PORT")
-  JCLUSTER_EXP_START_SHARE=$XSHARE JCLUSTER_EXP_SHARE_FLOOR=$XFLOOR "$JC" start "$conf" -i 2 -p "$PORT" --name spring >/dev/null
+  env JCLUSTER_EXP_START_SHARE="$XSHARE" JCLUSTER_EXP_SHARE_FLOOR="$XFLOOR" ${XNOLIB:+JCLUSTER_EXP_NO_LIB_HANDOVER=1} "$JC" start "$conf" -i 2 -p "$PORT" --name spring >/dev/null
   # the first generation warms up under wrk; meanwhile one plain start beside it, on another port
   wrk -t2 -c64 -d120s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
   wrk_pid=$!

@@ -36,7 +36,7 @@ public final class Supervisor {
     private final MetricsFeed metrics;
     private final List<Slot> slots = new ArrayList<>();
     private final Set<Worker> workers = new LinkedHashSet<>();
-    private final List<CompletableFuture<AppStatus>> readyWaiters = new ArrayList<>();
+    private final ReadyWaiters readyWaiters = new ReadyWaiters();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final StatusView status;
     private final ReadinessProbe readiness;
@@ -411,41 +411,11 @@ public final class Supervisor {
             spares.keep();
         }
         gate.steer(slots, config, stopping);
-        settleWaiters();
+        readyWaiters.settle(this);
         if (stopping && workers.isEmpty() && !stopped.isDone()) {
             log.info("stopped");
             stopped.complete(null);
         }
-    }
-
-    private void settleWaiters() {
-        boolean online = status.online(); // every turn: the status remembers that the app was once online
-        if (readyWaiters.isEmpty()) return;
-        ChangeFailed failure = null;
-        if (stopping) {
-            failure = new ChangeFailed("the app is stopping", List.of());
-        } else {
-            for (Slot slot : slots) {
-                ExitRecord e = slot.lastExit();
-                List<String> lines = e == null ? List.of() : e.lastLines();
-                if (slot.errored()) {
-                    failure = new ChangeFailed("slot " + slot.index() + " " + slot.erroredReason(), lines);
-                    break;
-                }
-                if (slot.phase() == Slot.Phase.DONE) {
-                    failure = new ChangeFailed("slot " + slot.index() + "'s worker ended (" + (e == null ? "?" : e.describe())
-                            + ") and is not restarted (ok_exit_codes, autorestart)", lines);
-                    break;
-                }
-            }
-        }
-        if (failure == null && !online) return;
-        AppStatus now = failure == null ? status.snapshot() : null;
-        for (CompletableFuture<AppStatus> f : readyWaiters) {
-            if (failure != null) f.completeExceptionally(failure);
-            else f.complete(now);
-        }
-        readyWaiters.clear();
     }
 
     /** The worker of this app that is {@code pid}, or null. */
