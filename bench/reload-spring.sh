@@ -58,6 +58,13 @@ run() { # setting
   XSHARE=; XFLOOR=; XNOLIB=; config "$setting" /dev/null >/dev/null # EXPERIMENT: the knobs of this shell
   plain=$(JAVA=$java plain_jvm_start "$SPRING" "$PORT" "--server.port=$PORT")
   env JCLUSTER_EXP_START_SHARE="$XSHARE" JCLUSTER_EXP_SHARE_FLOOR="$XFLOOR" ${XNOLIB:+JCLUSTER_EXP_NO_LIB_HANDOVER=1} "$JC" start "$conf" -i 2 -p "$PORT" --name spring >/dev/null
+  # the start cache (aot_cache = "auto", the default) is made by a training run once the app has settled:
+  # the reloads are measured with it, as the app runs from then on
+  local state deadline=$(( $(date +%s) + 400 ))
+  while state=$("$JC" describe --json spring | python3 -c 'import json,sys; print(json.load(sys.stdin)["cache"]["state"].split(" ")[0])') \
+      && [ "$state" != ready ] && [ "$state" != off ] && [ "$state" != none: ] && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 1
+  done
   # the first generation warms up under wrk; meanwhile one plain start beside it, on another port
   wrk -t2 -c64 -d120s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
   wrk_pid=$!
@@ -80,7 +87,7 @@ run() { # setting
   kill -INT $wrk_pid 2>/dev/null || true # wrk prints its summary (and the script's done()) on SIGINT
   wait $wrk_pid || true
   "$JC" stop spring >/dev/null
-  python3 - "$out" "$setting" "$ok" "$failed" "$plain" "$loaded" "${times[*]}" <<'PY'
+  python3 - "$out" "$setting (start cache: $state)" "$ok" "$failed" "$plain" "$loaded" "${times[*]}" <<'PY'
 import re, statistics, sys
 path, setting, ok, failed, plain, loaded, times = sys.argv[1:8]
 text = open(path).read()

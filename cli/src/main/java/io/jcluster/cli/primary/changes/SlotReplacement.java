@@ -2,6 +2,7 @@ package io.jcluster.cli.primary.changes;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Durations;
+import io.jcluster.cli.primary.sockets.Steering;
 import io.jcluster.cli.primary.supervisor.Change;
 import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Slot;
@@ -79,8 +80,8 @@ public final class SlotReplacement {
         long ms = warmup.toMillis();
         app.handOver(old, ms);
         String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT: overrides the first share while measured; 0: none
-        int first = floor == null || floor.isBlank() ? FIRST_SHARE : Integer.parseInt(floor.trim());
-        if (first > 0) ramp(app, slot, neo, app.loop.now(), warmup, first);
+        int first = floor == null || floor.isBlank() ? neo.config().reload().startShare() : Integer.parseInt(floor.trim());
+        if (first > 0 && first < Steering.FULL_SHARE) ramp(app, slot, neo, app.loop.now(), warmup, first);
         old.deadline(app.loop.schedule(warmup, () -> {
             if (!old.alive() || old.retiring()) return;
             progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());
@@ -89,20 +90,17 @@ public final class SlotReplacement {
     }
 
     /**
-     * The share of new connections (percent of a slot's) that a slot takes when its new worker starts its
-     * warm-up: the rest go to the other slots' warm workers, and it grows to whole over the warm-up.
+     * The slot's share of new connections grows from {@code floor} ({@code [reload] start_share}) to whole
+     * over {@code over}, the warm-up, while {@code neo} serves it: most of the connections its old worker
+     * hands over reach the other slots' warm workers first.
      */
-    static final int FIRST_SHARE = 10;
-
-    /** The slot's share of new connections grows from {@code floor} to whole over {@code over} while {@code neo} serves it. */
     private static void ramp(Supervisor app, Slot slot, Worker neo, java.time.Instant from, Duration over, int floor) {
         long elapsed = Duration.between(from, app.loop.now()).toMillis();
         if (elapsed >= over.toMillis() || slot.worker() != neo || !neo.alive()) {
-            slot.share(io.jcluster.cli.primary.sockets.Steering.FULL_SHARE);
+            slot.share(Steering.FULL_SHARE);
             return;
         }
-        int full = io.jcluster.cli.primary.sockets.Steering.FULL_SHARE;
-        slot.share((int) (floor + (full - floor) * elapsed / over.toMillis()));
+        slot.share((int) (floor + (Steering.FULL_SHARE - floor) * elapsed / over.toMillis()));
         app.loop.schedule(Duration.ofMillis(200), () -> ramp(app, slot, neo, from, over, floor));
     }
 
