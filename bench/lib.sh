@@ -64,3 +64,15 @@ plain_jvm_start() { # jar port args...
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   echo "$ms"
 }
+
+# Waits (at most 400 s) until app $1's start cache (aot_cache, the default "auto") is made, or is off
+# or cannot be: a training run makes it once the app has settled, and a bench measures with it, as the
+# app runs from then on. Prints its state's first word.
+await_start_cache() {
+  local state deadline=$(( $(date +%s) + 400 ))
+  while state=$("$JC" describe --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cache"]["state"].split(" ")[0])') \
+      && [ "$state" != ready ] && [ "$state" != off ] && [ "$state" != none: ] && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 1
+  done
+  echo "$state"
+}

@@ -60,11 +60,8 @@ run() { # setting
   env JCLUSTER_EXP_START_SHARE="$XSHARE" JCLUSTER_EXP_SHARE_FLOOR="$XFLOOR" ${XNOLIB:+JCLUSTER_EXP_NO_LIB_HANDOVER=1} "$JC" start "$conf" -i 2 -p "$PORT" --name spring >/dev/null
   # the start cache (aot_cache = "auto", the default) is made by a training run once the app has settled:
   # the reloads are measured with it, as the app runs from then on
-  local state deadline=$(( $(date +%s) + 400 ))
-  while state=$("$JC" describe --json spring | python3 -c 'import json,sys; print(json.load(sys.stdin)["cache"]["state"].split(" ")[0])') \
-      && [ "$state" != ready ] && [ "$state" != off ] && [ "$state" != none: ] && [ "$(date +%s)" -lt "$deadline" ]; do
-    sleep 1
-  done
+  local state
+  state=$(await_start_cache spring)
   # the first generation warms up under wrk; meanwhile one plain start beside it, on another port
   wrk -t2 -c64 -d120s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
   wrk_pid=$!

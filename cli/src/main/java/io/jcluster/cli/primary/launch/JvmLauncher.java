@@ -48,6 +48,8 @@ public final class JvmLauncher implements Launcher {
 
     public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCache cds, PrimaryLog log) {
         this.startShare = StartShare.detect(SETSID, log);
+        if (startShare.unavailable() != null) log.info("workers that start beside serving ones keep their full CPU share: %s", startShare.unavailable());
+        else log.info("workers that start beside serving ones get [reload] start_share of the CPU until ready (%s)", startShare.way());
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
