@@ -77,16 +77,7 @@ cds = true
 TOML
 
 
-now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
-await_http() { # port seconds
-  local i
-  for i in $(seq 1 $(($2 * 50))); do
-    curl -s --max-time 1 "http://127.0.0.1:$1/" | grep -q "pid=" && return 0
-    sleep 0.02
-  done
-  return 1
-}
 jc_pids() { "$JC" ls --json "$1" | python3 -c 'import json,sys; print(" ".join(str(w["pid"]) for w in json.load(sys.stdin)[0]["workers"]))'; }
 pm2_worker_pids() { "$PM2" jlist 2>/dev/null | python3 -c 'import json,sys; print(" ".join(str(p["pid"]) for p in json.load(sys.stdin) if p["name"]=="node-hello"))'; }
 pm2_online() { "$PM2" jlist 2>/dev/null | python3 -c 'import json,sys; a=[p for p in json.load(sys.stdin) if p["name"]=="node-hello"]; print(sum(p["pm2_env"]["status"]=="online" for p in a))'; }
@@ -118,15 +109,6 @@ kill_to_answer() { # app port [spares]: RUNS times, kill -9 of slot 0's worker, 
     sleep 2
   done
   echo "${out[@]}"
-}
-plain_jvm_start() { # jar port args...: ms from `java -jar` to its first answer; the JVM is stopped by pid
-  local jar=$1 port=$2 t pid ms; shift 2
-  t=$(now_ms)
-  PORT=$port java -jar "$jar" "$@" >/dev/null 2>&1 &
-  pid=$!
-  await_http "$port" 120 && ms=$(( $(now_ms) - t )) || ms=timeout
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  echo "$ms"
 }
 SPRING=$PWD/examples/hello-spring/target/hello-spring.jar
 

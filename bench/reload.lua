@@ -1,5 +1,5 @@
 -- Counts answers per second and per status class, per wrk thread; done() merges them and prints
--- lines the bench script parses. `counts` and `non2xx` are globals so that thread:get can read them.
+-- lines the bench script parses, with the latency percentiles. `counts` and `non2xx` are globals so that thread:get can read them.
 counts = {}
 non2xx = 0
 local threads = {}
@@ -27,4 +27,6 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("requests %d\nnon2xx %d\nerrors connect=%d read=%d write=%d timeout=%d status=%d\n",
     summary.requests, bad, e.connect, e.read, e.write, e.timeout, e.status))
+  io.write(string.format("latency_us p50=%d p99=%d p999=%d max=%d\n",
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max))
 end

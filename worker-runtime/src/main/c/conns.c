@@ -148,6 +148,23 @@ int conn_max_fd(void) {
     return __atomic_load_n(&max_fd, __ATOMIC_RELAXED);
 }
 
+long conn_hand_over(long n) {
+    struct conn *t = __atomic_load_n(&conn_table, __ATOMIC_ACQUIRE);
+    if (t == NULL) return 0;
+    long done = 0;
+    int max = __atomic_load_n(&max_fd, __ATOMIC_RELAXED);
+    for (int fd = 0; fd <= max && fd < conn_cap && done < n; fd++) {
+        unsigned char old = __atomic_load_n(&t[fd].state, __ATOMIC_RELAXED);
+        while (old != 0 && !(old & HANDED)) {
+            if (__atomic_compare_exchange_n(&t[fd].state, &old, (unsigned char) (old | HANDED), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+                done++;
+                break;
+            }
+        }
+    }
+    return done;
+}
+
 long conn_open_count(void) {
     return __atomic_load_n(&open_count, __ATOMIC_RELAXED);
 }

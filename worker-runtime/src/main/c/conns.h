@@ -20,13 +20,14 @@ enum {
     PHASE_CLOSING = 4,  /* a response of it carries Connection: close: the client closes it */
     TOUCHED = 0x08,     /* read or written since the drain's last scan */
     SHUT = 0x10,        /* shut for reading by the drain, idle past the grace */
+    HANDED = 0x20,      /* handed over: its next response carries Connection: close, as while draining */
     /* The most fds tracked (the table's size is the hard RLIMIT_NOFILE, up to this). */
     MAX_CONN_FDS = 1 << 20,
 };
 
 /* One tracked connection. */
 struct conn {
-    /* 0 when the fd is not a tracked connection, else PHASE_* | TOUCHED | SHUT; changed atomically. */
+    /* 0 when the fd is not a tracked connection, else PHASE_* | TOUCHED | SHUT | HANDED; changed atomically. */
     unsigned char state;
     /* While draining: the drain's scans since it was last touched (conn_scan's alone). */
     unsigned char quiet;
@@ -106,6 +107,9 @@ void conn_each(void (*f)(int fd, struct conn *c));
 
 /* The highest fd tracked so far. */
 int conn_max_fd(void);
+
+/* Hands over up to n more tracked connections (HANDED), in the order of their fd numbers; how many it did. */
+long conn_hand_over(long n);
 
 /* Open tracked connections now. */
 long conn_open_count(void);

@@ -1,10 +1,10 @@
 /*
  * read, write and close of the connections accepted from adopted fds. A read notes a request, a
  * write a response (conns.c), and both tell what the connection carries and where its protocol's
- * boundaries are (ends.c). While draining, the first HTTP/1.x response on each connection gets
- * Connection: close after its status line (docs/preload.md), and HTTP/2, WebSocket and event-stream
- * connections get their protocol's end (ends.c); the count a write returns is of the app's bytes
- * only. Every other fd goes straight to libc.
+ * boundaries are (ends.c). While draining, and on a connection handed over, the first HTTP/1.x
+ * response gets Connection: close after its status line (docs/preload.md); draining, HTTP/2,
+ * WebSocket and event-stream connections get their protocol's end (ends.c). The count a write
+ * returns is of the app's bytes only. Every other fd goes straight to libc.
  *
  * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
  * tracked fd (it is forgotten at its close).
@@ -24,7 +24,7 @@ enum { MAX_IOV = 1000 };
 
 /* Whether this write of a tracked connection must carry (the rest of) Connection: close. */
 static int wants_header(int fd, const struct iovec *iov, int cnt) {
-    if (!draining() || cnt > MAX_IOV) return 0;
+    if ((!draining() && !(conn_get(fd) & HANDED)) || cnt > MAX_IOV) return 0;
     struct conn *c = conn_entry(fd);
     if (c == NULL) return 0;
     pthread_mutex_lock(&conn_fields_lock);

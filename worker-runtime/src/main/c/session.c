@@ -1,7 +1,9 @@
 /*
  * The session with the primary, opened at the first adoption and kept for the worker's life: its
  * first frame, conns, opens it; a thread of its own reports the open and accepted counts (conns,
- * every second, and at each change of the open count while draining) and takes drain. While
+ * every second, and at each change of the open count while draining) and takes handover and drain.
+ * Handing over (the slot's next worker warms up), it accepts nothing more and marks the open
+ * connections for Connection: close one by one, evenly over the spread the primary gives. While
  * draining, it scans the connections every 100 ms and shuts, for reading, those idle for 3 s after a
  * response (or before any request), so the app reads the end and closes them. It ends when the
  * primary goes (the agent ends the worker then).
@@ -34,6 +36,15 @@ enum {
 };
 
 int session_drain_flag;
+int session_handover_flag;
+
+/* A hand-over under way: when it began (monotonic ms), over how long, how many it moves and has moved. */
+static struct {
+    long began;
+    long spread;
+    long total;
+    long handed;
+} handover;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 
 /* One frame on the session, from the session thread only. */
@@ -52,6 +63,39 @@ static void start_drain(void) {
             conn_open_count(), IDLE_GRACE_MILLIS);
 }
 
+static long now_millis(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The slot's next worker warms up: accept nothing more, and hand the open connections over one by one. */
+static void start_handover(const char *payload, size_t len) {
+    if (accepts_no_more()) return;
+    char text[128];
+    size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
+    memcpy(text, payload, n);
+    text[n] = '\0';
+    const char *field = strstr(text, "\nspreadMillis=");
+    long spread = field == NULL ? 0 : strtol(field + 14, NULL, 10);
+    handover.began = now_millis();
+    handover.spread = spread > 0 ? spread : 0;
+    handover.total = conn_open_count();
+    handover.handed = 0;
+    __atomic_store_n(&session_handover_flag, 1, __ATOMIC_RELEASE);
+    say("handing over: no more accepts; %ld open connection(s) get Connection: close on their next response, one by one over %ld ms",
+            handover.total, handover.spread);
+}
+
+/* Hands over the connections due by now: an even share of the spread, all of them once it is over. */
+static void hand_over_due(void) {
+    if (handover.handed >= handover.total) return;
+    long elapsed = now_millis() - handover.began;
+    long due = elapsed >= handover.spread ? handover.total : handover.total * elapsed / handover.spread + 1;
+    if (due > handover.handed) handover.handed += conn_hand_over(due - handover.handed);
+    if (elapsed >= handover.spread) handover.handed = handover.total; /* those left are closed or new: the drain sees to them */
+}
+
 static void shut_for_reading(int fd) {
     shutdown(fd, SHUT_RD);
 }
@@ -65,6 +109,7 @@ static void *session_main(void *arg) {
     struct timespec last = {0, 0};
     for (;;) {
         int drain_now = draining();
+        int handing_over = !drain_now && __atomic_load_n(&session_handover_flag, __ATOMIC_ACQUIRE);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long since = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
@@ -82,7 +127,7 @@ static void *session_main(void *arg) {
             last = now;
         }
         struct pollfd p = {.fd = s, .events = POLLIN, .revents = 0};
-        int n = poll(&p, 1, drain_now ? SCAN_MILLIS : COUNT_MILLIS);
+        int n = poll(&p, 1, drain_now || handing_over ? SCAN_MILLIS : COUNT_MILLIS);
         if (n < 0 && errno != EINTR) break;
         if (n > 0) {
             ssize_t r = next_recv(s, buf + have, sizeof buf - have, 0);
@@ -93,6 +138,7 @@ static void *session_main(void *arg) {
                 if (len > sizeof buf - 4) goto done; /* nothing the primary sends here is that long */
                 if (have < 4 + len) break;
                 if (len >= 6 && memcmp(buf + 4, "drain\n", 6) == 0) start_drain();
+                else if (len >= 9 && memcmp(buf + 4, "handover\n", 9) == 0) start_handover(buf + 4, len);
                 memmove(buf, buf + 4 + len, have - 4 - len);
                 have -= 4 + len;
             }
@@ -100,6 +146,8 @@ static void *session_main(void *arg) {
         if (draining()) {
             ends_drain();
             conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+        } else if (handing_over) {
+            hand_over_due();
         }
     }
 done:

@@ -1,4 +1,4 @@
-/* The library's session with the primary: the counts go out every second, drain comes in. */
+/* The library's session with the primary: the counts go out every second, handover and drain come in. */
 #ifndef JCLUSTER_SESSION_H
 #define JCLUSTER_SESSION_H
 
@@ -15,6 +15,14 @@ extern int session_drain_flag;
 /* Whether the primary has drained this worker. Lock-free: every write of a connection asks. */
 static inline int draining(void) {
     return __atomic_load_n(&session_drain_flag, __ATOMIC_ACQUIRE);
+}
+
+/* 1 once the slot's next worker warms up beside this one (handover: for the worker's life). */
+extern int session_handover_flag;
+
+/* Whether this worker accepts nothing more: the slot's next worker warms up, or it drains. */
+static inline int accepts_no_more(void) {
+    return draining() || __atomic_load_n(&session_handover_flag, __ATOMIC_ACQUIRE);
 }
 
 #endif

@@ -15,7 +15,8 @@
  * adopted fd that says ENOENT registers the slot socket instead (EPOLL_CTL_ADD, same events), and a
  * EPOLL_CTL_DEL of it that says ENOENT succeeds.
  *
- * Draining, an adopted fd accepts nothing more: the slot's next worker takes the queue.
+ * Handing over (the slot's next worker warms up) or draining, an adopted fd accepts nothing more: the
+ * slot's next worker takes the queue.
  */
 #include "adopt.h"
 #include "conns.h"
@@ -36,8 +37,8 @@ static int accept_common(int fd, struct sockaddr *addr, socklen_t *len, int flag
     int nonblock = 1;
     int adopted_fd = adopted_lookup(fd, NULL, &nonblock);
     for (;;) {
-        if (adopted_fd && draining()) {
-            /* Draining: the slot's next worker takes the queue. A blocking accept waits for a signal
+        if (adopted_fd && accepts_no_more()) {
+            /* Handing over or draining: the slot's next worker takes the queue. A blocking accept waits for a signal
              * (the JDK's close of the socket sends one); a non-blocking one says EAGAIN a little later,
              * so that a level-triggered selector that sees the shared socket readable does not spin. */
             if (!nonblock) {

@@ -1,4 +1,4 @@
-/* conns.c: tracking, phases, counts, close, and the drain's idle scan. */
+/* conns.c: tracking, phases, counts, close, the drain's idle scan, and the hand-over. */
 #include "../../../main/c/conns.h"
 
 #include "check.h"
@@ -101,6 +101,21 @@ static void shuts_idle_connections_after_the_grace(void) {
     CHECK(conn_open_count() == 0, "%ld", conn_open_count());
 }
 
+static void hands_over_as_many_as_asked_once_each(void) {
+    for (int fd = 30; fd < 35; fd++) conn_track(fd);
+    conn_saw(31, PHASE_REQUEST);
+    CHECK(conn_hand_over(2) == 2, "two now");
+    CHECK((conn_get(30) & HANDED) && (conn_get(31) & HANDED) && !(conn_get(32) & HANDED), "the first two");
+    conn_saw(31, PHASE_RESPONSE);
+    CHECK((conn_get(31) & HANDED) && (conn_get(31) & PHASE_MASK) == PHASE_RESPONSE, "a handed connection goes on serving");
+    CHECK(conn_hand_over(100) == 3, "then the three left, once each");
+    CHECK(conn_hand_over(100) == 0, "none twice");
+    conn_track(30);
+    CHECK(!(conn_get(30) & HANDED), "an fd accepted again is a new connection");
+    for (int fd = 30; fd < 35; fd++) conn_close(fd, fake_close);
+    CHECK(conn_hand_over(100) == 0 && conn_open_count() == 0, "closed ones are not handed over");
+}
+
 static void *churn(void *arg) {
     int base = (int) (long) arg;
     for (int i = 0; i < 20000; i++) {
@@ -132,6 +147,7 @@ int main(void) {
     ignores_fds_outside_the_table();
     forgets_a_pending_header_with_its_connection();
     shuts_idle_connections_after_the_grace();
+    hands_over_as_many_as_asked_once_each();
     counts_right_under_threads();
     return check_done("conns_test");
 }

@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  *       waiting {@code millis} (default 0) before each port after the first;</li>
  *   <li>{@code grow}: like {@code self-http}, and its heap grows by 8 MiB every 200 ms;</li>
  *   <li>{@code never-ready}: runs and never listens;</li>
+ *   <li>{@code slow-ready <seconds>}: opens a connection to {@code workers.sock}, says nothing on it
+ *       for that long (as a JVM starved of CPU between its connect and its first write), then sends
+ *       {@code ready} on it, and sleeps;</li>
  *   <li>{@code last-words}: writes 20,000 lines (more than a pipe holds), one line to stderr, then
  *       {@code last words of <pid>}, and kills itself with {@code kill -9};</li>
  *   <li>{@code flood}: {@code self-http}, while a thread writes numbered lines to stdout (and every
@@ -87,6 +90,15 @@ public final class FakeApp {
                 t.setDaemon(true);
                 t.start();
                 serve(Integer.parseInt(System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
+            }
+            case "slow-ready" -> {
+                SocketChannel primary = SocketChannel.open(java.net.UnixDomainSocketAddress.of(System.getenv("JCLUSTER_WORKER_SOCKET")));
+                System.out.println("fake: connected to the primary, silent for " + args[1] + " s");
+                Thread.sleep(Long.parseLong(args[1]) * 1000);
+                byte[] ready = "ready\n".getBytes(StandardCharsets.UTF_8); // a frame: 4-byte length, then the payload
+                primary.write(java.nio.ByteBuffer.allocate(4 + ready.length).putInt(ready.length).put(ready).flip());
+                System.out.println("fake: said ready");
+                Thread.sleep(Long.MAX_VALUE);
             }
             case "never-ready" -> {
                 System.out.println("fake: running, never listening");

@@ -10,7 +10,7 @@ public interface AgentMXBean {
     /** Tells the primary the worker is ready (sent once; later calls do nothing). Never blocks. */
     void ready();
 
-    /** This worker's slot. */
+    /** This worker's slot; -1 in a warm spare until it takes one. */
     int getSlot();
 
     /** This worker's generation. */

@@ -31,6 +31,12 @@ public final class JCluster {
 
     /** Object name of the agent's {@link AgentMXBean}. */
     public static final String AGENT_OBJECT_NAME = "io.jcluster:type=Agent";
+    /**
+     * The system property that holds the worker's slot, set by the agent: at start in a worker of a
+     * slot, and in a warm spare once it takes one. Code that links nothing of jcluster reads its slot
+     * there (Spring: {@code environment.getProperty("jcluster.slot")}) at the time it needs it.
+     */
+    public static final String SLOT_PROPERTY = "jcluster.slot";
     /** Object name of the app's {@link AppMXBean}. */
     public static final String APP_OBJECT_NAME = "io.jcluster:type=App";
 
@@ -58,9 +64,18 @@ public final class JCluster {
         return env.isManaged();
     }
 
-    /** This worker's slot (0..N-1), or -1 when not managed. */
+    /**
+     * This worker's slot (0..N-1), or -1 when not managed. A warm spare has no slot ({@code
+     * JCLUSTER_SLOT} is unset in its environment) until it takes one: from then on this returns it
+     * (the agent sets the {@value #SLOT_PROPERTY} system property before the spare's bind or listener
+     * request returns).
+     */
     public static int slot() {
-        return isManaged() ? env.slot() : -1;
+        if (!isManaged()) {
+            return -1;
+        }
+        int slot = env.slot();
+        return slot >= 0 ? slot : Integer.getInteger(SLOT_PROPERTY, -1);
     }
 
     /** This worker's generation (1 for the first start, +1 per reload), or 0 when not managed. */

@@ -54,6 +54,22 @@ class JClusterTest {
     }
 
     @Test
+    void aSpareHasNoSlotUntilTheAgentSetsTheOneItTook() {
+        JCluster.env = WorkerEnv.of(Map.of(WorkerEnv.SOCKET, "/nonexistent/workers.sock", WorkerEnv.SPARE, "1",
+                WorkerEnv.GENERATION, "5"));
+        try {
+            System.clearProperty(JCluster.SLOT_PROPERTY);
+            assertEquals(-1, JCluster.slot());
+            System.setProperty(JCluster.SLOT_PROPERTY, "3");
+            assertEquals(3, JCluster.slot());
+            JCluster.env = MANAGED;
+            assertEquals(2, JCluster.slot(), "a worker started on a slot keeps the one its environment names");
+        } finally {
+            System.clearProperty(JCluster.SLOT_PROPERTY);
+        }
+    }
+
+    @Test
     void readyReachesTheAgentByName() throws Exception {
         JCluster.env = MANAGED;
         FakeAgent agent = new FakeAgent();

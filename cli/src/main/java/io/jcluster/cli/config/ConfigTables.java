@@ -70,6 +70,7 @@ public final class ConfigTables {
         reload.put("drain_timeout", duration(c.reload().drainTimeout()));
         reload.put("shutdown", c.reload().shutdown().id());
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
+        reload.put("start_share", c.reload().startShare());
 
         table(t, "health").put("heartbeat_interval", duration(c.health().heartbeatInterval()));
 

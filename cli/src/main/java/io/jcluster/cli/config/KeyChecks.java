@@ -104,6 +104,10 @@ final class KeyChecks {
             if (code < 0 || code > 255) throw at.error("restart.ok_exit_codes", code + " is not an exit code (0 to 255)");
         }
         positive(at, "reload.ready_timeout", raw.reload().readyTimeout());
+        int share = raw.reload().startShare();
+        if (share < 1 || share > 100) {
+            throw at.error("reload.start_share", share + " is not a share (1 to 100, percent of a serving worker's CPU share; 100 turns it off)");
+        }
         positive(at, "health.heartbeat_interval", raw.health().heartbeatInterval());
         HealthPolicy h = raw.health();
         if (h.heartbeatTimeout().compareTo(h.heartbeatInterval()) <= 0) {

@@ -44,6 +44,18 @@ public final class Peers {
      */
     public static boolean admit(io.netty.channel.ChannelHandlerContext ctx, String socket, java.util.function.Consumer<String> log,
                                 java.util.function.BooleanSupplier spoke, long silenceMillis, String silentWhat) {
+        return admit(ctx, socket, log, spoke, silenceMillis, close -> close.run(), silentWhat);
+    }
+
+    /**
+     * As {@link #admit(io.netty.channel.ChannelHandlerContext, String, java.util.function.Consumer,
+     * java.util.function.BooleanSupplier, long, String)}, but a connection still silent after {@code
+     * silenceMillis} goes to {@code silent}, which runs the close it is given (logged) or keeps the
+     * connection open.
+     */
+    public static boolean admit(io.netty.channel.ChannelHandlerContext ctx, String socket, java.util.function.Consumer<String> log,
+                                java.util.function.BooleanSupplier spoke, long silenceMillis,
+                                java.util.function.Consumer<Runnable> silent, String silentWhat) {
         String refusal = refusal(ctx.channel());
         if (refusal != null) {
             log.accept(socket + ": refused a connection: " + refusal);
@@ -52,8 +64,12 @@ public final class Peers {
         }
         ctx.executor().schedule(() -> {
             if (!spoke.getAsBoolean() && ctx.channel().isActive()) {
-                log.accept(socket + ": closed a connection" + silentWhat + " within " + silenceMillis + " ms");
-                ctx.close();
+                silent.accept(() -> {
+                    if (!spoke.getAsBoolean() && ctx.channel().isActive()) {
+                        log.accept(socket + ": closed a connection" + silentWhat + " within " + silenceMillis + " ms");
+                        ctx.close();
+                    }
+                });
             }
         }, silenceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
         return true;

@@ -95,7 +95,7 @@ public final class Primary implements AutoCloseable {
         this.cds = new AppCache(home.cacheDir(config.name()), agentJar, AgentJar.runtimeJar(), log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
-        this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds);
+        this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds, log);
         this.app = new Supervisor(loop, log, launcher, new PortGate(log), metrics, config);
         this.health = new HealthWatch(app);
         this.reports = new ServiceReports(app, foreground);

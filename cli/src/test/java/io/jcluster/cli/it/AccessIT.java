@@ -72,7 +72,7 @@ class AccessIT {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1", "-p",
                     Integer.toString(port), "--name", APP);
-            assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.primaryLog(APP));
+            assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.explain(APP));
             JsonNode app = sandbox.app(APP);
             long primary = app.get("primaryPid").asLong();
             long worker = app.get("workers").get(0).get("pid").asLong();

@@ -108,7 +108,7 @@ class CoreIT {
             JsonNode w = sandbox.worker("hello", 0);
             replaced = "ready".equals(w.get("state").asText()) && w.get("pid").asLong() != victim;
         }
-        assertTrue(replaced, () -> "slot 0 was not replaced:\n" + sandbox.primaryLog("hello"));
+        assertTrue(replaced, () -> "slot 0 was not replaced:\n" + sandbox.explain("hello"));
         for (int i = 0; i < 40; i++) answers.add(get(port, HTTP));
         JsonNode w = sandbox.worker("hello", 0);
         assertNotEquals(victim, w.get("pid").asLong());

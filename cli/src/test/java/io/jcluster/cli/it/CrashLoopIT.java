@@ -95,7 +95,7 @@ class CrashLoopIT {
                     port = %d
                     """.formatted(Sandbox.HELLO_JAR.toAbsolutePath(), port));
             Sandbox.Result reload = sandbox.cli("reload", "crashy");
-            assertEquals(0, reload.code(), reload.all());
+            assertEquals(0, reload.code(), () -> reload.all() + sandbox.explain("crashy"));
             assertEquals("online", sandbox.app("crashy").get("state").asText());
             assertTrue(Sandbox.get(port, Duration.ofSeconds(10)).contains("slot=0"), "hello-netty answers on the slot's socket");
         }

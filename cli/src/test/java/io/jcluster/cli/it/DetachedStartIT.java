@@ -31,7 +31,7 @@ class DetachedStartIT {
         try (Sandbox sb = new Sandbox()) {
             Sandbox.Result r = sb.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1",
                     "-p", Integer.toString(Sandbox.freePort()), "--name", "detached");
-            assertEquals(0, r.code(), () -> r.all() + sb.primaryLog("detached"));
+            assertEquals(0, r.code(), () -> r.all() + sb.explain("detached"));
             long printed = printedPid(r.out());
             long recorded = Long.parseLong(Files.readString(sb.home.resolve("run/detached/primary.pid")).trim());
             assertEquals(recorded, printed, r.out());
@@ -40,7 +40,7 @@ class DetachedStartIT {
             assertEquals(Long.toString(recorded), after[3], "the primary leads its own session: " + stat);
             assertEquals(0, sb.cli("stop", "detached").code());
             assertFalse(Sandbox.alive(recorded));
-            assertTrue(sb.primaryLog("detached").contains("] the primary exits with code 0"), sb.primaryLog("detached"));
+            assertTrue(sb.primaryLog("detached").contains("] the primary exits with code 0"), sb.explain("detached"));
         }
     }
 
@@ -58,12 +58,12 @@ class DetachedStartIT {
                     + Sandbox.freePort() + "\n[reload]\nwarmup = \"0s\"\n";
             sb.write("jcluster.toml", toml);
             Sandbox.Result r = sb.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), () -> r.all() + sb.primaryLog("lean"));
+            assertEquals(0, r.code(), () -> r.all() + sb.explain("lean"));
             long primary = printedPid(r.out());
             assertLean(primary);
             sb.write("jcluster.toml", toml.replace("[reload]", "[app.env]\nLEAN_MARK = \"reloaded\"\n[reload]"));
             Sandbox.Result reload = sb.cli("reload", "lean");
-            assertEquals(0, reload.code(), () -> reload.all() + sb.primaryLog("lean"));
+            assertEquals(0, reload.code(), () -> reload.all() + sb.explain("lean"));
             long worker = sb.worker("lean", 0).get("pid").asLong();
             String environ = Files.readString(Path.of("/proc", Long.toString(worker), "environ"));
             assertTrue(List.of(environ.split("\0")).contains("LEAN_MARK=reloaded"), "the new worker runs the config read again");
@@ -90,7 +90,7 @@ class DetachedStartIT {
             sb.write("jcluster.toml", "[app]\nname = \"taken\"\njar = \"" + Sandbox.HELLO_JAR.toAbsolutePath() + "\"\n"
                     + "instances = 1\nport = " + Sandbox.freePort() + "\n[metrics]\nlisten = \"127.0.0.1:" + taken.getLocalPort() + "\"\n");
             Sandbox.Result r = sb.cli("start", "jcluster.toml");
-            assertEquals(2, r.code(), () -> r.all() + sb.primaryLog("taken"));
+            assertEquals(2, r.code(), () -> r.all() + sb.explain("taken"));
             assertTrue(r.err().contains("cannot serve Prometheus metrics on 127.0.0.1:" + taken.getLocalPort()), r.all());
             assertFalse(r.err().contains("exits with code"), "the exit line is the CLI's to read, not to show: " + r.err());
             assertFalse(Sandbox.alive(printedPid(r.out())));

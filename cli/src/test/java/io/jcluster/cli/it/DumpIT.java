@@ -21,7 +21,7 @@ class DumpIT {
             int port = Sandbox.freePort();
             Sandbox.Result start = sb.cli("start", Sandbox.HELLO_JAR.toAbsolutePath().toString(), "-i", "1", "-p", Integer.toString(port),
                     "--name", "hello");
-            assertEquals(0, start.code(), start.all());
+            assertEquals(0, start.code(), () -> start.all() + sb.explain("hello"));
             long pid = sb.worker("hello", 0).get("pid").asLong();
             Path logs = sb.home.resolve("logs/hello/dumps");
 

@@ -40,7 +40,7 @@ class ExamplesIT {
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port));
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain(example));
             Set<String> pids = new TreeSet<>();
             for (int i = 0; i < 300 && pids.size() < 2; i++) {
                 String body = Sandbox.get(port, HTTP);
@@ -62,16 +62,16 @@ class ExamplesIT {
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "2", "-p", Integer.toString(port));
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain(example));
             try (LoadClient load = new LoadClient(port, CONNECTIONS)) {
                 awaitTraffic(load);
                 for (int i = 0; i < 2; i++) {
                     Sandbox.Result reload = sandbox.cli("reload", example);
-                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog(example));
+                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.explain(example));
                     awaitTraffic(load);
                 }
                 assertEquals(0, load.failed(), () -> "failed requests during the reloads: " + load.failures()
-                        + "\n" + sandbox.primaryLog(example));
+                        + "\n" + sandbox.explain(example));
                 assertEquals(3, sandbox.worker(example, 0).get("generation").asInt());
 
                 long victim = sandbox.worker(example, 0).get("pid").asLong();
@@ -104,7 +104,7 @@ class ExamplesIT {
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "1", "--spares", "1", "-p", Integer.toString(port));
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain(example));
             long[] spare = {0};
             Sandbox.await("a warm spare", Duration.ofSeconds(120), () -> {
                 try {

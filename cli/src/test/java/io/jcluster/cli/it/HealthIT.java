@@ -29,7 +29,7 @@ class HealthIT {
                     heartbeat_timeout = "2s"
                     """.formatted(Sandbox.FAKE_JAR.toAbsolutePath(), port));
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), r.all());
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("hangs"));
             long victim = sandbox.worker("hangs", 1).get("pid").asLong();
             assertTrue(Signal.send(victim, "STOP"));
             Sandbox.await("slot 1 to get a new ready worker", Duration.ofSeconds(60), () -> {
@@ -69,7 +69,7 @@ class HealthIT {
                     memory_grace = "500ms"
                     """.formatted(Sandbox.FAKE_JAR.toAbsolutePath(), port));
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), r.all());
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("grows"));
             long first = sandbox.worker("grows", 0).get("pid").asLong();
             Sandbox.await("the growing worker to be replaced", Duration.ofSeconds(90), () -> !Sandbox.alive(first));
             String log = sandbox.primaryLog("grows");
@@ -103,7 +103,7 @@ class HealthIT {
                     heartbeat_timeout = "2s"
                     """.formatted(Sandbox.HELLO_JAR.toAbsolutePath(), port));
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), r.all());
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("stuck"));
             long victim = sandbox.worker("stuck", 0).get("pid").asLong();
             Thread holder = new Thread(() -> {
                 try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {

@@ -117,7 +117,7 @@ class LogsIT {
                 slot_tags = true
                 """.formatted(Sandbox.FAKE_JAR.toAbsolutePath(), port));
         Sandbox.Result r = sandbox.cli("start", config.toString());
-        assertEquals(0, r.code(), r.all() + sandbox.primaryLog("flood"));
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain("flood"));
         Path dir = logs("flood");
         // Wait until each worker has written far more than the cap (its lines are numbered).
         await("the workers to write 20x the cap", Duration.ofSeconds(120), () -> lastNumber(dir.resolve("0.log")) * 170 > 20 * maxTotal
@@ -178,7 +178,7 @@ class LogsIT {
         int port = Sandbox.freePort();
         Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", "follow",
                 "-i", "1", "-p", Integer.toString(port), "--listen", "self", "--", "self-http");
-        assertEquals(0, r.code(), r.all() + sandbox.primaryLog("follow"));
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain("follow"));
         long victim = sandbox.worker("follow", 0).get("pid").asLong();
         Path followed = sandbox.dir.resolve("follow.txt");
         Process follow = sandbox.background(followed, "logs", "follow", "-f");

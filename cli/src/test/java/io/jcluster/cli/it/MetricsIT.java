@@ -76,7 +76,7 @@ class MetricsIT {
                 max_loop_lag = "%dms"
                 """.formatted(APP, Sandbox.HELLO_JAR.toAbsolutePath(), port, metricsPort, MAX_LAG_MS));
         Sandbox.Result r = sandbox.cli("start", config.toString());
-        assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.primaryLog(APP));
+        assertEquals(0, r.code(), () -> "start failed: " + r.all() + "\n" + sandbox.explain(APP));
     }
 
     @AfterAll

@@ -73,7 +73,7 @@ class MultiAppIT {
             assertTrue(sb.leftovers().isEmpty(), "nothing started");
 
             Sandbox.Result start = sb.cli("start", "--env", "production");
-            assertEquals(0, start.code(), start.all() + sb.primaryLog("db") + sb.primaryLog("api"));
+            assertEquals(0, start.code(), () -> start.all() + sb.explain("db") + sb.explain("api"));
             String out = start.out();
             assertTrue(out.indexOf("starting db") >= 0 && out.indexOf("starting db") < out.indexOf("starting api"), out);
             assertTrue(out.indexOf("\ndb ") > 0 && out.indexOf("\ndb ") < out.indexOf("starting api"), "db's table, once ready, before api starts: " + out);
@@ -110,7 +110,7 @@ class MultiAppIT {
             for (String l : logs.out().lines().toList()) assertEquals("db", Sandbox.JSON.readTree(l).get("app").asText(), l);
 
             Sandbox.Result reload = sb.cli("reload", "jcluster.toml");
-            assertEquals(0, reload.code(), reload.all() + sb.primaryLog("api"));
+            assertEquals(0, reload.code(), () -> reload.all() + sb.explain("api"));
             assertTrue(reload.out().indexOf("db: reloaded") >= 0 && reload.out().indexOf("db: reloaded") < reload.out().indexOf("api: reloaded"),
                     "each primary reloaded its own app of the file, in start order: " + reload.out());
             assertEquals(2, sb.worker("api", 0).get("generation").asInt());

@@ -35,7 +35,7 @@ class MultiPortIT {
             sandbox.write("jcluster.toml", "[app]\nname = \"two\"\njar = \"" + Sandbox.FAKE_JAR.toAbsolutePath()
                     + "\"\ninstances = 2\nports = [" + a + ", " + b + "]\nargs = [\"every-port\"]\n");
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("two"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("two"));
             assertTrue(r.out().contains("on ports " + a + ", " + b), r.out());
 
             Set<String> pids = workerPids(sandbox, "two");
@@ -76,15 +76,15 @@ class MultiPortIT {
                 await("answers on both ports", HTTP, () -> onA.ok() > 100 && onB.ok() > 100);
                 for (int i = 0; i < 2; i++) {
                     Sandbox.Result reload = sandbox.cli("reload", "two");
-                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog("two"));
+                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.explain("two"));
                     long fromA = onA.ok();
                     long fromB = onB.ok();
                     await("answers on both ports after reload " + (i + 1), HTTP, () -> onA.ok() > fromA + 100 && onB.ok() > fromB + 100);
                 }
                 onA.close();
                 onB.close();
-                assertEquals(0, onA.failed(), () -> "failed on port " + a + ": " + onA.failures() + "\n" + sandbox.primaryLog("two"));
-                assertEquals(0, onB.failed(), () -> "failed on port " + b + ": " + onB.failures() + "\n" + sandbox.primaryLog("two"));
+                assertEquals(0, onA.failed(), () -> "failed on port " + a + ": " + onA.failures() + "\n" + sandbox.explain("two"));
+                assertEquals(0, onB.failed(), () -> "failed on port " + b + ": " + onB.failures() + "\n" + sandbox.explain("two"));
             }
             Set<String> reloaded = workerPids(sandbox, "two");
             assertTrue(intersect(reloaded, pids).isEmpty(), "every worker was replaced: " + pids + " → " + reloaded);
@@ -92,7 +92,7 @@ class MultiPortIT {
 
             // scale up: the new slot gets a socket on each port; scale down: it gives both back
             Sandbox.Result up = sandbox.cli("scale", "two", "3");
-            assertEquals(0, up.code(), () -> up.all() + sandbox.primaryLog("two"));
+            assertEquals(0, up.code(), () -> up.all() + sandbox.explain("two"));
             Set<String> three = workerPids(sandbox, "two");
             assertEquals(3, three.size());
             for (int port : List.of(a, b)) {
@@ -100,7 +100,7 @@ class MultiPortIT {
                 assertEquals(three, answeringPids(port, 3), "the three workers answer on port " + port);
             }
             Sandbox.Result down = sandbox.cli("scale", "two", "2");
-            assertEquals(0, down.code(), () -> down.all() + sandbox.primaryLog("two"));
+            assertEquals(0, down.code(), () -> down.all() + sandbox.explain("two"));
             for (int port : List.of(a, b)) {
                 assertEquals(2, Sandbox.listeningInodes(port).size(), "slot 2's socket of port " + port + " is closed");
             }
@@ -122,10 +122,10 @@ class MultiPortIT {
             // the second port is bound 3 s after the first: start returns (every worker ready) only after that
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "2", "-p", a + "," + b,
                     "--listen", "self", "--name", "selfish", "--", "self-every-port", "3000");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("selfish"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("selfish"));
             Set<String> pids = workerPids(sandbox, "selfish");
             for (int port : List.of(a, b)) fields(get(port, HTTP)); // refused, if ready had come from the first port alone
-            assertTrue(sandbox.primaryLog("selfish").contains("ready (listening on ports " + a + ", " + b), sandbox.primaryLog("selfish"));
+            assertTrue(sandbox.primaryLog("selfish").contains("ready (listening on ports " + a + ", " + b), sandbox.explain("selfish"));
             for (int port : List.of(a, b)) assertEquals(pids, answeringPids(port, 2), "both workers answer on port " + port);
             JsonNode worker = sandbox.worker("selfish", 0);
             assertEquals("ready", worker.get("state").asText());
@@ -139,7 +139,7 @@ class MultiPortIT {
             int b = otherFreePort(a);
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "1", "-p", Integer.toString(a),
                     "--port", Integer.toString(b), "--name", "repeated", "--", "every-port");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("repeated"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("repeated"));
             for (int port : List.of(a, b)) {
                 Map<String, String> answer = fields(get(port, HTTP));
                 assertEquals(Integer.toString(port), answer.get("port"), answer.toString());

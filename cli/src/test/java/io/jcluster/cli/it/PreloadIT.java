@@ -42,7 +42,7 @@ class PreloadIT {
             // child-bind: a com.sun.net.httpserver.HttpServer, and a child JVM that tries to bind the port too
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "2", "-p",
                     Integer.toString(port), "--name", "stock", "--", "child-bind");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("stock"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("stock"));
 
             Set<String> pids = new HashSet<>();
             for (int i = 0; i < 300 && pids.size() < 2; i++) {
@@ -129,13 +129,13 @@ class PreloadIT {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "2", "-p",
                     Integer.toString(port), "--name", "keepalive", "--", "jdk-http");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("keepalive"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("keepalive"));
             try (LoadClient load = new LoadClient(port, 16)) {
                 await("answers", HTTP, () -> load.ok() > 200);
                 long reconnectsBefore = load.reconnects();
                 for (int i = 0; i < 3; i++) {
                     Sandbox.Result reload = sandbox.cli("reload", "keepalive");
-                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog("keepalive"));
+                    assertEquals(0, reload.code(), () -> reload.all() + sandbox.explain("keepalive"));
                     long from = load.ok();
                     await("answers after reload " + (i + 1), HTTP, () -> load.ok() > from + 200);
                 }
@@ -150,7 +150,7 @@ class PreloadIT {
                 load.close();
                 // The HttpServer knows nothing of jcluster and is SIGTERMed with its keep-alive connections
                 // open: without the library's drain these fail (reset, or closed before an answer).
-                assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog("keepalive"));
+                assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.explain("keepalive"));
                 assertTrue(load.reconnects() > reconnectsBefore, "the draining workers' responses said Connection: close");
             }
             String log = sandbox.primaryLog("keepalive");
@@ -165,12 +165,12 @@ class PreloadIT {
             // IPv4 only: the app's fd is AF_INET, the slot socket it gets is the primary's dual-stack AF_INET6 one
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "-i", "1", "-p",
                     Integer.toString(port), "--name", "blocking", "--jvm-arg=-Djava.net.preferIPv4Stack=true", "--", "server-socket");
-            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog("blocking"));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.explain("blocking"));
             long victim = sandbox.worker("blocking", 0).get("pid").asLong();
             java.util.Map<String, String> first = fields(get(port, HTTP));
             assertEquals(Long.toString(victim), first.get("pid"));
             assertTrue(first.get("local").endsWith(":" + port), "the app's local address: " + first);
-            assertTrue(sandbox.primaryLog("blocking").contains("binds port " + port + " (inet)"), sandbox.primaryLog("blocking"));
+            assertTrue(sandbox.primaryLog("blocking").contains("binds port " + port + " (inet)"), sandbox.explain("blocking"));
 
             // The only worker dies: connections made now wait in the slot socket's queue for the replacement.
             ProcessHandle.of(victim).orElseThrow().destroyForcibly();

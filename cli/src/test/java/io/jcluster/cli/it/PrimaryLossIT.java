@@ -28,7 +28,7 @@ class PrimaryLossIT {
                     drain_timeout = "2s"
                     """.formatted(Sandbox.HELLO_JAR.toAbsolutePath(), port));
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), r.all());
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("orphans"));
             JsonNode app = sandbox.app("orphans");
             List<Long> workers = new ArrayList<>();
             for (JsonNode w : app.get("workers")) workers.add(w.get("pid").asLong());
@@ -40,7 +40,7 @@ class PrimaryLossIT {
             assertTrue(Files.exists(sandbox.home.resolve("run/orphans/primary.pid")), "a stale run directory is left");
 
             Sandbox.Result again = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, again.code(), again.all() + sandbox.primaryLog("orphans"));
+            assertEquals(0, again.code(), () -> again.all() + sandbox.explain("orphans"));
             assertTrue(Sandbox.get(port, Duration.ofSeconds(20)).contains("slot="));
             assertEquals(0, sandbox.cli("stop", "orphans").code());
             assertEquals(List.of(), sandbox.leftovers());

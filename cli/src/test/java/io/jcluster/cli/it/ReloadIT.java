@@ -39,7 +39,7 @@ class ReloadIT {
         port = Sandbox.freePort();
         config = writeConfig("");
         Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-        assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
     }
 
     @AfterAll
@@ -85,7 +85,7 @@ class ReloadIT {
             awaitTraffic(load);
             for (int i = 0; i < 3; i++) {
                 Sandbox.Result r = sandbox.cli("reload", APP);
-                assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+                assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
                 assertTrue(r.out().contains("every slot runs generation " + (i + 2)), r.out());
                 // the default warm-up: the old worker serves beside the ready new one, hands its connections over, then drains
                 assertTrue(r.out().contains("serves beside it for 3s (warm-up), then drains"), r.out());
@@ -173,11 +173,13 @@ class ReloadIT {
         } finally {
             writeConfig("");
         }
-        assertEquals(1, r.code(), r.all());
-        assertTrue(r.out().contains("slot 0: pid") && r.out().contains("slot 0: rolling back to generation 4"), r.out());
-        assertTrue(r.err().contains("reload failed: slot 1: the new worker of generation 5 failed"), r.err());
-        assertTrue(r.err().contains("every slot runs generation 4 again"), r.err());
-        assertTrue(r.err().contains("HELLO_FAIL_SLOT=1 says slot 1 fails at start"), "the failed worker's last lines: " + r.err());
+        assertEquals(1, r.code(), () -> r.all() + sandbox.explain(APP));
+        assertTrue(r.out().contains("slot 0: pid") && r.out().contains("slot 0: rolling back to generation 4"),
+                () -> r.all() + sandbox.explain(APP));
+        assertTrue(r.err().contains("reload failed: slot 1: the new worker of generation 5 failed"), () -> r.all() + sandbox.explain(APP));
+        assertTrue(r.err().contains("every slot runs generation 4 again"), () -> r.all() + sandbox.explain(APP));
+        assertTrue(r.err().contains("HELLO_FAIL_SLOT=1 says slot 1 fails at start"), () -> "the failed worker's last lines: " + r.all()
+                + sandbox.explain(APP));
         assertGeneration(4);
     }
 
@@ -187,11 +189,11 @@ class ReloadIT {
         try (LoadClient load = new LoadClient(port, 16)) {
             awaitTraffic(load);
             Sandbox.Result up = sandbox.cli("scale", APP, "+1");
-            assertEquals(0, up.code(), up.all());
+            assertEquals(0, up.code(), () -> up.all() + sandbox.explain(APP));
             assertEquals(3, sandbox.app(APP).get("workers").size());
             awaitTraffic(load);
             Sandbox.Result down = sandbox.cli("scale", APP, "1");
-            assertEquals(0, down.code(), () -> down.all() + sandbox.primaryLog(APP));
+            assertEquals(0, down.code(), () -> down.all() + sandbox.explain(APP));
             assertTrue(down.out().contains("slot 2: queue empty; draining pid"), down.out());
             awaitTraffic(load);
             load.close();
@@ -209,7 +211,7 @@ class ReloadIT {
     void restartReplacesOneSlotAtOnce() throws Exception {
         List<Long> before = pids();
         Sandbox.Result r = sandbox.cli("restart", APP, "--slot", "0");
-        assertEquals(0, r.code(), r.all());
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
         List<Long> after = pids();
         assertTrue(after.get(0) != before.get(0).longValue(), "slot 0 has a new worker");
         assertEquals(before.get(1), after.get(1), "slot 1 is untouched");

@@ -112,7 +112,7 @@ final class Sandbox implements AutoCloseable {
     /** Starts hello-netty as {@code name} with two workers on {@code port}, and checks that it started. */
     void startHello(String name, int port) throws IOException, InterruptedException {
         Result r = cli("start", HELLO_JAR.toAbsolutePath().toString(), "-i", "2", "-p", Integer.toString(port), "--name", name);
-        assertTrue(r.code() == 0, () -> "start failed: " + r.all() + "\n" + primaryLog(name));
+        assertTrue(r.code() == 0, () -> "start failed: " + r.all() + "\n" + explain(name));
     }
 
     /** {@code ls --json} of one app. */
@@ -199,12 +199,43 @@ final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** The environment a test prints when it fails: the primary's log. */
+    /** The primary's log of {@code app}, whole. */
     String primaryLog(String app) {
         try {
             return Files.readString(home.resolve("logs").resolve(app).resolve("primary.log"));
         } catch (IOException e) {
             return "(no primary log)";
+        }
+    }
+
+    /**
+     * What a test prints when a worker failed it: the last lines of every worker log of {@code app}
+     * (each slot's stdout and stderr, the spares'), then primary.log's tail. A worker that exited
+     * before it was ready says why in its own lines.
+     */
+    String explain(String app) {
+        Path logs = home.resolve("logs").resolve(app);
+        StringBuilder b = new StringBuilder("\n");
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log")
+                    && !f.getFileName().toString().equals("primary.log")).sorted().toList()) {
+                b.append(tail(f, 40));
+            }
+        } catch (IOException e) {
+            b.append("(no worker logs in ").append(logs).append(": ").append(e.getMessage()).append(")\n");
+        }
+        return b.append(tail(logs.resolve("primary.log"), 80)).toString();
+    }
+
+    /** The last {@code n} lines of {@code file}, under a heading that names it. */
+    private static String tail(Path file, int n) {
+        try {
+            List<String> lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+            List<String> last = lines.subList(Math.max(0, lines.size() - n), lines.size());
+            return "--- " + file.getFileName() + " (last " + last.size() + " of " + lines.size() + " lines) ---\n"
+                    + String.join("\n", last) + "\n";
+        } catch (IOException e) {
+            return "--- " + file.getFileName() + ": " + e.getMessage() + " ---\n";
         }
     }
 

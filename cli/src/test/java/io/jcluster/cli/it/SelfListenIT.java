@@ -18,7 +18,7 @@ class SelfListenIT {
             int port = Sandbox.freePort();
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", "selfish",
                     "-i", "2", "-p", Integer.toString(port), "--listen", "self", "--", "self-http");
-            assertEquals(0, r.code(), r.all() + sandbox.primaryLog("selfish"));
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("selfish"));
             Set<String> slots = new TreeSet<>();
             for (int i = 0; i < 200 && slots.size() < 2; i++) {
                 slots.add(Sandbox.fields(Sandbox.get(port, Duration.ofSeconds(10))).get("slot"));
@@ -45,8 +45,8 @@ class SelfListenIT {
                     ready = "http:/health"
                     """.formatted(Sandbox.FAKE_JAR.toAbsolutePath(), port));
             Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-            assertEquals(0, r.code(), r.all() + sandbox.primaryLog("healthy"));
-            assertTrue(sandbox.primaryLog("healthy").contains("ready (GET /health answered 2xx"), sandbox.primaryLog("healthy"));
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("healthy"));
+            assertTrue(sandbox.primaryLog("healthy").contains("ready (GET /health answered 2xx"), sandbox.explain("healthy"));
         }
     }
 }

@@ -58,7 +58,7 @@ class UpgradeIT {
                 """.formatted(APP, Sandbox.HELLO_JAR.toAbsolutePath(), port);
         sandbox.write("jcluster.toml", config);
         Sandbox.Result r = sandbox.cli("start", "jcluster.toml");
-        assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
     }
 
     @AfterAll
@@ -100,13 +100,13 @@ class UpgradeIT {
             r = sandbox.cli("upgrade", APP);
             awaitTraffic(load);
             load.close();
-            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.explain(APP));
             assertTrue(load.ok() > 400, "the load ran: " + load.ok());
             System.out.printf("UpgradeIT: failed upgrade: %d requests under load, 0 failed, primary %d kept%n", load.ok(), primary);
         } finally {
             sandbox.write("jcluster.toml", config);
         }
-        assertEquals(1, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        assertEquals(1, r.code(), () -> r.all() + sandbox.explain(APP));
         assertTrue(r.err().contains("upgrade failed") && r.err().contains("carries on"), r.all());
         long failedPrimary = newPid(r);
         assertFalse(Sandbox.alive(failedPrimary), "the new primary gave up and exited");
@@ -145,7 +145,7 @@ class UpgradeIT {
                 });
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "; jcluster upgrade said:\n" + Files.readString(output)
-                        + "\nprimary.log:\n" + sandbox.primaryLog(APP), e);
+                        + sandbox.explain(APP), e);
             }
             Matcher m = NEW_PID.matcher(Files.readString(output));
             assertTrue(m.find(), Files.readString(output));
@@ -154,7 +154,7 @@ class UpgradeIT {
             assertTrue(cli.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "upgrade returns");
             awaitTraffic(load);
             load.close();
-            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.explain(APP));
             System.out.printf("UpgradeIT: killed new primary: %d requests under load, 0 failed%n", load.ok());
         } finally {
             sandbox.write("jcluster.toml", config);
@@ -176,7 +176,7 @@ class UpgradeIT {
         Sandbox.await("the dead primary's sockets to be removed", Duration.ofSeconds(30), () -> runFiles().size() == 5);
         assertEquals(List.of("config.json", "control.sock", "primary.pid", "start.json", "workers.sock"), runFiles());
         Sandbox.Result reload = sandbox.cli("reload", APP);
-        assertEquals(0, reload.code(), () -> "the app takes changes again: " + reload.all() + sandbox.primaryLog(APP));
+        assertEquals(0, reload.code(), () -> "the app takes changes again: " + reload.all() + sandbox.explain(APP));
     }
 
     private static List<String> runFiles() {
@@ -192,7 +192,7 @@ class UpgradeIT {
         try {
             return sandbox.cli("upgrade", APP);
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\nprimary.log:\n" + sandbox.primaryLog(APP), e);
+            throw new AssertionError(e.getMessage() + sandbox.explain(APP), e);
         }
     }
 
@@ -211,10 +211,10 @@ class UpgradeIT {
             awaitTraffic(load);
             load.close();
             ok = load.ok();
-            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.primaryLog(APP));
+            assertEquals(0, load.failed(), () -> "failed requests: " + load.failures() + "\n" + sandbox.explain(APP));
             assertTrue(ok > 400, "the load ran: " + ok);
         }
-        assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog(APP));
+        assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
         System.out.printf("UpgradeIT: %d requests under load, 0 failed, primary %d -> %d%n", ok, old, newPid(r));
         long neo = newPid(r);
         assertTrue(r.out().contains("upgraded: primary pid " + old + " → " + neo), r.out());
@@ -238,7 +238,7 @@ class UpgradeIT {
         assertTrue(ls.out().contains(APP), ls.out());
         // the new primary is a primary like any: it reloads, and stops cleanly
         Sandbox.Result reload = sandbox.cli("reload", APP);
-        assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog(APP));
+        assertEquals(0, reload.code(), () -> reload.all() + sandbox.explain(APP));
         Sandbox.Result stop = sandbox.cli("stop", APP);
         assertEquals(0, stop.code(), stop::all);
         assertFalse(Files.exists(sandbox.home.resolve("run").resolve(APP)), "the run directory is gone");
@@ -286,7 +286,7 @@ class UpgradeIT {
         try {
             Thread.sleep(2000);
             Sandbox.Result r = sandbox.cli("upgrade", "wrk-app");
-            assertEquals(0, r.code(), () -> r.all() + sandbox.primaryLog("wrk-app"));
+            assertEquals(0, r.code(), () -> r.all() + sandbox.explain("wrk-app"));
             assertTrue(load.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "wrk ends after its 12 s");
         } finally {
             if (load.isAlive()) load.destroyForcibly();

@@ -87,7 +87,7 @@ class ManPagesTest {
         }
         assertTrue(keys > 40, "found the keys of docs/config.md: " + keys);
         assertTrue(page.contains("max_total = \"200MB\""), "the sample file, verbatim");
-        assertTrue(page.contains("spare has no JCLUSTER_SLOT in its environment"), "text with markup characters");
+        assertTrue(page.contains("JCLUSTER_SLOT is unset and JCLUSTER_SPARE=1"), "text with markup characters");
     }
 
     /** {@code man} renders every page without a warning (groff's: a bad request, an unknown escape, a table that does not fit). */

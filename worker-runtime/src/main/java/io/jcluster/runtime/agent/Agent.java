@@ -73,10 +73,13 @@ public final class Agent {
     private final ServerDrain serverDrain = ServerDrain.platform();
     private volatile boolean draining;
     private volatile AppMXBean app;
+    /** The slot: from the environment, or, in a warm spare, what the primary says when it takes one (-1 until then). */
+    private volatile int slot;
 
     private Agent(WorkerEnv env, SocketChannel channel) {
         this.env = env;
         this.channel = channel;
+        this.slot = env.slot();
     }
 
     /**
@@ -140,6 +143,9 @@ public final class Agent {
     }
 
     private void start() {
+        if (slot >= 0) {
+            System.setProperty(JCluster.SLOT_PROPERTY, Integer.toString(slot));
+        }
         try {
             ManagementFactory.getPlatformMBeanServer().registerMBean(
                     new StandardMBean(new Bridge(), AgentMXBean.class, true), new ObjectName(JCluster.AGENT_OBJECT_NAME));
@@ -165,7 +171,7 @@ public final class Agent {
 
         @Override
         public int getSlot() {
-            return env.slot();
+            return slot;
         }
 
         @Override
@@ -192,6 +198,7 @@ public final class Agent {
                 switch (message.type()) {
                     case MessageTypes.DRAIN -> drain(message.getLong("timeoutMillis", env.drainTimeoutMillis()), true);
                     case MessageTypes.HANDOVER -> handOver(message.getLong("spreadMillis", 0));
+                    case MessageTypes.SLOT -> takeSlot(message.getInt("slot", -1));
                     default -> System.err.println(LOG_PREFIX + "ignoring a message of unknown type '" + message.type() + "'");
                 }
             }
@@ -215,6 +222,16 @@ public final class Agent {
         } catch (RejectedExecutionException e) {
             return null;
         }
+    }
+
+    /** A warm spare takes a slot: the app sees it from now on, and the primary hears that it does. */
+    private void takeSlot(int taken) {
+        if (taken < 0) {
+            return;
+        }
+        slot = taken;
+        System.setProperty(JCluster.SLOT_PROPERTY, Integer.toString(taken));
+        send(WireMessage.of(MessageTypes.SLOT, "slot", taken));
     }
 
     /** On the drain thread, so that a drain sent after it runs after it. */

@@ -18,6 +18,13 @@ public final class MessageTypes {
      * and move the open connections over gradually within {@code spreadMillis}; a {@link #DRAIN} follows.
      */
     public static final String HANDOVER = "handover";
+    /**
+     * Primary → worker, to a warm spare that takes a slot: {@code slot}. The agent makes it the worker's
+     * slot ({@code JCluster.slot()}, the {@code jcluster.slot} system property) and answers with a
+     * {@code slot} of its own; only then does the primary answer the spare's held requests for the
+     * slot's socket, so the app, once its bind or listener request returns, sees its slot.
+     */
+    public static final String SLOT = "slot";
     /** Worker → primary, on the listener connection: asks for the slot's listening socket. */
     public static final String LISTENER = "listener";
     /**

@@ -158,6 +158,24 @@ class AgentIT {
     }
 
     @Test
+    void aSpareLearnsItsSlotWhenItTakesOne() throws Exception {
+        Map<String, String> env = managedEnv(60_000, 1000);
+        env.remove(WorkerEnv.SLOT);
+        env.put(WorkerEnv.SPARE, "1");
+        Process child = start("slot", env);
+        Connection primary = accept(child);
+        WireMessage hello = primary.next(child);
+        assertEquals(-1, hello.getInt("slot", 0), "a spare says no slot: " + hello);
+        awaitOutput(child, "slot -1");
+
+        primary.send(WireMessage.of(MessageTypes.SLOT, "slot", 4));
+        WireMessage told = primary.nextSkippingHeartbeats(child);
+        assertEquals(MessageTypes.SLOT, told.type(), told::toString);
+        assertEquals(4, told.getInt("slot", -1), "the agent says the slot it took: " + told);
+        awaitOutput(child, "slot 4"); // the app's own copy of JCluster, in another class loader
+    }
+
+    @Test
     void aWorkerWithoutItsPrimaryRefusesToRun() throws Exception {
         Map<String, String> env = managedEnv(1000, 1000);
         env.put(WorkerEnv.SOCKET, dir.resolve("nobody-listens.sock").toString());

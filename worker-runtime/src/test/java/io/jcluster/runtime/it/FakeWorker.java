@@ -16,7 +16,9 @@ import java.util.function.LongSupplier;
  *   <li>{@code isolated}: loads its own copy of worker-runtime in a separate class loader (as a
  *       Spring Boot fat jar does), installs a drain hook returning 2 and a figure, calls ready;</li>
  *   <li>{@code isolated-stuck}: the same, but the drain hook never returns;</li>
- *   <li>{@code hang-on-exit}: a shutdown hook that never finishes.</li>
+ *   <li>{@code hang-on-exit}: a shutdown hook that never finishes;</li>
+ *   <li>{@code slot}: prints {@code JCluster.slot()} of its own copy of worker-runtime (in a separate
+ *       class loader) at start and again each time it changes.</li>
  * </ul>
  */
 public final class FakeWorker {
@@ -31,6 +33,7 @@ public final class FakeWorker {
             case "isolated" -> isolatedApp(false);
             case "isolated-stuck" -> isolatedApp(true);
             case "hang-on-exit" -> Runtime.getRuntime().addShutdownHook(new Thread(() -> sleepForever()));
+            case "slot" -> printSlots();
             case "sleep" -> { }
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
@@ -73,6 +76,21 @@ public final class FakeWorker {
         Method ready = jcluster.getMethod("ready");
         ready.invoke(null);
         ready.invoke(null);
+    }
+
+    private static void printSlots() throws Exception {
+        URL runtime = Path.of(System.getProperty("jcluster.runtime.jar")).toUri().toURL();
+        ClassLoader app = new URLClassLoader(new URL[] {runtime}, ClassLoader.getPlatformClassLoader());
+        Method slot = app.loadClass("io.jcluster.runtime.JCluster").getMethod("slot");
+        Object last = null;
+        while (true) {
+            Object now = slot.invoke(null);
+            if (!now.equals(last)) {
+                System.out.println("slot " + now);
+                last = now;
+            }
+            Thread.sleep(10);
+        }
     }
 
     private static void sleepForever() {

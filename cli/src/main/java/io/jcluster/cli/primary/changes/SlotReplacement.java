@@ -2,15 +2,13 @@ package io.jcluster.cli.primary.changes;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Durations;
+import io.jcluster.cli.primary.sockets.Steering;
 import io.jcluster.cli.primary.supervisor.Change;
 import io.jcluster.cli.primary.supervisor.ChangeFailed;
 import io.jcluster.cli.primary.supervisor.Slot;
 import io.jcluster.cli.primary.supervisor.Supervisor;
 import io.jcluster.cli.primary.supervisor.Worker;
-import io.jcluster.cli.primary.supervisor.WorkerChannel;
 import io.jcluster.cli.primary.supervisor.WorkerState;
-import io.jcluster.runtime.wire.MessageTypes;
-import io.jcluster.runtime.wire.WireMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -78,12 +76,30 @@ public final class SlotReplacement {
         progress.accept("slot " + slot.index() + ": pid " + neo.pid() + " ready; pid " + old.pid() + " serves beside it for "
                 + Durations.format(warmup) + " (warm-up), then drains");
         long ms = warmup.toMillis();
-        if (old.channel() != null) WorkerChannel.send(old.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", ms));
+        app.handOver(old, ms);
+        String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT: overrides the first share while measured; 0: none
+        int first = floor == null || floor.isBlank() ? neo.config().reload().startShare() : Integer.parseInt(floor.trim());
+        if (first > 0 && first < Steering.FULL_SHARE) ramp(app, slot, neo, app.loop.now(), warmup, first);
         old.deadline(app.loop.schedule(warmup, () -> {
             if (!old.alive() || old.retiring()) return;
             progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());
             app.retire(old, "replaced by generation " + gen);
         }));
+    }
+
+    /**
+     * The slot's share of new connections grows from {@code floor} ({@code [reload] start_share}) to whole
+     * over {@code over}, the warm-up, while {@code neo} serves it: most of the connections its old worker
+     * hands over reach the other slots' warm workers first.
+     */
+    private static void ramp(Supervisor app, Slot slot, Worker neo, java.time.Instant from, Duration over, int floor) {
+        long elapsed = Duration.between(from, app.loop.now()).toMillis();
+        if (elapsed >= over.toMillis() || slot.worker() != neo || !neo.alive()) {
+            slot.share(Steering.FULL_SHARE);
+            return;
+        }
+        slot.share((int) (floor + (Steering.FULL_SHARE - floor) * elapsed / over.toMillis()));
+        app.loop.schedule(Duration.ofMillis(200), () -> ramp(app, slot, neo, from, over, floor));
     }
 
     /**

@@ -10,6 +10,7 @@ import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
 import io.jcluster.cli.primary.supervisor.Launcher;
 import io.jcluster.cli.primary.supervisor.Loop;
+import io.jcluster.cli.logs.PrimaryLog;
 import io.jcluster.cli.primary.supervisor.WorkerProcess;
 import io.jcluster.cli.systemd.ListenFds;
 import io.jcluster.cli.systemd.SdNotify;
@@ -39,12 +40,16 @@ public final class JvmLauncher implements Launcher {
     /** worker-runtime's main jar: the preload library is beside it. */
     private final Path runtimeJar;
     private final AppCache cds;
+    private final StartShare startShare;
     /** The workers this launcher started and that have not exited: their output, for the cache check. */
     private final Map<Long, WorkerProcess> running = new java.util.HashMap<>();
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
     private Path workerSocket;
 
-    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCache cds) {
+    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCache cds, PrimaryLog log) {
+        this.startShare = StartShare.detect(SETSID, log);
+        if (startShare.unavailable() != null) log.info("workers that start beside serving ones keep their full CPU share: %s", startShare.unavailable());
+        else log.info("workers that start beside serving ones get [reload] start_share of the CPU until ready (%s)", startShare.way());
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
@@ -112,14 +117,24 @@ public final class JvmLauncher implements Launcher {
         if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, runtimeJar, cfg.ports());
     }
 
+    /** Until it is ready, or half its ready timeout (a start on a saturated machine still ends in time). */
+    @Override
+    public void starting(long pid, AppConfig cfg, Loop loop) {
+        String share = System.getenv("JCLUSTER_EXP_START_SHARE"); // EXPERIMENT: overrides the config while measured
+        int percent = share == null || share.isBlank() ? cfg.reload().startShare() : Integer.parseInt(share.trim());
+        startShare.starting(pid, cfg.name(), percent, cfg.reload().readyTimeout().dividedBy(2), loop);
+    }
+
     @Override
     public void ready(long pid, Loop loop) {
+        startShare.ready(pid, loop);
         WorkerProcess w = running.get(pid);
         cds.ready(pid, loop, () -> w == null ? List.of() : w.lastLines(40));
     }
 
     @Override
     public void exited(long pid, int code) {
+        startShare.exited(pid);
         running.remove(pid);
         cds.exited(pid);
     }

@@ -5,13 +5,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Chooses which slot sockets of the app's SO_REUSEPORT group receive new connections, with a
- * classic BPF program attached to the group (SO_ATTACH_REUSEPORT_CBPF): the program picks a
- * random index among the healthy sockets. Connections already queued on a socket stay there.
+ * Chooses which slot sockets of the app's SO_REUSEPORT group receive new connections, and in what
+ * shares, with a classic BPF program attached to the group (SO_ATTACH_REUSEPORT_CBPF): the program
+ * draws a random number below the sum of the healthy sockets' shares and returns the index of the
+ * socket whose range it falls in. Connections already queued on a socket stay there.
  *
  * <p>This is what lets a slot leave without resetting anything: steer new connections away, let
  * its worker empty the queue, then close. Without it the kernel hashes every connection over
@@ -28,17 +31,22 @@ public final class Steering {
     private static final int SKF_AD_RANDOM = 0xfffff000 + 56;
     private static final short LD_W_ABS = 0x20;
     private static final short ALU_MOD_K = 0x94;
-    private static final short JMP_JEQ_K = 0x15;
+    private static final short JMP_JGE_K = 0x35;
     private static final short RET_K = 0x06;
     private static final int MAX_INSNS = 4096;
+    /** The share of new connections of a socket that takes its whole part (see {@link #steerTo(Map)}). */
+    public static final int FULL_SHARE = 100;
+
+    /** A socket of the group that gets new connections: its index in the group, its share. */
+    private record Part(int index, int share) {}
 
     private final List<SlotSocket> group = new ArrayList<>();
     private boolean attached;
     /** The group came from a previous primary, with whatever program it left attached (see {@link #inherit}). */
     private boolean inherited;
     private String unavailable;
-    /** The group indexes steered to now (empty: the kernel's own hashing), or null after the group changed. */
-    private List<Integer> steered;
+    /** The group indexes steered to now and their shares (empty: the kernel's own hashing), or null after the group changed. */
+    private List<Part> steered;
 
     /** A socket that just started listening joins the end of the group. */
     public void joined(SlotSocket socket) {
@@ -85,19 +93,37 @@ public final class Steering {
      * @return false when the kernel refused the program (see {@link #unavailable()})
      */
     public boolean steerTo(Set<SlotSocket> healthy) {
+        Map<SlotSocket, Integer> shares = new HashMap<>();
+        for (SlotSocket s : healthy) shares.put(s, FULL_SHARE);
+        return steerTo(shares);
+    }
+
+    /**
+     * Sends new connections only to the sockets of {@code shares}, each in proportion to its share
+     * (1 to {@link #FULL_SHARE}: a slot whose new worker warms up takes less than the others); with
+     * none healthy, or all of them at full share, the kernel's own hashing over every socket applies.
+     *
+     * @return false when the kernel refused the program (see {@link #unavailable()})
+     */
+    public boolean steerTo(Map<SlotSocket, Integer> shares) {
         if (group.isEmpty()) return true;
-        List<Integer> indexes = new ArrayList<>();
+        List<Part> indexes = new ArrayList<>();
+        boolean whole = true;
         for (int i = 0; i < group.size(); i++) {
-            if (healthy.contains(group.get(i))) indexes.add(i);
+            Integer share = shares.get(group.get(i));
+            if (share == null) continue;
+            int bounded = Math.max(1, Math.min(FULL_SHARE, share));
+            indexes.add(new Part(i, bounded));
+            whole &= bounded == FULL_SHARE;
         }
-        if (indexes.size() == group.size()) indexes.clear();
+        if (indexes.size() == group.size() && whole) indexes.clear();
         if (indexes.equals(steered)) return true; // called after every event: no syscall when nothing changed
         try {
             if (indexes.isEmpty() && inherited) {
                 // the previous primary's program may or may not be attached: one over every socket replaces
                 // it either way (a detach would fail with ENOENT when there is none)
-                List<Integer> all = new ArrayList<>();
-                for (int i = 0; i < group.size(); i++) all.add(i);
+                List<Part> all = new ArrayList<>();
+                for (int i = 0; i < group.size(); i++) all.add(new Part(i, FULL_SHARE));
                 attach(all);
             } else if (indexes.isEmpty()) {
                 if (attached) detach();
@@ -112,18 +138,23 @@ public final class Steering {
         }
     }
 
-    private void attach(List<Integer> indexes) throws IOException {
+    /** {@code A = random % total; if (A < end of socket 0's range) return index 0; …; return the last index}. */
+    private void attach(List<Part> indexes) throws IOException {
         int n = indexes.size();
-        int insns = 2 + 2 * n + 1;
+        int insns = 2 + 2 * (n - 1) + 1;
         if (insns > MAX_INSNS) throw new IOException("too many slots to steer: " + n);
+        int total = 0;
+        for (Part part : indexes) total += part.share();
         ByteBuffer filter = ByteBuffer.allocateDirect(insns * 8).order(ByteOrder.nativeOrder());
         put(filter, LD_W_ABS, 0, 0, SKF_AD_RANDOM);
-        put(filter, ALU_MOD_K, 0, 0, n);
-        for (int j = 0; j < n; j++) {
-            put(filter, JMP_JEQ_K, 0, 1, j);
-            put(filter, RET_K, 0, 0, indexes.get(j));
+        put(filter, ALU_MOD_K, 0, 0, total);
+        int end = 0;
+        for (int j = 0; j < n - 1; j++) {
+            end += indexes.get(j).share();
+            put(filter, JMP_JGE_K, 1, 0, end); // past this socket's range: skip its return
+            put(filter, RET_K, 0, 0, indexes.get(j).index());
         }
-        put(filter, RET_K, 0, 0, indexes.get(0));
+        put(filter, RET_K, 0, 0, indexes.get(n - 1).index());
         ByteBuffer prog = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
         prog.putShort(0, (short) insns);
         prog.putLong(8, PlatformDependent.directBufferAddress(filter));

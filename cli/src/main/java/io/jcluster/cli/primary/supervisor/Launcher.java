@@ -13,6 +13,12 @@ public interface Launcher {
      */
     WorkerProcess launch(int slot, AppConfig config, long generation) throws IOException;
 
+    /**
+     * Called on the loop when {@code pid} starts while other workers of the app serve (a reload, a spare,
+     * a replacement): it may get less of the CPU until it is ready ({@code [reload] start_share}).
+     */
+    default void starting(long pid, AppConfig config, Loop loop) {}
+
     /** Called on the loop once {@code pid} is ready (the cache check: its /proc reads go through {@code loop.offLoop}). */
     default void ready(long pid, Loop loop) {}
 

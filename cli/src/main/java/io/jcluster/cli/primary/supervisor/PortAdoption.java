@@ -182,6 +182,15 @@ final class PortAdoption {
     }
 
     /**
+     * Tells the library of a worker whose slot's next worker warms up beside it: it stops accepting, and
+     * its connections close after a response one by one, spread over {@code spreadMillis}.
+     */
+    void handOver(Worker w, long spreadMillis) {
+        Session s = sessions.get(w);
+        if (s != null) WorkerChannel.send(s.channel, WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", spreadMillis));
+    }
+
+    /**
      * The agent of a draining worker says it drained: whether the worker can be ended now, which it
      * cannot while the library still counts open connections (then {@code conns} ends it at 0).
      */

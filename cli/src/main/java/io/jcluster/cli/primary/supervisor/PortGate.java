@@ -8,8 +8,9 @@ import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.cli.primary.sockets.Steering;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 
@@ -123,8 +124,9 @@ public final class PortGate {
     }
 
     /**
-     * Points new connections at the slots that have a ready worker; with every slot errored, stops
-     * listening (see {@link #refuse}). Run after every event; does nothing when nothing changed.
+     * Points new connections at the slots that have a ready worker, each in its share ({@link
+     * Slot#share()}: less while its new worker warms up); with every slot errored, stops listening (see
+     * {@link #refuse}). Run after every event; does nothing when nothing changed.
      *
      * @return false when the kernel will not take the steering program
      */
@@ -134,9 +136,9 @@ public final class PortGate {
         if (refusing(slots)) return true;
         boolean ok = true;
         for (int i = 0; i < steerings.size(); i++) {
-            Set<SlotSocket> healthy = new HashSet<>();
+            Map<SlotSocket, Integer> healthy = new HashMap<>();
             for (Slot s : slots) {
-                if (!s.leaving() && s.serving() != null && s.sockets().size() > i) healthy.add(s.sockets().get(i));
+                if (!s.leaving() && s.serving() != null && s.sockets().size() > i) healthy.put(s.sockets().get(i), s.share());
             }
             ok &= steerings.get(i).steerTo(healthy);
         }

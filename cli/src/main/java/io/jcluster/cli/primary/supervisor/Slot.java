@@ -3,6 +3,7 @@ package io.jcluster.cli.primary.supervisor;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.control.ExitRecord;
 import io.jcluster.cli.primary.sockets.SlotSocket;
+import io.jcluster.cli.primary.sockets.Steering;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -53,6 +54,8 @@ public final class Slot {
     private String erroredReason;
     private ExitRecord lastExit;
     private Loop.Timer pendingStart = Loop.Timer.NONE;
+    /** Its share of new connections, 1 to {@link Steering#FULL_SHARE}: less while a new worker warms up on it. */
+    private int share = Steering.FULL_SHARE;
 
     Slot(int index, SlotSocket socket, AppConfig config, long generation) {
         this(index, socket == null ? List.of() : List.of(socket), config, generation);
@@ -82,6 +85,9 @@ public final class Slot {
     public Worker worker() { return worker; }
     public void worker(Worker w) { worker = w; }
     public Worker surge() { return surge; }
+    /** Its share of new connections (see {@link PortGate#steer}). */
+    public int share() { return share; }
+    public void share(int s) { share = s; }
     public void surge(Worker w) { surge = w; }
     CrashGuard guard() { return guard; }
     int restarts() { return restarts; }

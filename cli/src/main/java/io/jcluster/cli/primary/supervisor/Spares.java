@@ -2,6 +2,8 @@ package io.jcluster.cli.primary.supervisor;
 
 import io.jcluster.cli.config.Durations;
 import io.jcluster.cli.control.ExitRecord;
+import io.jcluster.runtime.wire.MessageTypes;
+import io.jcluster.runtime.wire.WireMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +15,9 @@ import java.util.List;
  * is the {@link Supervisor}'s ({@code give}): it is about the slot. Loop only.
  */
 public final class Spares {
+    /** How long a spare that took a slot has to say it knows which before its held requests are answered anyway. */
+    static final Duration SLOT_ANSWER = Duration.ofSeconds(1);
+
     private final Supervisor app;
     /** Spares that die before they serve back off, then stop being made. */
     private final CrashGuard guard = new CrashGuard();
@@ -66,6 +71,27 @@ public final class Spares {
         }
         app.log.info("spare: pid %d %s (%s); a new spare in %s", w.pid(), exit.reason(), exit.describe(), Durations.format(delay));
         backOff(delay);
+    }
+
+    /**
+     * Tells a spare that took a slot which one ({@code slot} on its agent connection): its held requests
+     * for the slot's socket are answered once the agent says it knows, so the app sees its slot as soon
+     * as its bind returns. An agent that does not answer within {@link #SLOT_ANSWER} (one that does not
+     * know the message) gets them anyway.
+     */
+    void tellSlot(Worker spare) {
+        if (spare.channel() == null) {
+            app.log.info("slot %d: spare pid %d has no agent connection: it cannot learn its slot", spare.slotIndex(), spare.pid());
+            spare.slotKnown();
+            return;
+        }
+        WorkerChannel.send(spare.channel(), WireMessage.of(MessageTypes.SLOT, "slot", spare.slotIndex()));
+        app.loop.schedule(SLOT_ANSWER, () -> {
+            if (spare.knowsSlot() || !spare.alive()) return;
+            app.log.info("slot %d: spare pid %d did not say within %s that it knows its slot; it gets the slot's socket anyway",
+                    spare.slotIndex(), spare.pid(), Durations.format(SLOT_ANSWER));
+            spare.slotKnown();
+        });
     }
 
     /** Lets spares be made again (restart, reload). */

@@ -64,8 +64,7 @@ public final class Supervisor {
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
         this.adoption = new PortAdoption(log, loop::now, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
-                this::ready,
-                w -> {
+                this::ready, w -> { // drained, and the library's connections closed: SIGTERM
                     w.cancelDeadline();
                     terminate(w);
                 });
@@ -204,6 +203,7 @@ public final class Supervisor {
             return null;
         }
         Worker w = new Worker(slot, gen, cfg, process, loop.now());
+        if (workers.stream().anyMatch(o -> o.state() == WorkerState.READY)) launcher.starting(w.pid(), cfg, loop); // beside serving ones
         workers.add(w);
         process.note("worker started: " + (slot == null ? "spare" : "slot=" + slot.index()) + " gen=" + gen + " pid=" + w.pid());
         log.info("%s: started %s pid %d (generation %d)", where, slot == null ? "spare" : "worker", w.pid(), gen);
@@ -331,6 +331,15 @@ public final class Supervisor {
         }
     }
 
+    /**
+     * The slot's next worker warms up beside {@code w}: it accepts nothing more and hands its connections
+     * over one by one within {@code spreadMillis} (its app's drain hooks, through the agent, and the preload library).
+     */
+    public void handOver(Worker w, long spreadMillis) {
+        if (w.channel() != null) WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", spreadMillis));
+        if (System.getenv("JCLUSTER_EXP_NO_LIB_HANDOVER") == null) adoption.handOver(w, spreadMillis); // EXPERIMENT switch
+    }
+
     /** SIGTERM, and SIGKILL if it is still there after its stop grace. */
     public void terminate(Worker w) {
         if (!w.alive()) return;
@@ -394,6 +403,7 @@ public final class Supervisor {
         log.info("slot %d: spare pid %d takes the slot (%s)", slot.index(), spare.pid(),
                 warm ? "warm: it waited for the slot's socket" : "still starting");
         spare.take(slot, loop.now());
+        spares.tellSlot(spare); // its held requests are answered once it knows the slot
         spare.process().note("spare took slot=" + slot.index() + " pid=" + spare.pid());
         spare.deadline(loop.schedule(spare.config().reload().readyTimeout(), () -> readyTimedOut(spare)));
         if (!spare.config().reload().ready().onlyByCall()) readiness.watch(spare);

@@ -45,6 +45,11 @@ public final class Worker {
      */
     private final List<Runnable> held = new java.util.ArrayList<>();
     private Instant takenAt;
+    /**
+     * Whether the app can know its slot: from its environment, or, in a spare that took one, once its
+     * agent said it knows ({@link #slotKnown}); its held requests wait for that.
+     */
+    private boolean slotKnown;
     /** How a spare said it was ready before it had a slot ({@code JCluster.ready()} before its bind), or null. */
     private String readyAsSpare;
 
@@ -52,6 +57,7 @@ public final class Worker {
     Worker(Slot slot, long generation, AppConfig config, WorkerProcess process, Instant startedAt) {
         this.slot = slot;
         this.spawnedAsSpare = slot == null;
+        this.slotKnown = slot != null;
         this.generation = generation;
         this.config = config;
         this.process = process;
@@ -93,18 +99,27 @@ public final class Worker {
         held.add(answer);
     }
 
-    /** Answers a request for the slot's socket now, or, in a spare, once it takes a slot. */
+    /** Answers a request for the slot's socket now, or, in a spare, once it has taken a slot and knows which. */
     void whenInSlot(Runnable answer) {
-        if (slot == null) hold(answer);
+        if (!slotKnown) hold(answer);
         else answer.run();
     }
 
-    /** The spare takes {@code s}: its held requests are answered with the slot's socket. */
+    /** The spare takes {@code s}; its held requests are answered once it knows ({@link #slotKnown}). */
     void take(Slot s, Instant at) {
         if (slot != null) throw new IllegalStateException("worker pid " + pid() + " already serves slot " + slot.index());
         slot = s;
         takenAt = at;
         process.moveTo(s.index());
+    }
+
+    /** Whether the app can know its slot (see {@link #slotKnown()}). */
+    boolean knowsSlot() { return slotKnown; }
+
+    /** A spare that took a slot knows it now (its agent said so, or it never will): its held requests are answered with the slot's socket. */
+    void slotKnown() {
+        if (slot == null || slotKnown) return;
+        slotKnown = true;
         List<Runnable> answers = List.copyOf(held);
         held.clear();
         for (Runnable r : answers) r.run();

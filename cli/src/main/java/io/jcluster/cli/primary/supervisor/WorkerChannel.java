@@ -30,9 +30,19 @@ public final class WorkerChannel implements AutoCloseable {
     interface Events {
         void onMessage(Channel ch, long peerPid, WireMessage message);
         void onClosed(Channel ch);
+
+        /**
+         * {@code ch} from {@code peerPid} has sent no whole frame within {@link #FIRST_FRAME_TIMEOUT_MS}:
+         * run {@code close} (it logs), or keep it open.
+         */
+        void onSilent(Channel ch, long peerPid, Runnable close);
     }
 
-    /** A connection whose first frame has not arrived by then is closed: agents send hello at once. */
+    /**
+     * A connection whose first frame has not arrived by then is closed, unless its peer is a live worker
+     * of the app: agents send hello at once, but a worker JVM starved of CPU can take longer than this
+     * between its connect and its first write (its ready timeout bounds it; its exit closes the connection).
+     */
     static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
 
     private final UnixServer server;
@@ -84,7 +94,7 @@ public final class WorkerChannel implements AutoCloseable {
             PeerCredentials c = Peers.of(ctx.channel());
             peerPid = c == null ? 0 : c.pid();
             if (Peers.admit(ctx, "workers.sock", line -> log.info("%s", line), () -> framed, FIRST_FRAME_TIMEOUT_MS,
-                    " from pid " + peerPid + ": no whole frame")) {
+                    close -> events.onSilent(ctx.channel(), peerPid, close), " from pid " + peerPid + ": no whole frame")) {
                 ctx.fireChannelActive();
             }
         }

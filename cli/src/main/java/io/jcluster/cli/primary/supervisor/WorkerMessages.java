@@ -59,6 +59,19 @@ public final class WorkerMessages implements WorkerChannel.Events {
         });
     }
 
+    @Override
+    public void onSilent(Channel ch, long peerPid, Runnable close) {
+        app.loop.execute(() -> {
+            Worker w = app.workerOf(peerPid);
+            if (w == null) {
+                ch.eventLoop().execute(close); // where it checks again that nothing came meanwhile
+                return;
+            }
+            app.log.info("workers.sock: %s pid %d has sent nothing for %d ms on a new connection (starved of CPU?); keeping it open",
+                    w.where(), peerPid, WorkerChannel.FIRST_FRAME_TIMEOUT_MS);
+        });
+    }
+
     private void handle(Channel ch, long peerPid, WireMessage m) {
         Worker w = app.workerOf(peerPid);
         if (w == null) {
@@ -73,6 +86,7 @@ public final class WorkerMessages implements WorkerChannel.Events {
                 if (w.config().reload().ready().byCall()) app.ready(w, "JCluster.ready()");
             }
             case MessageTypes.DRAINED -> app.drained(w);
+            case MessageTypes.SLOT -> w.slotKnown(); // a spare's agent knows the slot it took
             case MessageTypes.LISTENER -> w.whenInSlot(() -> handOver(ch, w)); // a spare's waits for its slot
             case MessageTypes.BIND -> w.whenInSlot(() -> app.adoption().bind(ch, w, m));
             case MessageTypes.LISTENING -> app.adoption().listening(ch, w, m);

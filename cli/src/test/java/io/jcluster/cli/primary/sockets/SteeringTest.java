@@ -24,19 +24,12 @@ class SteeringTest {
     @Test
     void newConnectionsGoOnlyToTheHealthySockets() throws Exception {
         Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = freePort();
         List<SlotSocket> sockets = new ArrayList<>();
         List<Socket> clients = new ArrayList<>();
         Steering steering = new Steering();
         try {
-            for (int i = 0; i < 3; i++) {
-                SlotSocket s = SlotSocket.open("127.0.0.1", port);
-                sockets.add(s);
-                steering.joined(s);
-            }
+            group(steering, port, 3, sockets);
             assertTrue(steering.steerTo(Set.of(sockets.get(1), sockets.get(2))), steering.unavailable());
             connect(port, 60, clients);
             assertEquals(0, sockets.get(0).queued(), "slot 0 gets nothing");
@@ -56,6 +49,31 @@ class SteeringTest {
             int total = sockets.get(1).queued() + sockets.get(2).queued();
             connect(port, 40, clients);
             assertEquals(total + 40, sockets.get(1).queued() + sockets.get(2).queued());
+        } finally {
+            for (Socket c : clients) c.close();
+            for (SlotSocket s : sockets) s.close();
+        }
+    }
+
+    /** A slot whose new worker warms up takes a small share of the new connections, the others the rest. */
+    @Test
+    void sharesSplitNewConnectionsInProportion() throws Exception {
+        Needs.that(Epoll.isAvailable(), "netty's native epoll transport");
+        int port = freePort();
+        List<SlotSocket> sockets = new ArrayList<>();
+        List<Socket> clients = new ArrayList<>();
+        Steering steering = new Steering();
+        try {
+            group(steering, port, 3, sockets);
+            assertTrue(steering.steerTo(java.util.Map.of(sockets.get(0), 10, sockets.get(1), Steering.FULL_SHARE,
+                    sockets.get(2), Steering.FULL_SHARE)), steering.unavailable());
+            connect(port, 420, clients);
+            int warming = sockets.get(0).queued();
+            String counts = warming + "/" + sockets.get(1).queued() + "/" + sockets.get(2).queued();
+            assertEquals(420, warming + sockets.get(1).queued() + sockets.get(2).queued(), counts);
+            // expected 20 of 420 (sd 4.4), 200 each for the others
+            assertTrue(warming > 0 && warming < 60, "the slot at a share of 10 gets a few: " + counts);
+            assertTrue(sockets.get(1).queued() > 140 && sockets.get(2).queued() > 140, "the others split the rest: " + counts);
         } finally {
             for (Socket c : clients) c.close();
             for (SlotSocket s : sockets) s.close();
@@ -108,6 +126,21 @@ class SteeringTest {
 
     private static List<Integer> queues(List<SlotSocket> sockets) {
         return sockets.stream().map(SlotSocket::queued).toList();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** {@code n} slot sockets of {@code port} in {@code steering}'s group, in {@code into}. */
+    private static void group(Steering steering, int port, int n, List<SlotSocket> into) throws IOException {
+        for (int i = 0; i < n; i++) {
+            SlotSocket s = SlotSocket.open("127.0.0.1", port);
+            into.add(s);
+            steering.joined(s);
+        }
     }
 
     private static void connect(int port, int n, List<Socket> into) throws IOException {

@@ -12,6 +12,8 @@ public final class FakeLauncher implements Launcher {
     public record Launch(int slot, long generation, AppConfig config, FakeProcess process) {}
 
     public final List<Launch> launches = new ArrayList<>();
+    /** The pids {@link #starting} was called for: workers that start beside serving ones. */
+    public final List<Long> starting = new ArrayList<>();
     /** When set, the next launches fail with this message. */
     String failWith;
     private long nextPid = 1000;
@@ -22,6 +24,11 @@ public final class FakeLauncher implements Launcher {
         FakeProcess p = new FakeProcess(nextPid++);
         launches.add(new Launch(slot, generation, config, p));
         return p;
+    }
+
+    @Override
+    public void starting(long pid, AppConfig config, Loop loop) {
+        starting.add(pid);
     }
 
     public FakeProcess last() {

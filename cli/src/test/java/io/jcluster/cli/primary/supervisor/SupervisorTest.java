@@ -670,6 +670,53 @@ class SupervisorTest {
     }
 
     @Test
+    void aSpareThatTakesASlotIsToldWhichAndItsBindWaitsForItsAgentToKnow() throws Exception {
+        start(spareConfig(1));
+        allReady();
+        agentsConnected();
+        Worker spare = app.spares().all().get(0);
+        sent(spare); // nothing of this test yet
+        List<Integer> answered = warm(spare);
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(137);
+        loop.runDue();
+        assertEquals(spare, workerOf(0));
+        assertTrue(sent(spare).endsWith("slot\nslot=0\n"), "the agent is told the slot");
+        assertEquals(List.of(), answered, "the held bind waits until the agent knows");
+        loop.execute(spare::slotKnown); // the agent's answer (WorkerMessages: slot)
+        loop.runDue();
+        assertEquals(List.of(0), answered, "then it gets slot 0's socket");
+
+        // an agent that never answers (one that does not know the message): the bind is answered after a second
+        allReady();
+        agentsConnected();
+        Worker next = app.spares().all().get(0);
+        List<Integer> second = warm(next);
+        ((FakeLauncher.FakeProcess) workerOf(1).process()).exit(137);
+        loop.runDue();
+        assertEquals(List.of(), second);
+        loop.advance(Spares.SLOT_ANSWER);
+        assertEquals(List.of(1), second);
+        assertTrue(log().contains("did not say within 1s that it knows its slot"), log());
+    }
+
+    @Test
+    void workersThatStartBesideServingOnesAreSoMarkedForALowerCpuShare() throws Exception {
+        AppConfig cfg = start(config("")).config();
+        assertEquals(List.of(), launcher.starting, "the first start has nobody to protect");
+        allReady();
+        long first = launcher.launches.get(0).process().pid();
+        ((FakeLauncher.FakeProcess) workerOf(0).process()).exit(137);
+        loop.advance(Duration.ofSeconds(1));
+        long replacement = workerOf(0).pid();
+        assertTrue(replacement != first);
+        assertEquals(List.of(replacement), launcher.starting, "a crash replacement starts beside slot 1's worker");
+        allReady();
+        new RollingReload(app, cfg, s -> {}).run();
+        loop.runDue();
+        assertEquals(List.of(replacement, launcher.last().pid), launcher.starting, "and so does a reload's new worker");
+    }
+
+    @Test
     void scaleUpTakesSparesFirst() throws Exception {
         start(spareConfig(1));
         allReady();

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /} answers the greeting; {@code GET /work?ms=N} holds the event loop for N ms, then
@@ -32,10 +33,21 @@ final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final long DEFAULT_WORK_MILLIS = 10;
     static final long MAX_WORK_MILLIS = 10_000;
 
-    private final byte[] greeting;
+    private final Supplier<String> greetingText;
+    /** Made at the first request: a warm spare learns its slot only once it takes one, after its start. */
+    private volatile byte[] greeting;
 
-    HelloHandler(String greeting) {
-        this.greeting = greeting.getBytes(StandardCharsets.UTF_8);
+    HelloHandler(Supplier<String> greeting) {
+        this.greetingText = greeting;
+    }
+
+    private byte[] greeting() {
+        byte[] g = greeting;
+        if (g == null) {
+            g = greetingText.get().getBytes(StandardCharsets.UTF_8);
+            greeting = g;
+        }
+        return g;
     }
 
     @Override
@@ -55,7 +67,7 @@ final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
             response.headers().set(HttpHeaderNames.ALLOW, HttpMethod.GET.name());
         } else {
-            response = text(HttpResponseStatus.OK, greeting);
+            response = text(HttpResponseStatus.OK, greeting());
         }
         respond(ctx, request, response, HttpUtil.isKeepAlive(request) && !JCluster.isDraining());
     }

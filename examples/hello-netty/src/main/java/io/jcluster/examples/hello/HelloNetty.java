@@ -67,9 +67,8 @@ public final class HelloNetty implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
         try {
-            String greeting = String.format("hello from jcluster slot=%d pid=%d gen=%d%n",
-                    JCluster.slot(), ProcessHandle.current().pid(), JCluster.generation());
-            HelloHandler handler = new HelloHandler(greeting);
+            HelloHandler handler = new HelloHandler(() -> String.format("hello from jcluster slot=%d pid=%d gen=%d%n",
+                    JCluster.slot(), ProcessHandle.current().pid(), JCluster.generation()));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .childHandler(new ChannelInitializer<Channel>() {
