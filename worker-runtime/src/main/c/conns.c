@@ -7,7 +7,9 @@
 #include "conns.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 pthread_mutex_t conn_fields_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -18,6 +20,11 @@ static long open_count;
 static long accepted_count;
 /* Serializes close() of a tracked fd with the drain's shutdown() of it. */
 static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Zeroes all of an entry but its state. */
+static void clear(struct conn *c) {
+    memset((char *) c + offsetof(struct conn, quiet), 0, sizeof *c - offsetof(struct conn, quiet));
+}
 
 int conn_table_init(long size) {
     if (size > MAX_CONN_FDS) size = MAX_CONN_FDS;
@@ -55,8 +62,7 @@ void conn_track(int fd) {
     if (c == NULL) return;
     /* A fresh connection: nothing of a connection that had this number before (closed by a call
      * this library did not see) is kept. No other thread uses an fd that accept() just returned. */
-    __atomic_store_n(&c->close_before, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->close_header, 0, __ATOMIC_RELAXED);
+    clear(c);
     if (__atomic_exchange_n(&c->state, (unsigned char) (PHASE_NEW | TOUCHED), __ATOMIC_RELAXED) == 0) {
         __atomic_add_fetch(&open_count, 1, __ATOMIC_RELAXED);
     }
@@ -73,8 +79,7 @@ int conn_close(int fd, int (*really_close)(int)) {
     if (__atomic_exchange_n(&c->state, (unsigned char) 0, __ATOMIC_RELAXED) != 0) {
         __atomic_sub_fetch(&open_count, 1, __ATOMIC_RELAXED);
         pthread_mutex_lock(&conn_fields_lock);
-        c->close_before = 0;
-        c->close_header = 0;
+        clear(c);
         pthread_mutex_unlock(&conn_fields_lock);
     }
     int r = really_close(fd);

@@ -8,7 +8,10 @@
 #ifndef JCLUSTER_CONNS_H
 #define JCLUSTER_CONNS_H
 
+#include "http1.h"
+
 #include <pthread.h>
+#include <stdint.h>
 
 enum {
     PHASE_MASK = 0x07,
@@ -22,7 +25,14 @@ enum {
     MAX_CONN_FDS = 1 << 20,
 };
 
-/* One tracked connection. */
+/* What a connection's first read says it carries (struct conn's carries). */
+enum {
+    CARRIES_UNKNOWN = 0, /* nothing read yet */
+    CARRIES_HTTP1 = 1,   /* a request that may be HTTP/1.x: its responses are measured */
+    CARRIES_OTHER = 2,   /* TLS, HTTP/2, anything else: nothing is measured */
+};
+
+/* One tracked connection. state comes first: the rest is zeroed at accept and at close. */
 struct conn {
     /* 0 when the fd is not a tracked connection, else PHASE_* | TOUCHED | SHUT; changed atomically. */
     unsigned char state;
@@ -33,6 +43,15 @@ struct conn {
      * (0: none pending). */
     unsigned short close_before;
     unsigned char close_header;
+    /* Request figures (measure.c). CARRIES_*, from the first read. */
+    unsigned char carries;
+    /* The request being read is a HEAD: its response has no body. */
+    unsigned char head;
+    /* Where the app's response bytes are (the writing thread's). */
+    struct http1_reader reader;
+    /* CLOCK_MONOTONIC ns of the first read of the request not answered yet (0: none), and of the last read. */
+    uint64_t request_at;
+    uint64_t read_at;
 };
 
 /*
@@ -67,6 +86,12 @@ void conn_track(int fd);
  * that one, unless it is closing, and it is touched.
  */
 void conn_saw(int fd, int phase);
+
+/* fd's entry when fd is a tracked connection, else NULL. Lock-free. */
+static inline struct conn *conn_tracked(int fd) {
+    struct conn *c = conn_entry(fd);
+    return c != NULL && __atomic_load_n(&c->state, __ATOMIC_RELAXED) != 0 ? c : NULL;
+}
 
 /* Makes tracked fd closing (its response carries Connection: close), touched. */
 void conn_mark_closing(int fd);

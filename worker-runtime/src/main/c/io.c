@@ -1,14 +1,17 @@
 /*
- * read, write and close of the connections accepted from adopted fds. A read notes a request, a
- * write a response (conns.c). While draining, the first HTTP/1.x response on each connection gets
- * Connection: close after its status line (docs/preload.md); the count a write returns is of the
- * app's bytes only. Every other fd goes straight to libc.
+ * read, write, sendfile and close of the connections accepted from adopted fds. A read notes a
+ * request, a write a response (conns.c), and both feed the request figures (measure.c). While
+ * draining, the first HTTP/1.x response on each connection gets Connection: close after its status
+ * line (docs/preload.md); the count a write returns is of the app's bytes only. Every other fd goes
+ * straight to libc.
  *
- * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
- * tracked fd (it is forgotten at its close).
+ * Not interposed: splice (bytes sent with it are not seen, so the figures of a connection that sent
+ * a body with it would be wrong from there on), dup2/dup3 onto a tracked fd (it is forgotten at its
+ * close).
  */
 #include "conns.h"
 #include "http1.h"
+#include "measure.h"
 #include "preload.h"
 #include "session.h"
 
@@ -16,6 +19,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 
 enum { MAX_IOV = 1000 };
 
@@ -95,24 +99,36 @@ static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int f
     }
 }
 
-/* A write of a tracked connection; false when it is not one (the caller writes as usual). */
-static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send, ssize_t *result) {
-    if (conn_get(fd) == 0) return 0;
-    if (!wants_header(fd, iov, cnt)) {
-        conn_saw(fd, PHASE_RESPONSE);
-        return 0;
-    }
+/*
+ * While draining, a write of a tracked connection that must carry (the rest of) Connection: close:
+ * writes it and sets *result; false when this write needs no header (the caller writes as usual).
+ */
+static int rewrite(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send, ssize_t *result) {
+    if (!wants_header(fd, iov, cnt)) return 0;
     *result = write_with_header(fd, iov, cnt, flags, msg, as_send);
-    int e = errno;
-    conn_saw(fd, PHASE_RESPONSE);
-    errno = e;
     return 1;
 }
 
-/** close(2). Forgets a tracked connection first (its count, its pending Connection: close). */
+/* After a write of tracked connection c that returned r: its phase, and its figures. errno is kept. */
+static void wrote(struct conn *c, int fd, const struct iovec *iov, int cnt, ssize_t r) {
+    int e = errno;
+    conn_saw(fd, PHASE_RESPONSE);
+    if (r > 0) measure_written(c, iov, cnt, (size_t) r);
+    errno = e;
+}
+
+/* After a read of tracked connection c that returned r > 0 (MSG_PEEK is no read). */
+static void got(struct conn *c, int fd, const struct iovec *iov, int cnt, ssize_t r) {
+    conn_saw(fd, PHASE_REQUEST);
+    measure_read(c, iov, cnt, (size_t) r);
+}
+
+/** close(2). Forgets a tracked connection first (its count, its pending Connection: close, its figures). */
 EXPORT int close(int fd) {
     ensure_init();
-    if (conn_get(fd) == 0) return next_close(fd);
+    struct conn *c = conn_tracked(fd);
+    if (c == NULL) return next_close(fd);
+    measure_closing(c);
     return conn_close(fd, next_close);
 }
 
@@ -120,7 +136,11 @@ EXPORT int close(int fd) {
 EXPORT ssize_t read(int fd, void *buf, size_t n) {
     ensure_init();
     ssize_t r = next_read(fd, buf, n);
-    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(fd)) != NULL) {
+        struct iovec v = {.iov_base = buf, .iov_len = n};
+        got(c, fd, &v, 1, r);
+    }
     return r;
 }
 
@@ -128,7 +148,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t n) {
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
     ensure_init();
     ssize_t r = next_readv(fd, iov, cnt);
-    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(fd)) != NULL) got(c, fd, iov, cnt, r);
     return r;
 }
 
@@ -136,7 +157,11 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
     ensure_init();
     ssize_t r = next_recv(fd, buf, n, flags);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    struct conn *c;
+    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) {
+        struct iovec v = {.iov_base = buf, .iov_len = n};
+        got(c, fd, &v, 1, r);
+    }
     return r;
 }
 
@@ -144,7 +169,11 @@ EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len) {
     ensure_init();
     ssize_t r = next_recvfrom(fd, buf, n, flags, addr, len);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    struct conn *c;
+    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) {
+        struct iovec v = {.iov_base = buf, .iov_len = n};
+        got(c, fd, &v, 1, r);
+    }
     return r;
 }
 
@@ -152,7 +181,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     ensure_init();
     ssize_t r = next_recvmsg(fd, msg, flags);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    struct conn *c;
+    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) got(c, fd, msg->msg_iov, (int) msg->msg_iovlen, r);
     return r;
 }
 
@@ -162,43 +192,83 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
  */
 EXPORT ssize_t write(int fd, const void *buf, size_t n) {
     ensure_init();
+    struct conn *c = conn_tracked(fd);
+    if (c == NULL) return next_write(fd, buf, n);
     struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
     ssize_t r;
-    if (tracked_write(fd, &v, 1, 0, NULL, 0, &r)) return r;
-    return next_write(fd, buf, n);
+    if (!rewrite(fd, &v, 1, 0, NULL, 0, &r)) r = next_write(fd, buf, n);
+    wrote(c, fd, &v, 1, r);
+    return r;
 }
 
 /** writev(2). As {@code write}. */
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
     ensure_init();
+    struct conn *c = cnt >= 0 ? conn_tracked(fd) : NULL;
+    if (c == NULL) return next_writev(fd, iov, cnt);
     ssize_t r;
-    if (cnt >= 0 && tracked_write(fd, iov, cnt, 0, NULL, 0, &r)) return r;
-    return next_writev(fd, iov, cnt);
+    if (!rewrite(fd, iov, cnt, 0, NULL, 0, &r)) r = next_writev(fd, iov, cnt);
+    wrote(c, fd, iov, cnt, r);
+    return r;
 }
 
 /** send(2). As {@code write}. */
 EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
     ensure_init();
+    struct conn *c = conn_tracked(fd);
+    if (c == NULL) return next_send(fd, buf, n, flags);
     struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
     ssize_t r;
-    if (tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
-    return next_send(fd, buf, n, flags);
+    if (!rewrite(fd, &v, 1, flags, NULL, 1, &r)) r = next_send(fd, buf, n, flags);
+    wrote(c, fd, &v, 1, r);
+    return r;
 }
 
 /** sendto(2). As {@code write} when it names no address (a connected socket). */
 EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len) {
     ensure_init();
+    struct conn *c = addr == NULL ? conn_tracked(fd) : NULL;
+    if (c == NULL) return next_sendto(fd, buf, n, flags, addr, len);
     struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
     ssize_t r;
-    if (addr == NULL && tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
-    return next_sendto(fd, buf, n, flags, addr, len);
+    if (!rewrite(fd, &v, 1, flags, NULL, 1, &r)) r = next_sendto(fd, buf, n, flags, addr, len);
+    wrote(c, fd, &v, 1, r);
+    return r;
 }
 
 /** sendmsg(2). As {@code write} when it names no address. */
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     ensure_init();
+    struct conn *c = msg != NULL && msg->msg_name == NULL && msg->msg_iovlen <= MAX_IOV ? conn_tracked(fd) : NULL;
+    if (c == NULL) return next_sendmsg(fd, msg, flags);
     ssize_t r;
-    if (msg != NULL && msg->msg_name == NULL && msg->msg_iovlen <= MAX_IOV
-            && tracked_write(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) return r;
-    return next_sendmsg(fd, msg, flags);
+    if (!rewrite(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) r = next_sendmsg(fd, msg, flags);
+    wrote(c, fd, msg->msg_iov, (int) msg->msg_iovlen, r);
+    return r;
 }
+
+/** sendfile(2). Bytes of a file sent on a tracked connection count as body bytes of its response. */
+EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n) {
+    ensure_init();
+    ssize_t r = next_sendfile(out, in, offset, n);
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(out)) != NULL) {
+        conn_saw(out, PHASE_RESPONSE);
+        measure_sent_file(c, (size_t) r);
+    }
+    return r;
+}
+
+#ifdef __GLIBC__
+/** sendfile64, the name glibc's headers give sendfile with 64-bit offsets: as {@code sendfile}. */
+EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n) {
+    ensure_init();
+    ssize_t r = next_sendfile64(out, in, offset, n);
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(out)) != NULL) {
+        conn_saw(out, PHASE_RESPONSE);
+        measure_sent_file(c, (size_t) r);
+    }
+    return r;
+}
+#endif

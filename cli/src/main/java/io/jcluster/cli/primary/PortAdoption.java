@@ -1,5 +1,6 @@
 package io.jcluster.cli.primary;
 
+import io.jcluster.cli.metrics.SocketFigures;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;
 import io.netty.channel.Channel;
@@ -40,6 +41,7 @@ final class PortAdoption {
 
     private static final class Session {
         final Channel channel;
+        final SocketFigures figures = new SocketFigures();
         long open;
         long accepted;
         boolean draining;
@@ -119,6 +121,7 @@ final class PortAdoption {
         }
         s.open = m.getLong("open", 0);
         s.accepted = m.getLong("accepted", 0);
+        s.figures.conns(m.fields());
         if (s.draining && s.agentDrained && s.open == 0) {
             s.draining = false;
             log.info("slot %d: worker pid %d: its last connection closed", w.slotIndex(), w.pid());
@@ -148,12 +151,13 @@ final class PortAdoption {
 
     /**
      * A heartbeat's fields with the library's counts added: {@code app.connections} (unless the app
-     * reports its own) and {@code app.accepts}, for {@code ls}, {@code top} and Prometheus.
+     * reports its own), {@code app.accepts} and the request figures measured at the socket
+     * ({@link SocketFigures}), for {@code ls}, {@code top}, Prometheus and {@code max_requests}.
      */
     Map<String, String> figures(Worker w, Map<String, String> heartbeat) {
         Session s = sessions.get(w);
         if (s == null) return heartbeat;
-        Map<String, String> with = new java.util.LinkedHashMap<>(heartbeat);
+        Map<String, String> with = new java.util.LinkedHashMap<>(s.figures.addTo(heartbeat));
         with.putIfAbsent("app.connections", Long.toString(s.open));
         with.putIfAbsent("app.accepts", Long.toString(s.accepted));
         return with;
