@@ -33,6 +33,7 @@ void figures_abort(void) {
 }
 
 int figures_any(void) {
+    if (__atomic_load_n(&aborts, __ATOMIC_RELAXED) > 0) return 1;
     for (int k = 2; k <= 5; k++) {
         if (__atomic_load_n(&responses[k], __ATOMIC_RELAXED) > 0) return 1;
     }

@@ -24,7 +24,7 @@ void figures_response(int status, int64_t micros);
 /* A connection closed with a request read and not answered. */
 void figures_abort(void);
 
-/* Whether any response was counted since start. */
+/* Whether any response or abort was counted since start: an HTTP/1.x connection was seen. */
 int figures_any(void);
 
 /*

@@ -38,8 +38,8 @@ int session_drain_flag;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 
 /*
- * Sends conns: the connection counts, and the request figures once a response was counted (an app
- * whose connections carry no HTTP/1.x gets none). From the session thread only.
+ * Sends conns: the connection counts, and the request figures once a response or an abort was
+ * counted (an app whose connections carry no HTTP/1.x gets none). From the session thread only.
  */
 static int report(int s, long open) {
     static char frame[4 + 32768];
