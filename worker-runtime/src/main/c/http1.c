@@ -2,6 +2,7 @@
 #include "http1.h"
 
 #include <string.h>
+#include <strings.h>
 
 const char HTTP1_CLOSE_HEADER[] = "Connection: close\r\n";
 _Static_assert(sizeof HTTP1_CLOSE_HEADER - 1 == HTTP1_CLOSE_HEADER_LEN, "HTTP1_CLOSE_HEADER_LEN");
@@ -229,10 +230,53 @@ static void chunk_size_byte(struct http1_reader *r, char c) {
     }
 }
 
+/* A whole field line, p to its LF, at once: what status_byte and friends do byte by byte. */
+static void field_line(struct http1_reader *r, const char *p, const char *lf) {
+    const char *colon = memchr(p, ':', (size_t) (lf - p));
+    size_t name = colon == NULL ? 0 : (size_t) (colon - p);
+    int length = name == sizeof LENGTH_NAME - 1 && strncasecmp(p, LENGTH_NAME, name) == 0;
+    int coding = !length && name == sizeof CODING_NAME - 1 && strncasecmp(p, CODING_NAME, name) == 0;
+    if (!length && !coding) {
+        r->state = colon == NULL ? S_OFF : S_FIELD; /* a field line without a colon is no HTTP */
+        return;
+    }
+    r->state = S_NAME;
+    r->at = (unsigned char) name;
+    r->flags |= length ? F_MAY_LENGTH : F_MAY_CODING;
+    name_byte(r, ':');
+    for (const char *v = colon + 1; v <= lf && r->state != S_OFF; v++) {
+        if (r->state == S_LENGTH) length_byte(r, *v);
+        else coding_byte(r, *v);
+    }
+}
+
 void http1_read(struct http1_reader *r, const char *p, size_t n, http1_status_fn seen, void *ctx) {
     const char *end = p + n;
     while (p < end) {
         switch (r->state) {
+            case S_START:
+                if (r->at == 0 && end - p >= 13 && memcmp(p, "HTTP/1.", 7) == 0 && p[7] >= '0' && p[7] <= '9'
+                        && p[8] == ' ' && p[9] >= '1' && p[9] <= '5' && p[10] >= '0' && p[10] <= '9'
+                        && p[11] >= '0' && p[11] <= '9' && (p[12] == ' ' || p[12] == '\r' || p[12] == '\n')) {
+                    /* the status line in one piece, as nearly always: what status_byte does for its 13 bytes */
+                    r->status = (unsigned short) ((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+                    r->flags = 0;
+                    r->left = 0;
+                    if (r->status >= 200 && seen(ctx, r->status)) r->flags = F_NO_BODY;
+                    r->state = p[12] == '\n' ? S_FIELD : S_REASON;
+                    p += 13;
+                    continue;
+                }
+                break;
+            case S_FIELD: {
+                char l = lower(*p);
+                if (l != LENGTH_NAME[0] && l != CODING_NAME[0]) break;
+                const char *lf = memchr(p, '\n', (size_t) (end - p));
+                if (lf == NULL) break; /* a line cut by the write: byte by byte */
+                field_line(r, p, lf);
+                p = lf + 1;
+                continue;
+            }
             case S_OFF:
             case S_TO_CLOSE:
                 return;
@@ -244,16 +288,26 @@ void http1_read(struct http1_reader *r, const char *p, size_t n, http1_status_fn
                 if (r->left == 0) r->state = r->state == S_BODY ? S_START : S_CHUNK_END;
                 continue;
             }
+            case S_REASON:
+            case S_SKIP_LINE:
+            case S_TRAILER_LINE: {
+                /* the rest of a line nobody needs: to its LF at once */
+                const char *lf = memchr(p, '\n', (size_t) (end - p));
+                if (lf == NULL) return;
+                p = lf + 1;
+                r->state = r->state == S_TRAILER_LINE ? S_TRAILER : S_FIELD;
+                continue;
+            }
             default:
                 break;
         }
         char c = *p++;
         switch (r->state) {
             case S_START: status_byte(r, c, seen, ctx); break;
-            case S_REASON: if (c == '\n') r->state = S_FIELD; break;
             case S_FIELD:
                 if (c == '\r') r->state = S_HEAD_END;
                 else if (c == '\n') head_ended(r);
+                else if (lower(c) != LENGTH_NAME[0] && lower(c) != CODING_NAME[0]) r->state = S_SKIP_LINE;
                 else {
                     r->state = S_NAME;
                     r->at = 0;
@@ -262,7 +316,6 @@ void http1_read(struct http1_reader *r, const char *p, size_t n, http1_status_fn
                 }
                 break;
             case S_NAME: name_byte(r, c); break;
-            case S_SKIP_LINE: if (c == '\n') r->state = S_FIELD; break;
             case S_LENGTH: length_byte(r, c); break;
             case S_CODING: coding_byte(r, c); break;
             case S_HEAD_END:
@@ -280,7 +333,6 @@ void http1_read(struct http1_reader *r, const char *p, size_t n, http1_status_fn
                 else if (c == '\n') r->state = S_START;
                 else r->state = S_TRAILER_LINE;
                 break;
-            case S_TRAILER_LINE: if (c == '\n') r->state = S_TRAILER; break;
             case S_TRAILER_END: r->state = c == '\n' ? S_START : S_OFF; break;
             default: r->state = S_OFF; break;
         }

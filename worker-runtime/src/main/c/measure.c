@@ -33,34 +33,31 @@ static size_t first_bytes(const struct iovec *iov, int cnt, size_t n, char *out,
 }
 
 void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n) {
-    if (c->carries == CARRIES_OTHER) return;
-    uint64_t now = now_nanos();
-    if (__atomic_load_n(&c->request_at, __ATOMIC_RELAXED) == 0) {
-        char head[5] = {0};
-        size_t have = first_bytes(iov, cnt, n, head, sizeof head);
-        if (c->carries == CARRIES_UNKNOWN) {
-            int http1 = head[0] >= 'A' && head[0] <= 'Z' && !(have >= 4 && memcmp(head, "PRI ", 4) == 0);
-            c->carries = http1 ? CARRIES_HTTP1 : CARRIES_OTHER;
-            if (!http1) return;
-        }
-        __atomic_store_n(&c->head, (unsigned char) (have == 5 && memcmp(head, "HEAD ", 5) == 0), __ATOMIC_RELAXED);
-        __atomic_store_n(&c->request_at, now, __ATOMIC_RELAXED);
+    if (c->carries == CARRIES_OTHER || __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) return;
+    /* the first read of a request: the one clock reading a read costs */
+    char head[5] = {0};
+    size_t have = first_bytes(iov, cnt, n, head, sizeof head);
+    if (c->carries == CARRIES_UNKNOWN) {
+        int http1 = head[0] >= 'A' && head[0] <= 'Z' && !(have >= 4 && memcmp(head, "PRI ", 4) == 0);
+        c->carries = http1 ? CARRIES_HTTP1 : CARRIES_OTHER;
+        if (!http1) return;
     }
-    __atomic_store_n(&c->read_at, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->head, (unsigned char) (have == 5 && memcmp(head, "HEAD ", 5) == 0), __ATOMIC_RELAXED);
+    __atomic_store_n(&c->request_at, now_nanos(), __ATOMIC_RELAXED);
 }
 
-/* A final response's status line: counted, with the time since its request's first read. */
+/*
+ * A final response's status line: counted, with the time since its request's first read. With no
+ * read since the previous response, its request came with an earlier one (pipelined) and was read
+ * before that response: timed from that response, a time it is known to have waited at least.
+ */
 static int responded(void *ctx, int status) {
     struct conn *c = ctx;
+    uint64_t now = now_nanos();
     uint64_t since = __atomic_exchange_n(&c->request_at, 0, __ATOMIC_RELAXED);
-    /* none since the previous response: a pipelined request, read with an earlier one */
-    if (since == 0) since = __atomic_load_n(&c->read_at, __ATOMIC_RELAXED);
-    int64_t micros = -1;
-    if (since != 0) {
-        uint64_t now = now_nanos();
-        micros = now > since ? (int64_t) ((now - since) / 1000) : 0;
-    }
-    figures_response(status, micros);
+    if (since == 0) since = __atomic_load_n(&c->answered_at, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->answered_at, now, __ATOMIC_RELAXED);
+    figures_response(status, since == 0 ? -1 : now > since ? (int64_t) ((now - since) / 1000) : 0);
     return __atomic_exchange_n(&c->head, 0, __ATOMIC_RELAXED);
 }
 
