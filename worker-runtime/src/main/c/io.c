@@ -247,28 +247,28 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     return r;
 }
 
+/* After a sendfile to out that returned r: its bytes are a response's (body) bytes. Returns r. */
+static ssize_t sent_file(int out, ssize_t r) {
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(out)) != NULL) {
+        int e = errno;
+        conn_saw(out, PHASE_RESPONSE);
+        measure_sent_file(c, (size_t) r);
+        errno = e;
+    }
+    return r;
+}
+
 /** sendfile(2). Bytes of a file sent on a tracked connection count as body bytes of its response. */
 EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n) {
     ensure_init();
-    ssize_t r = next_sendfile(out, in, offset, n);
-    struct conn *c;
-    if (r > 0 && (c = conn_tracked(out)) != NULL) {
-        conn_saw(out, PHASE_RESPONSE);
-        measure_sent_file(c, (size_t) r);
-    }
-    return r;
+    return sent_file(out, next_sendfile(out, in, offset, n));
 }
 
 #ifdef __GLIBC__
 /** sendfile64, the name glibc's headers give sendfile with 64-bit offsets: as {@code sendfile}. */
 EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n) {
     ensure_init();
-    ssize_t r = next_sendfile64(out, in, offset, n);
-    struct conn *c;
-    if (r > 0 && (c = conn_tracked(out)) != NULL) {
-        conn_saw(out, PHASE_RESPONSE);
-        measure_sent_file(c, (size_t) r);
-    }
-    return r;
+    return sent_file(out, next_sendfile64(out, in, offset, n));
 }
 #endif

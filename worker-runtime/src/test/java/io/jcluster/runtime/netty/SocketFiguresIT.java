@@ -13,12 +13,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -54,25 +50,14 @@ class SocketFiguresIT {
 
     @BeforeAll
     static void compileServer() throws Exception {
-        assertTrue(Files.isRegularFile(LIBRARY), LIBRARY + " is built by the compile phase");
-        server = Path.of("target", "scripted-server").toAbsolutePath();
-        Process cc = new ProcessBuilder("cc", "-Wall", "-o", server.toString(), "src/test/c/scripted_server.c")
-                .redirectErrorStream(true).start();
-        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), "cc: " + out);
+        server = PreloadPrimary.compile(LIBRARY, "scripted_server.c", "scripted-server");
     }
 
     @BeforeEach
     void start() throws Exception {
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        slot = Socket.newSocketStream();
-        slot.setReuseAddress(true);
-        slot.setReusePort(true);
-        slot.bind(new InetSocketAddress("0.0.0.0", port));
-        slot.listen(128);
+        port = PreloadPrimary.freePort();
+        slot = PreloadPrimary.slotSocket(port);
         Path sock = dir.resolve("workers.sock");
         primary = new PreloadPrimary(group, sock, slot.intValue(), null);
         ProcessBuilder pb = new ProcessBuilder(server.toString(), Integer.toString(port)).redirectError(dir.resolve("stderr").toFile());
