@@ -49,8 +49,8 @@ struct conn {
     unsigned char head;
     /* Where the app's response bytes are (the writing thread's). */
     struct http1_reader reader;
-    /* CLOCK_MONOTONIC ns of the first read of the request not answered yet (0: none), and of the
-     * last response's status line (0: none yet). */
+    /* CLOCK_REALTIME ns when the bytes of the first read of the request not answered yet arrived (0:
+     * none), and of the last response's status line (0: none yet). */
     uint64_t request_at;
     uint64_t answered_at;
 };

@@ -1,6 +1,8 @@
 /*
  * read, write, sendfile and close of the connections accepted from adopted fds. A read notes a
- * request, a write a response (conns.c), and both feed the request figures (measure.c). While
+ * request, a write a response (conns.c), and both feed the request figures (measure.c): the read
+ * that starts a request is made with recvmsg, which brings the kernel's stamp of when its bytes
+ * arrived. While
  * draining, the first HTTP/1.x response on each connection gets Connection: close after its status
  * line (docs/preload.md); the count a write returns is of the app's bytes only. Every other fd goes
  * straight to libc.
@@ -17,9 +19,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
 
 enum { MAX_IOV = 1000 };
 
@@ -118,9 +123,46 @@ static void wrote(struct conn *c, int fd, const struct iovec *iov, int cnt, ssiz
 }
 
 /* After a read of tracked connection c that returned r > 0 (MSG_PEEK is no read). */
-static void got(struct conn *c, int fd, const struct iovec *iov, int cnt, ssize_t r) {
+static void got(struct conn *c, int fd, const struct iovec *iov, int cnt, ssize_t r, const struct timespec *arrived) {
     conn_saw(fd, PHASE_REQUEST);
-    measure_read(c, iov, cnt, (size_t) r);
+    measure_read(c, iov, cnt, (size_t) r, arrived);
+}
+
+/*
+ * The read of tracked connection c that starts a request, made with recvmsg so that the kernel's
+ * stamp of the bytes' arrival comes along: the same bytes, the same result and errno as the app's
+ * call. Sets *result and returns 1; returns 0 when fd is no socket after all (the caller reads).
+ */
+static int stamped(struct conn *c, int fd, const struct iovec *iov, int cnt, int flags, struct sockaddr *addr,
+                   socklen_t *addrlen, ssize_t *result) {
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+    } control;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = addr;
+    m.msg_namelen = addrlen != NULL ? *addrlen : 0;
+    m.msg_iov = (struct iovec *) iov;
+    m.msg_iovlen = (size_t) cnt;
+    m.msg_control = control.buf;
+    m.msg_controllen = sizeof control.buf;
+    ssize_t r = next_recvmsg(fd, &m, flags);
+    if (r < 0 && errno == ENOTSOCK) return 0;
+    if (addrlen != NULL) *addrlen = m.msg_namelen;
+    if (r > 0) {
+        struct timespec at;
+        const struct timespec *arrived = NULL;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h)) {
+            if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS && h->cmsg_len >= CMSG_LEN(sizeof at)) {
+                memcpy(&at, CMSG_DATA(h), sizeof at);
+                arrived = &at;
+            }
+        }
+        got(c, fd, iov, cnt, r, arrived);
+    }
+    *result = r;
+    return 1;
 }
 
 /** close(2). Forgets a tracked connection first (its count, its pending Connection: close, its figures). */
@@ -132,57 +174,61 @@ EXPORT int close(int fd) {
     return conn_close(fd, next_close);
 }
 
-/** read(2). Notes a request on a tracked connection. */
+/** read(2). Notes a request on a tracked connection (read with recvmsg when it starts one: see stamped). */
 EXPORT ssize_t read(int fd, void *buf, size_t n) {
     ensure_init();
-    ssize_t r = next_read(fd, buf, n);
-    struct conn *c;
-    if (r > 0 && (c = conn_tracked(fd)) != NULL) {
-        struct iovec v = {.iov_base = buf, .iov_len = n};
-        got(c, fd, &v, 1, r);
-    }
+    struct conn *c = conn_tracked(fd);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    ssize_t r;
+    if (c != NULL && measure_starts_request(c) && stamped(c, fd, &v, 1, 0, NULL, NULL, &r)) return r;
+    r = next_read(fd, buf, n);
+    if (r > 0 && c != NULL) got(c, fd, &v, 1, r, NULL);
     return r;
 }
 
 /** readv(2). As {@code read}. */
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
     ensure_init();
-    ssize_t r = next_readv(fd, iov, cnt);
-    struct conn *c;
-    if (r > 0 && (c = conn_tracked(fd)) != NULL) got(c, fd, iov, cnt, r);
+    struct conn *c = cnt >= 0 ? conn_tracked(fd) : NULL;
+    ssize_t r;
+    if (c != NULL && cnt <= IOV_MAX && measure_starts_request(c) && stamped(c, fd, iov, cnt, 0, NULL, NULL, &r)) return r;
+    r = next_readv(fd, iov, cnt);
+    if (r > 0 && c != NULL) got(c, fd, iov, cnt, r, NULL);
     return r;
 }
 
 /** recv(2). As {@code read}; a MSG_PEEK is no read. */
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
     ensure_init();
-    ssize_t r = next_recv(fd, buf, n, flags);
-    struct conn *c;
-    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) {
-        struct iovec v = {.iov_base = buf, .iov_len = n};
-        got(c, fd, &v, 1, r);
-    }
+    struct conn *c = flags & MSG_PEEK ? NULL : conn_tracked(fd);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    ssize_t r;
+    if (c != NULL && measure_starts_request(c) && stamped(c, fd, &v, 1, flags, NULL, NULL, &r)) return r;
+    r = next_recv(fd, buf, n, flags);
+    if (r > 0 && c != NULL) got(c, fd, &v, 1, r, NULL);
     return r;
 }
 
 /** recvfrom(2). As {@code recv}. */
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len) {
     ensure_init();
-    ssize_t r = next_recvfrom(fd, buf, n, flags, addr, len);
-    struct conn *c;
-    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) {
-        struct iovec v = {.iov_base = buf, .iov_len = n};
-        got(c, fd, &v, 1, r);
+    struct conn *c = flags & MSG_PEEK ? NULL : conn_tracked(fd);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    ssize_t r;
+    if (c != NULL && measure_starts_request(c) && (addr == NULL || len != NULL) && stamped(c, fd, &v, 1, flags, addr, len, &r)) {
+        return r;
     }
+    r = next_recvfrom(fd, buf, n, flags, addr, len);
+    if (r > 0 && c != NULL) got(c, fd, &v, 1, r, NULL);
     return r;
 }
 
-/** recvmsg(2). As {@code recv}. */
+/** recvmsg(2). As {@code recv}, with the app's own message (no arrival stamp is taken from it). */
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     ensure_init();
     ssize_t r = next_recvmsg(fd, msg, flags);
     struct conn *c;
-    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) got(c, fd, msg->msg_iov, (int) msg->msg_iovlen, r);
+    if (r > 0 && !(flags & MSG_PEEK) && (c = conn_tracked(fd)) != NULL) got(c, fd, msg->msg_iov, (int) msg->msg_iovlen, r, NULL);
     return r;
 }
 

@@ -1,7 +1,11 @@
 /*
- * Request figures of one tracked connection. Reads stamp the request's start; writes go through the
- * connection's response reader (http1.c), which finds each response's status line however the app
- * cuts its writes. Nothing here blocks, allocates or takes a lock.
+ * Request figures of one tracked connection. The first read of a request stamps its start: when its
+ * bytes arrived, as the kernel stamped them (SO_TIMESTAMPNS, asked for at accept), so the time the
+ * request waited in the socket before the app read it counts too, else when it was read. Writes go
+ * through the connection's response reader (http1.c), which finds each response's status line
+ * however the app cuts its writes. Nothing here blocks, allocates or takes a lock. The times are
+ * CLOCK_REALTIME, the kernel's stamps' clock; a latency that would come out negative (the clock set
+ * back) is 0.
  *
  * A connection is measured when its first read looks like an HTTP/1.x request (an upper-case method
  * token, not HTTP/2's "PRI * HTTP/2.0" preface); TLS and other protocols are left alone.
@@ -10,13 +14,30 @@
 
 #include "figures.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+
+static uint64_t nanos(const struct timespec *t) {
+    return (uint64_t) t->tv_sec * 1000000000u + (uint64_t) t->tv_nsec;
+}
 
 static uint64_t now_nanos(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t) t.tv_sec * 1000000000u + (uint64_t) t.tv_nsec;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return nanos(&t);
+}
+
+void measure_accepted(int fd) {
+    int e = errno;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    errno = e;
+}
+
+int measure_starts_request(const struct conn *c) {
+    return c->carries != CARRIES_OTHER && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) == 0;
 }
 
 /* Up to cap of the first bytes of the cnt buffers of iov, of n read. */
@@ -32,9 +53,9 @@ static size_t first_bytes(const struct iovec *iov, int cnt, size_t n, char *out,
     return have;
 }
 
-void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n) {
+void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n, const struct timespec *arrived) {
     if (c->carries == CARRIES_OTHER || __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) return;
-    /* the first read of a request: the one clock reading a read costs */
+    /* the first read of a request: its start (and the one clock reading a read may cost) */
     char head[5] = {0};
     size_t have = first_bytes(iov, cnt, n, head, sizeof head);
     if (c->carries == CARRIES_UNKNOWN) {
@@ -43,7 +64,8 @@ void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n) {
         if (!http1) return;
     }
     __atomic_store_n(&c->head, (unsigned char) (have == 5 && memcmp(head, "HEAD ", 5) == 0), __ATOMIC_RELAXED);
-    __atomic_store_n(&c->request_at, now_nanos(), __ATOMIC_RELAXED);
+    uint64_t at = arrived != NULL && arrived->tv_sec > 0 ? nanos(arrived) : now_nanos();
+    __atomic_store_n(&c->request_at, at, __ATOMIC_RELAXED);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct iovec of(const char *s) {
@@ -15,7 +16,7 @@ static struct iovec of(const char *s) {
 
 static void got(struct conn *c, const char *bytes) {
     struct iovec v = of(bytes);
-    measure_read(c, &v, 1, v.iov_len);
+    measure_read(c, &v, 1, v.iov_len, NULL);
 }
 
 static void put(struct conn *c, const char *bytes) {
@@ -57,6 +58,22 @@ static void counts_a_request_and_its_latency(void) {
     long sum = figure("http.latency.sum");
     CHECK(sum >= 2000 && sum < 1000000, "from the first read: %ld us", sum);
     CHECK(figure("http.latency.max") == -1, "the maximum was taken by the previous call");
+}
+
+static void times_a_request_from_its_arrival(void) {
+    struct conn c = {0};
+    struct timespec arrived;
+    clock_gettime(CLOCK_REALTIME, &arrived);
+    arrived.tv_sec -= 1; /* it waited a second in the socket before the app read it */
+    struct iovec v = of("GET / HTTP/1.1\r\n\r\n");
+    long before = figure("http.latency.sum");
+    CHECK(measure_starts_request(&c), "a fresh connection's first read starts a request");
+    measure_read(&c, &v, 1, v.iov_len, &arrived);
+    CHECK(!measure_starts_request(&c), "read, not answered: the next read is more of it");
+    put(&c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    long took = figure("http.latency.sum") - before;
+    CHECK(took >= 1000000 && took < 60000000, "from the arrival: %ld us", took);
+    CHECK(measure_starts_request(&c), "answered: the next read starts a request");
 }
 
 static void counts_each_pipelined_response(void) {
@@ -119,6 +136,7 @@ static void fits_its_frame(void) {
 int main(void) {
     buckets_as_the_agent_has_them();
     counts_a_request_and_its_latency();
+    times_a_request_from_its_arrival();
     counts_each_pipelined_response();
     counts_an_abort();
     leaves_other_protocols_alone();

@@ -206,6 +206,28 @@ class SocketFiguresIT {
     }
 
     @Test
+    void aRequestIsTimedFromItsArrivalNotFromItsRead() throws Exception {
+        // The kernel turns its receive stamps on a moment after the first socket asks (a deferred
+        // job): the bytes of a connection that come first after a quiet time may go unstamped, and
+        // are then timed from their read. A connection open before the measured one keeps them on.
+        try (Client early = connect()) {
+            Thread.sleep(300);
+            aRequestThatWaitsIsTimedFromItsArrival();
+        }
+    }
+
+    private void aRequestThatWaitsIsTimedFromItsArrival() throws Exception {
+        try (Client c = connect()) {
+            c.send(REQUEST);
+            Thread.sleep(400); // it waits in the socket: the app is busy
+            server("read " + c.id());
+            write(c, OK);
+            WireMessage m = settled(count("http.requests", 1));
+            assertTrue(m.getLong("http.latency.sum", -1) >= 380_000, "the wait in the socket counts: " + m.fields());
+        }
+    }
+
+    @Test
     void whatIsNoHttpCountsNothingAndLeavesTheOthersRight() throws Exception {
         try (Client greeted = connect(); Client ssh = connect(); Client tls = connect(); Client plain = connect()) {
             write(greeted, "220 ready\r\n"); // a greeting, before any read
