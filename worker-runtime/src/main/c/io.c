@@ -2,10 +2,9 @@
  * read, write, sendfile and close of the connections accepted from adopted fds. A read notes a
  * request, a write a response (conns.c), and both feed the request figures (measure.c): the read
  * that starts a request is made with recvmsg, which brings the kernel's stamp of when its bytes
- * arrived. While
- * draining, the first HTTP/1.x response on each connection gets Connection: close after its status
- * line (docs/preload.md); the count a write returns is of the app's bytes only. Every other fd goes
- * straight to libc.
+ * arrived. While draining, the first HTTP/1.x response on each connection gets Connection: close
+ * after its status line (docs/preload.md); the count a write returns is of the app's bytes only.
+ * Every other fd goes straight to libc.
  *
  * Not interposed: splice (bytes sent with it are not seen, so the figures of a connection that sent
  * a body with it would be wrong from there on), dup2/dup3 onto a tracked fd (it is forgotten at its
