@@ -11,6 +11,10 @@
 # per request (utime+stime from /proc); it appends the table to bench/RESULTS.md.
 # Usage: bench/overhead.sh [rounds] [warm-up seconds] [seconds per run] [apps] [layouts]
 #        (defaults 5, 20, 8, "netty spring", "unpinned pinned"; about 12 minutes with them)
+# To find where a difference comes from: JCLUSTER_ARGS adds arguments to `jcluster start` (say
+# "--jvm-arg -XX:MaxRAMPercentage=25"), PLAIN_ARGS JVM arguments to the plain java, PLAIN_ENV
+# variables to its environment ("SERVER_TOMCAT_MBEANREGISTRY_ENABLED=true"); NO_APPEND=1 leaves
+# bench/RESULTS.md alone.
 # Loopback only; stops everything it starts, by pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +25,9 @@ SECS=${3:-8}
 APPS=${4:-netty spring}
 LAYOUTS=${5:-unpinned pinned}
 CONNS=64
+read -r -a JCLUSTER_EXTRA <<< "${JCLUSTER_ARGS:-}"
+read -r -a PLAIN_EXTRA <<< "${PLAIN_ARGS:-}"
+read -r -a PLAIN_VARS <<< "${PLAIN_ENV:-}"
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux >/dev/null; }
 bench_setup # wrk, curl, the built distribution, JCLUSTER_HOME, JC, JAR (hello-netty), PORT
 SPRING=$PWD/examples/hello-spring/target/hello-spring.jar
@@ -79,9 +86,9 @@ for app in $APPS; do
     a_port=$(free_port)
     b_port=$(free_port)
     # A: one worker under jcluster (the primary and the worker inherit the pinning).
-    "${pin[@]}" "$JC" start "$jar" -i 1 -p "$a_port" --name "over-$app" >/dev/null
+    "${pin[@]}" "$JC" start "$jar" -i 1 -p "$a_port" --name "over-$app" "${JCLUSTER_EXTRA[@]}" >/dev/null
     # B: the same jar, plain. The port as jcluster gives it: PORT (hello-netty), SERVER_PORT (Spring Boot).
-    PORT=$b_port SERVER_PORT=$b_port "${pin[@]}" "$JAVA" -jar "$jar" >/dev/null 2>&1 &
+    env PORT="$b_port" SERVER_PORT="$b_port" "${PLAIN_VARS[@]}" "${pin[@]}" "$JAVA" "${PLAIN_EXTRA[@]}" -jar "$jar" >/dev/null 2>&1 &
     PLAIN+=($!)
     b_pid=$!
     await_answer "$a_port"
@@ -120,13 +127,14 @@ rm -f "$OUT.a" "$OUT.b" "$OUT.r"
 SUMMARY=$(cat "$OUT")
 rm -f "$OUT"
 echo "$SUMMARY"
+[ "${NO_APPEND:-}" = 1 ] && exit 0
 {
   echo
   echo "## Overhead: one worker under jcluster against plain java -jar"
   echo
   echo "\`bench/overhead.sh $ROUNDS $WARM $SECS \"$APPS\" \"$LAYOUTS\"\` on $(date -u +%Y-%m-%d), $(nproc) cores, $("$JAVA" -version 2>&1 | head -1),"
   echo "load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after; wrk -c$CONNS (unpinned: -t2, both cores shared;"
-  echo "pinned: servers on CPU 0, wrk -t1 on CPU 1), ${WARM}s warm-up per server, $ROUNDS alternating runs of ${SECS}s each:"
+  echo "pinned: servers on CPU 0, wrk -t1 on CPU 1), ${WARM}s warm-up per server, $ROUNDS alternating runs of ${SECS}s each${JCLUSTER_ARGS:+; jcluster start ... $JCLUSTER_ARGS}${PLAIN_ARGS:+; plain java $PLAIN_ARGS}${PLAIN_ENV:+; plain env $PLAIN_ENV}:"
   echo
   echo '```'
   echo "$SUMMARY"

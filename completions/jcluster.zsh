@@ -56,7 +56,7 @@ if [ -n "$BASH_VERSION" ]; then
 elif [ -n "$ZSH_VERSION" ]; then
   # Make alias a distinct command for completion purposes when using zsh (see [4])
   setopt COMPLETE_ALIASES
-  alias compopt=complete
+  function compopt() { :; }
 
   # Enable bash completion in zsh (see [7])
   # Only initialize completions module once to avoid unregistering existing completions.
@@ -189,6 +189,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} dump" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} startup" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} init" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_jcluster; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
@@ -211,9 +212,11 @@ function _complete_jcluster() {
   local cmds16=(dump)
   local cmds17=(doctor)
   local cmds18=(startup)
-  local cmds19=(completion)
+  local cmds19=(init)
+  local cmds20=(completion)
 
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_init; return $?; fi
   if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_startup; return $?; fi
   if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_doctor; return $?; fi
   if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_dump; return $?; fi
@@ -243,7 +246,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup completion"
+  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup init completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -746,6 +749,50 @@ function _picocli_jcluster_startup() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `init` subcommand.
+function _picocli_jcluster_init() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--force' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--name' '-p' '--port' '-o' '--output'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--name')
+      return
+      ;;
+    '-p'|'--port')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    type compopt &>/dev/null && compopt -o filenames
+    local positionals=$( compgen -f -- "${curr_word}" )
+    local currIndex
+    currIndex=$(currentPositionalIndex "init" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `completion` subcommand.
 function _picocli_jcluster_completion() {
   # Get completion data
@@ -778,3 +825,9 @@ function _picocli_jcluster_completion() {
 # The `-o default` option means that if the function generated no matches, the
 # default Bash completions and the Readline default filename completions are performed.
 complete -F _complete_jcluster -o default jcluster jcluster.sh jcluster.bash
+
+# Autoloaded from $fpath as _jcluster (where the Debian package puts it), this file runs at the first
+# Tab, and the lines above only set completion up for the next ones: complete this one too.
+if [[ ${funcstack[1]} == _jcluster ]]; then
+  _bash_complete -F _complete_jcluster -o default
+fi

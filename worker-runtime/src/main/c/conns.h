@@ -9,6 +9,7 @@
 #define JCLUSTER_CONNS_H
 
 #include "http1.h"
+#include "protocols.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -25,14 +26,7 @@ enum {
     MAX_CONN_FDS = 1 << 20,
 };
 
-/* What a connection's first read says it carries (struct conn's carries). */
-enum {
-    CARRIES_UNKNOWN = 0, /* nothing read yet */
-    CARRIES_HTTP1 = 1,   /* a request that may be HTTP/1.x: its responses are measured */
-    CARRIES_OTHER = 2,   /* TLS, HTTP/2, anything else: nothing is measured */
-};
-
-/* One tracked connection. state comes first: the rest is zeroed at accept and at close. */
+/* One tracked connection. */
 struct conn {
     /* 0 when the fd is not a tracked connection, else PHASE_* | TOUCHED | SHUT; changed atomically. */
     unsigned char state;
@@ -43,14 +37,26 @@ struct conn {
      * (0: none pending). */
     unsigned short close_before;
     unsigned char close_header;
-    /* Request figures (measure.c). CARRIES_*, from the first read. */
-    unsigned char carries;
-    /* The request being read is a HEAD: its response has no body. */
+    /* What it carries (KIND_*, protocols.h): from its first read, or from a response of the app
+     * that starts a WebSocket or an event stream. */
+    unsigned char kind;
+    /* The drain's end of its protocol (ends.c): END_*, changed atomically; how many bytes of it are
+     * out (or, for a WebSocket, read); and the lock byte that serializes writing it with the app's writes. */
+    unsigned char end;
+    unsigned char end_off;
+    unsigned char lock;
+    /* Where its protocol's boundaries are: the app's HTTP/2 frames, the client's WebSocket frames, the app's events. */
+    union {
+        struct h2_cursor h2;
+        struct ws_cursor ws;
+        struct sse_cursor sse;
+    } at;
+    /* Request figures (measure.c), of HTTP/1.x connections: the request being read is a HEAD (its
+     * response has no body); where the app's response bytes are (the writing thread's); when the
+     * bytes of the first read of the request not answered yet arrived (CLOCK_REALTIME ns, 0: none);
+     * when the last response's status line was written (0: none yet). */
     unsigned char head;
-    /* Where the app's response bytes are (the writing thread's). */
     struct http1_reader reader;
-    /* CLOCK_REALTIME ns when the bytes of the first read of the request not answered yet arrived (0:
-     * none), and of the last response's status line (0: none yet). */
     uint64_t request_at;
     uint64_t answered_at;
 };
@@ -111,13 +117,19 @@ int conn_close(int fd, int (*really_close)(int));
  */
 void conn_scan(int scan_millis, int grace_millis, void (*shut)(int fd));
 
+/* Calls f for every tracked connection, under the lock of conn_close (so fd is that connection). */
+void conn_each(void (*f)(int fd, struct conn *c));
+
+/* The highest fd tracked so far. */
+int conn_max_fd(void);
+
 /* Open tracked connections now. */
 long conn_open_count(void);
 
 /* Connections accepted from adopted fds since start. */
 long conn_accepted_count(void);
 
-/* Guards the fields of struct conn that are not atomic (close_before, close_header). */
+/* Guards close_before and close_header of struct conn. */
 extern pthread_mutex_t conn_fields_lock;
 
 #endif

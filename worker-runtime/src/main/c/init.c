@@ -39,6 +39,7 @@ ssize_t (*next_sendfile64)(int, int, off64_t *, size_t);
 
 const char *worker_socket;
 int spare;
+int training;
 static int ports[MAX_PORTS];
 static int port_count;
 
@@ -119,8 +120,10 @@ static void init(void) {
     next_sendfile64 = (ssize_t (*)(int, int, off64_t *, size_t)) next("sendfile64");
     if (next_sendfile64 == NULL) next_sendfile64 = (ssize_t (*)(int, int, off64_t *, size_t)) next_sendfile;
     const char *sock = getenv("JCLUSTER_WORKER_SOCKET");
-    if (sock != NULL && *sock != '\0') {
-        worker_socket = sock;
+    const char *train = getenv("JCLUSTER_TRAINING");
+    training = (sock == NULL || *sock == '\0') && train != NULL && strcmp(train, "1") == 0;
+    if ((sock != NULL && *sock != '\0') || training) {
+        if (!training) worker_socket = sock;
         const char *sp = getenv("JCLUSTER_SPARE");
         spare = sp != NULL && strcmp(sp, "1") == 0;
         const char *list = getenv("JCLUSTER_PORTS");

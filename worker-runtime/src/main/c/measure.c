@@ -7,8 +7,9 @@
  * CLOCK_REALTIME, the kernel's stamps' clock; a latency that would come out negative (the clock set
  * back) is 0.
  *
- * A connection is measured when its first read looks like an HTTP/1.x request (an upper-case method
- * token, not HTTP/2's "PRI * HTTP/2.0" preface); TLS and other protocols are left alone.
+ * A connection is measured while it carries HTTP/1.x (KIND_HTTP1, protocols.c: its first read began
+ * with a method); TLS, HTTP/2 and other protocols are left alone, and so is a WebSocket or an event
+ * stream from the response that starts it on.
  */
 #include "measure.h"
 
@@ -37,32 +38,14 @@ void measure_accepted(int fd) {
 }
 
 int measure_starts_request(const struct conn *c) {
-    return c->carries != CARRIES_OTHER && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) == 0;
-}
-
-/* Up to cap of the first bytes of the cnt buffers of iov, of n read. */
-static size_t first_bytes(const struct iovec *iov, int cnt, size_t n, char *out, size_t cap) {
-    size_t have = 0;
-    for (int i = 0; i < cnt && have < cap && have < n; i++) {
-        size_t take = iov[i].iov_len;
-        if (take > cap - have) take = cap - have;
-        if (take > n - have) take = n - have;
-        memcpy(out + have, iov[i].iov_base, take);
-        have += take;
-    }
-    return have;
+    return c->kind <= KIND_HTTP1 && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) == 0;
 }
 
 void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n, const struct timespec *arrived) {
-    if (c->carries == CARRIES_OTHER || __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) return;
+    if (c->kind != KIND_HTTP1 || __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) return;
     /* the first read of a request: its start (and the one clock reading a read may cost) */
-    char head[5] = {0};
-    size_t have = first_bytes(iov, cnt, n, head, sizeof head);
-    if (c->carries == CARRIES_UNKNOWN) {
-        int http1 = head[0] >= 'A' && head[0] <= 'Z' && !(have >= 4 && memcmp(head, "PRI ", 4) == 0);
-        c->carries = http1 ? CARRIES_HTTP1 : CARRIES_OTHER;
-        if (!http1) return;
-    }
+    unsigned char head[5] = {0};
+    size_t have = proto_gather(iov, cnt, n, head, sizeof head);
     __atomic_store_n(&c->head, (unsigned char) (have == 5 && memcmp(head, "HEAD ", 5) == 0), __ATOMIC_RELAXED);
     uint64_t at = arrived != NULL && arrived->tv_sec > 0 ? nanos(arrived) : now_nanos();
     __atomic_store_n(&c->request_at, at, __ATOMIC_RELAXED);
@@ -84,7 +67,7 @@ static int responded(void *ctx, int status) {
 }
 
 void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n) {
-    if (c->carries == CARRIES_OTHER || http1_off(&c->reader)) return;
+    if (c->kind > KIND_HTTP1 || http1_off(&c->reader)) return; /* before any read too: a greeting puts the reader off */
     for (int i = 0; i < cnt && n > 0; i++) {
         size_t take = iov[i].iov_len < n ? iov[i].iov_len : n;
         http1_read(&c->reader, iov[i].iov_base, take, responded, c);
@@ -93,11 +76,11 @@ void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n)
 }
 
 void measure_sent_file(struct conn *c, size_t n) {
-    if (c->carries != CARRIES_OTHER) http1_skip(&c->reader, n);
+    if (c->kind == KIND_HTTP1) http1_skip(&c->reader, n);
 }
 
 void measure_closing(struct conn *c) {
-    if (c->carries == CARRIES_HTTP1 && !http1_off(&c->reader) && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) {
+    if (c->kind == KIND_HTTP1 && !http1_off(&c->reader) && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0) {
         figures_abort();
     }
 }

@@ -10,6 +10,7 @@
 #include "session.h"
 
 #include "conns.h"
+#include "ends.h"
 #include "figures.h"
 #include "frame.h"
 #include "preload.h"
@@ -38,14 +39,17 @@ int session_drain_flag;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 
 /*
- * Sends conns: the connection counts, and the request figures once a response or an abort was
- * counted (an app whose connections carry no HTTP/1.x gets none). From the session thread only.
+ * Sends conns: the connection counts (and, while draining, those only the app can end), and the
+ * request figures once a response or an abort was counted (an app whose connections carry no
+ * HTTP/1.x gets none). From the session thread only.
  */
-static int report(int s, long open) {
+static int report(int s, long open, int drain_now) {
     static char frame[4 + 32768];
     char *payload = frame + 4;
     size_t cap = sizeof frame - 4;
-    int n = snprintf(payload, cap, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
+    int n = drain_now
+            ? snprintf(payload, cap, "conns\nopen=%ld\naccepted=%ld\nleft=%ld\n", open, conn_accepted_count(), ends_left_count())
+            : snprintf(payload, cap, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
     if (n < 0 || (size_t) n >= cap) return -1;
     size_t len = (size_t) n;
     if (figures_any()) {
@@ -59,7 +63,8 @@ static int report(int s, long open) {
 static void start_drain(void) {
     if (draining()) return;
     __atomic_store_n(&session_drain_flag, 1, __ATOMIC_RELEASE);
-    say("draining: %ld open connection(s) get Connection: close on their next response, and close when idle for %d ms",
+    say("draining: %ld open connection(s): HTTP/1.x get Connection: close on their next response, HTTP/2 (h2c) GOAWAY,"
+            " WebSockets a close (1001), event streams their end after the current event; idle ones close after %d ms",
             conn_open_count(), IDLE_GRACE_MILLIS);
 }
 
@@ -81,7 +86,7 @@ static void *session_main(void *arg) {
         long since = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
         long open = conn_open_count();
         if (since >= COUNT_MILLIS || (drain_now && open != reported)) {
-            if (report(s, open) < 0) break;
+            if (report(s, open, drain_now) < 0) break;
             reported = open;
             last = now;
         }
@@ -101,7 +106,10 @@ static void *session_main(void *arg) {
                 have -= 4 + len;
             }
         }
-        if (draining()) conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+        if (draining()) {
+            ends_drain();
+            conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+        }
     }
 done:
     close(s);

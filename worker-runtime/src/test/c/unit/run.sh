@@ -21,8 +21,9 @@ sources() {
   case $1 in
     frame_test) echo "$main/frame.c" ;;
     http1_test|reader_test) echo "$main/http1.c" ;;
-    measure_test) echo "$main/measure.c $main/figures.c $main/http1.c" ;;
+    measure_test) echo "$main/measure.c $main/figures.c $main/http1.c $main/protocols.c" ;;
     conns_test) echo "$main/conns.c" ;;
+    protocols_test) echo "$main/protocols.c" ;;
     ports_test) echo "$main/init.c" ;;
     *) echo "jcluster: $1.c: say in run.sh which of the library's files it tests" >&2; exit 1 ;;
   esac

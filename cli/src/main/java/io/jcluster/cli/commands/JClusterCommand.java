@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "jcluster",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Run a JVM server on every core: one worker JVM per core on one port,",
-                "crashed workers restarted, state under $JCLUSTER_HOME (default ~/.jcluster)."})
+        description = {"Run a JVM server on every core: one worker JVM per core on one port.",
+                "Crashed workers come back; state is in $JCLUSTER_HOME (default ~/.jcluster)."})
 public final class JClusterCommand implements Runnable {
     /**
      * The subcommands, in the order help lists them. They are not in the {@code @Command}
@@ -20,7 +20,7 @@ public final class JClusterCommand implements Runnable {
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
             Scale.class, Signal.class, Upgrade.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class,
-            Doctor.class, Startup.class,
+            Doctor.class, Startup.class, Init.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -44,6 +44,7 @@ public final class JClusterCommand implements Runnable {
             Map.entry("dump", Dump.class),
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
+            Map.entry("init", Init.class),
             Map.entry("completion", Completion.class),
             Map.entry("__primary", PrimaryCommand.class));
 

@@ -29,6 +29,11 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** Whether {@code name} is usable as an app's name: letters, digits, '.', '_' and '-', at most 64, starting with a letter or digit. */
+    public static boolean usableName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
     /** A file read and split into its apps, their names and start order checked. */
     private record Parsed(Path cwd, Path file, String text, List<AppTables.One> apps, List<String> order) {
         boolean several() {
@@ -212,7 +217,7 @@ public final class ConfigLoader {
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
         return new AppConfig(name, jar, file, workDir, app.instances().resolve(), ports, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
-                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(),
+                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.aotCache(), app.after(), envName, raw.recycle(),
                 watch, KeyChecks.spares(at, app));
     }
 

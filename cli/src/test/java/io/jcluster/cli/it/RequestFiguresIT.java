@@ -39,7 +39,7 @@ class RequestFiguresIT {
     @ParameterizedTest
     @ValueSource(strings = {"hello-spring", "hello-jdk"})
     void countsMatchWrksAndTheLatencyIsInsideTheClients(String example) throws Exception {
-        Needs.executable(WRK, "wrk");
+        Needs.executable(WRK.toString(), "wrk");
         Path config = EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
         Needs.that(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
         try (Sandbox sandbox = new Sandbox()) {
