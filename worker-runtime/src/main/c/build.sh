@@ -18,5 +18,5 @@ if [ -z "$cc" ]; then
 fi
 mkdir -p "$(dirname "$out")"
 # shellcheck disable=SC2086 # CFLAGS is a list of flags
-"$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra ${CFLAGS:-} -o "$out.tmp" "$dir"/*.c -ldl -lpthread
+"$cc" -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra ${CFLAGS:-} -o "$out.tmp" "$dir"/*.c -ldl -lpthread
 mv -f "$out.tmp" "$out"

@@ -59,6 +59,10 @@ static void forget_protocol(struct conn *c) {
     __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELAXED);
     c->end_off = 0;
     memset(&c->at, 0, sizeof c->at);
+    c->head = 0;
+    memset(&c->reader, 0, sizeof c->reader);
+    __atomic_store_n(&c->request_at, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->answered_at, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -8,9 +8,11 @@
 #ifndef JCLUSTER_CONNS_H
 #define JCLUSTER_CONNS_H
 
+#include "http1.h"
 #include "protocols.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 enum {
     PHASE_MASK = 0x07,
@@ -50,6 +52,14 @@ struct conn {
         struct ws_cursor ws;
         struct sse_cursor sse;
     } at;
+    /* Request figures (measure.c), of HTTP/1.x connections: the request being read is a HEAD (its
+     * response has no body); where the app's response bytes are (the writing thread's); when the
+     * bytes of the first read of the request not answered yet arrived (CLOCK_REALTIME ns, 0: none);
+     * when the last response's status line was written (0: none yet). */
+    unsigned char head;
+    struct http1_reader reader;
+    uint64_t request_at;
+    uint64_t answered_at;
 };
 
 /*
@@ -84,6 +94,12 @@ void conn_track(int fd);
  * that one, unless it is closing, and it is touched.
  */
 void conn_saw(int fd, int phase);
+
+/* fd's entry when fd is a tracked connection, else NULL. Lock-free. */
+static inline struct conn *conn_tracked(int fd) {
+    struct conn *c = conn_entry(fd);
+    return c != NULL && __atomic_load_n(&c->state, __ATOMIC_RELAXED) != 0 ? c : NULL;
+}
 
 /* Makes tracked fd closing (its response carries Connection: close), touched. */
 void conn_mark_closing(int fd);

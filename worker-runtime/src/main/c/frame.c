@@ -6,13 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+void frame_put_length(char *head, size_t len) {
+    head[0] = (char) ((len >> 24) & 0xff);
+    head[1] = (char) ((len >> 16) & 0xff);
+    head[2] = (char) ((len >> 8) & 0xff);
+    head[3] = (char) (len & 0xff);
+}
+
 int frame_encode(const char *payload, char *out, size_t cap) {
     size_t len = strlen(payload);
     if (cap < 4 || len > cap - 4) return -1;
-    out[0] = (char) ((len >> 24) & 0xff);
-    out[1] = (char) ((len >> 16) & 0xff);
-    out[2] = (char) ((len >> 8) & 0xff);
-    out[3] = (char) (len & 0xff);
+    frame_put_length(out, len);
     memcpy(out + 4, payload, len);
     return (int) (4 + len);
 }

@@ -13,6 +13,9 @@
  */
 int frame_encode(const char *payload, char *out, size_t cap);
 
+/* Writes the 4-byte length of a payload of len bytes into head. */
+void frame_put_length(char *head, size_t len);
+
 /* The payload length a frame's first 4 bytes announce. */
 size_t frame_length(const char *head);
 

@@ -34,6 +34,8 @@ ssize_t (*next_writev)(int, const struct iovec *, int);
 ssize_t (*next_send)(int, const void *, size_t, int);
 ssize_t (*next_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
+ssize_t (*next_sendfile)(int, int, off_t *, size_t);
+ssize_t (*next_sendfile64)(int, int, off64_t *, size_t);
 
 const char *worker_socket;
 int spare;
@@ -66,7 +68,7 @@ void say(const char *fmt, ...) {
 
 static void *next(const char *name) {
     void *f = dlsym(RTLD_NEXT, name);
-    if (f == NULL && strcmp(name, "fcntl64") != 0) say("cannot find %s in libc: %s", name, dlerror());
+    if (f == NULL && strcmp(name, "fcntl64") != 0 && strcmp(name, "sendfile64") != 0) say("cannot find %s in libc: %s", name, dlerror());
     return f;
 }
 
@@ -114,6 +116,9 @@ static void init(void) {
     next_send = (ssize_t (*)(int, const void *, size_t, int)) next("send");
     next_sendto = (ssize_t (*)(int, const void *, size_t, int, const struct sockaddr *, socklen_t)) next("sendto");
     next_sendmsg = (ssize_t (*)(int, const struct msghdr *, int)) next("sendmsg");
+    next_sendfile = (ssize_t (*)(int, int, off_t *, size_t)) next("sendfile");
+    next_sendfile64 = (ssize_t (*)(int, int, off64_t *, size_t)) next("sendfile64");
+    if (next_sendfile64 == NULL) next_sendfile64 = (ssize_t (*)(int, int, off64_t *, size_t)) next_sendfile;
     const char *sock = getenv("JCLUSTER_WORKER_SOCKET");
     const char *train = getenv("JCLUSTER_TRAINING");
     training = (sock == NULL || *sock == '\0') && train != NULL && strcmp(train, "1") == 0;

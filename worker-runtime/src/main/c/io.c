@@ -1,24 +1,32 @@
 /*
- * read, write and close of the connections accepted from adopted fds. A read notes a request, a
- * write a response (conns.c), and both tell what the connection carries and where its protocol's
- * boundaries are (ends.c). While draining, and on a connection handed over, the first HTTP/1.x
- * response gets Connection: close after its status line (docs/preload.md); draining, HTTP/2,
- * WebSocket and event-stream connections get their protocol's end (ends.c). The count a write
- * returns is of the app's bytes only. Every other fd goes straight to libc.
+ * read, write, sendfile and close of the connections accepted from adopted fds. A read notes a
+ * request, a write a response (conns.c); both tell what the connection carries and where its
+ * protocol's boundaries are (ends.c), and feed the request figures (measure.c): the read that starts
+ * a request is made with recvmsg, which brings the kernel's stamp of when its bytes arrived. While
+ * draining, and on a connection handed over, the first HTTP/1.x response gets Connection: close after
+ * its status line (docs/preload.md); draining, HTTP/2, WebSocket and event-stream connections get
+ * their protocol's end (ends.c). The count a write returns is of the app's bytes only. Every other fd
+ * goes straight to libc.
  *
- * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
- * tracked fd (it is forgotten at its close).
+ * Not interposed: splice (bytes sent with it are not seen, so the figures of a connection that sent
+ * a body with it would be wrong from there on), dup2/dup3 onto a tracked fd (it is forgotten at its
+ * close).
  */
 #include "conns.h"
 #include "ends.h"
 #include "http1.h"
+#include "measure.h"
 #include "preload.h"
 #include "session.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
 
 enum { MAX_IOV = 1000 };
 
@@ -114,8 +122,46 @@ static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, co
     else r = io_put(fd, iov, cnt, flags, msg, as_send);
     int e = errno;
     conn_saw(fd, PHASE_RESPONSE);
+    if (kind <= KIND_HTTP1 && r > 0) measure_written(c, iov, cnt, (size_t) r);
     if (kind <= KIND_HTTP1) ends_written(c, iov, cnt, r);
     errno = e;
+    *result = r;
+    return 1;
+}
+
+/* A read the library may make as recvmsg, to get the arrival stamp: its flags, and where the peer's address goes. */
+struct recv_call {
+    int flags;
+    struct sockaddr *addr;
+    socklen_t *len;
+};
+
+/*
+ * The read of fd that starts a request, made with recvmsg so that the kernel's stamp of the bytes'
+ * arrival comes along: the same bytes, result and errno as the app's call. Returns 0 (and reads
+ * nothing) when fd is no socket after all, else 1 with *result, and *arrived when stamped.
+ */
+static int stamped(int fd, const struct iovec *iov, int cnt, const struct recv_call *call, ssize_t *result, struct timespec *arrived) {
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+    } control;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = call->addr;
+    m.msg_namelen = call->len != NULL ? *call->len : 0;
+    m.msg_iov = (struct iovec *) iov;
+    m.msg_iovlen = (size_t) cnt;
+    m.msg_control = control.buf;
+    m.msg_controllen = sizeof control.buf;
+    ssize_t r = next_recvmsg(fd, &m, call->flags);
+    if (r < 0 && errno == ENOTSOCK) return 0;
+    if (call->len != NULL) *call->len = m.msg_namelen;
+    for (struct cmsghdr *h = r > 0 ? CMSG_FIRSTHDR(&m) : NULL; h != NULL; h = CMSG_NXTHDR(&m, h)) {
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS && h->cmsg_len >= CMSG_LEN(sizeof *arrived)) {
+            memcpy(arrived, CMSG_DATA(h), sizeof *arrived);
+        }
+    }
     *result = r;
     return 1;
 }
@@ -123,14 +169,18 @@ static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, co
 /*
  * A read of fd into cnt buffers of iov by really_read (a MSG_PEEK is not one: the caller reads it
  * plainly): a tracked connection may get the drain's bytes instead (a WebSocket's Close), and its
- * bytes tell what it carries.
+ * bytes tell what it carries and feed the request figures. call: how to make the read as recvmsg
+ * when it starts a request (NULL: the app's own recvmsg, made as it is).
  */
 static ssize_t tracked_read(int fd, const struct iovec *iov, int cnt, ssize_t (*really_read)(int, const struct iovec *, int, void *),
-        void *arg) {
+        void *arg, const struct recv_call *call) {
     struct conn *c = tracked(fd);
     ssize_t r;
     if (c != NULL && ends_instead_of_read(c, iov, cnt, 0, &r)) return r;
-    r = really_read(fd, iov, cnt, arg);
+    struct timespec arrived = {0, 0};
+    if (c == NULL || call == NULL || cnt > IOV_MAX || !measure_starts_request(c) || !stamped(fd, iov, cnt, call, &r, &arrived)) {
+        r = really_read(fd, iov, cnt, arg);
+    }
     if (c == NULL) return r;
     if (r == 0) {
         int e = errno;
@@ -141,6 +191,7 @@ static ssize_t tracked_read(int fd, const struct iovec *iov, int cnt, ssize_t (*
         int e = errno;
         conn_saw(fd, PHASE_REQUEST);
         ends_read(c, fd, iov, cnt, (size_t) r);
+        measure_read(c, iov, cnt, (size_t) r, &arrived);
         errno = e;
     }
     return r;
@@ -188,10 +239,12 @@ static ssize_t do_recvmsg(int fd, const struct iovec *iov, int cnt, void *arg) {
     return next_recvmsg(fd, m->msg, m->flags);
 }
 
-/** close(2). Forgets a tracked connection first (its count, its pending Connection: close). */
+/** close(2). Forgets a tracked connection first (its count, its pending Connection: close, its figures). */
 EXPORT int close(int fd) {
     ensure_init();
-    if (conn_get(fd) == 0) return next_close(fd);
+    struct conn *c = conn_tracked(fd);
+    if (c == NULL) return next_close(fd);
+    measure_closing(c);
     return conn_close(fd, next_close);
 }
 
@@ -200,14 +253,16 @@ EXPORT ssize_t read(int fd, void *buf, size_t n) {
     ensure_init();
     if (conn_get(fd) == 0) return next_read(fd, buf, n);
     struct iovec v = {.iov_base = buf, .iov_len = n};
-    return tracked_read(fd, &v, 1, do_read, NULL);
+    struct recv_call call = {.flags = 0, .addr = NULL, .len = NULL};
+    return tracked_read(fd, &v, 1, do_read, NULL, &call);
 }
 
 /** readv(2). As {@code read}. */
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
     ensure_init();
     if (conn_get(fd) == 0 || cnt < 1) return next_readv(fd, iov, cnt);
-    return tracked_read(fd, iov, cnt, do_readv, NULL);
+    struct recv_call call = {.flags = 0, .addr = NULL, .len = NULL};
+    return tracked_read(fd, iov, cnt, do_readv, NULL, &call);
 }
 
 /** recv(2). As {@code read}; a MSG_PEEK is no read. */
@@ -215,7 +270,8 @@ EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
     ensure_init();
     if (conn_get(fd) == 0 || (flags & MSG_PEEK)) return next_recv(fd, buf, n, flags);
     struct iovec v = {.iov_base = buf, .iov_len = n};
-    return tracked_read(fd, &v, 1, do_recv, &flags);
+    struct recv_call call = {.flags = flags, .addr = NULL, .len = NULL};
+    return tracked_read(fd, &v, 1, do_recv, &flags, &call);
 }
 
 /** recvfrom(2). As {@code recv}. */
@@ -224,7 +280,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr 
     if (conn_get(fd) == 0 || (flags & MSG_PEEK)) return next_recvfrom(fd, buf, n, flags, addr, len);
     struct iovec v = {.iov_base = buf, .iov_len = n};
     struct from f = {.flags = flags, .addr = addr, .len = len};
-    return tracked_read(fd, &v, 1, do_recvfrom, &f);
+    struct recv_call call = {.flags = flags, .addr = addr, .len = len};
+    return tracked_read(fd, &v, 1, do_recvfrom, &f, addr == NULL || len != NULL ? &call : NULL);
 }
 
 /** recvmsg(2). As {@code recv}. */
@@ -232,7 +289,7 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     ensure_init();
     if (conn_get(fd) == 0 || msg == NULL || (flags & MSG_PEEK) || msg->msg_iovlen < 1) return next_recvmsg(fd, msg, flags);
     struct message m = {.msg = msg, .flags = flags};
-    return tracked_read(fd, msg->msg_iov, (int) msg->msg_iovlen, do_recvmsg, &m);
+    return tracked_read(fd, msg->msg_iov, (int) msg->msg_iovlen, do_recvmsg, &m, NULL);
 }
 
 /**
@@ -281,3 +338,29 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
             && tracked_write(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) return r;
     return next_sendmsg(fd, msg, flags);
 }
+
+/* After a sendfile to out that returned r: its bytes are a response's (body) bytes. Returns r. */
+static ssize_t sent_file(int out, ssize_t r) {
+    struct conn *c;
+    if (r > 0 && (c = conn_tracked(out)) != NULL) {
+        int e = errno;
+        conn_saw(out, PHASE_RESPONSE);
+        measure_sent_file(c, (size_t) r);
+        errno = e;
+    }
+    return r;
+}
+
+/** sendfile(2). Bytes of a file sent on a tracked connection count as body bytes of its response. */
+EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n) {
+    ensure_init();
+    return sent_file(out, next_sendfile(out, in, offset, n));
+}
+
+#ifdef __GLIBC__
+/** sendfile64, the name glibc's headers give sendfile with 64-bit offsets: as {@code sendfile}. */
+EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n) {
+    ensure_init();
+    return sent_file(out, next_sendfile64(out, in, offset, n));
+}
+#endif

@@ -8,18 +8,20 @@
  *   adopt.c    bind() and listen(): adopting the slot's socket, the table of adopted fds
  *   shims.c    accept(), accept4(), fcntl(), ioctl(), epoll_ctl() on adopted fds
  *   conns.c    the table of connections accepted from adopted fds, and its idle scan
- *   http1.c    HTTP/1.x response heads: the status line, where Connection: close goes (pure)
+ *   http1.c    HTTP/1.x responses: where Connection: close goes, where each response begins (pure)
  *   protocols.c  what a connection carries (TLS, h2c, WebSocket, event stream), and its boundaries (pure)
  *   ends.c     the drain's end of HTTP/2 (GOAWAY), WebSocket (Close 1001) and event streams
- *   io.c       read, write and close of tracked connections (and the header while draining)
- *   session.c  the session with the primary: counts out, drain in
+ *   io.c       read, write, sendfile and close of tracked connections (and the header while draining)
+ *   measure.c  the request figures of one connection: request start, responses, aborts
+ *   figures.c  the request figures of the process: counts by status class, latency histogram
+ *   session.c  the session with the primary: counts and figures out, drain in
  *
  * Every call keeps errno as it was unless it fails, or unless the libc call it stands for sets it.
  */
 #ifndef JCLUSTER_PRELOAD_H
 #define JCLUSTER_PRELOAD_H
 
-#define _GNU_SOURCE
+/* Built with -D_GNU_SOURCE (build.sh): every file sees the same declarations. */
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -58,6 +60,8 @@ extern ssize_t (*next_writev)(int, const struct iovec *, int);
 extern ssize_t (*next_send)(int, const void *, size_t, int);
 extern ssize_t (*next_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 extern ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
+extern ssize_t (*next_sendfile)(int, int, off_t *, size_t);
+extern ssize_t (*next_sendfile64)(int, int, off64_t *, size_t);
 
 /* init.c: JCLUSTER_WORKER_SOCKET, or NULL when this process is not a jcluster worker (then nothing is adopted). */
 extern const char *worker_socket;

@@ -1,9 +1,10 @@
 /*
  * The session with the primary, opened at the first adoption and kept for the worker's life: its
- * first frame, conns, opens it; a thread of its own reports the open and accepted counts (conns,
- * every second, and at each change of the open count while draining) and takes handover and drain.
- * Handing over (the slot's next worker warms up), it accepts nothing more and marks the open
- * connections for Connection: close one by one, evenly over the spread the primary gives. While
+ * first frame, conns, opens it; a thread of its own reports the open and accepted counts and the
+ * request figures (conns, every second, and at each change of the open count while draining) and
+ * takes handover and drain. Handing over (the slot's next worker warms up), it accepts nothing more
+ * and marks the open connections for Connection: close one by one, evenly over the spread the
+ * primary gives. While
  * draining, it scans the connections every 100 ms and shuts, for reading, those idle for 3 s after a
  * response (or before any request), so the app reads the end and closes them. It ends when the
  * primary goes (the agent ends the worker then).
@@ -12,6 +13,7 @@
 
 #include "conns.h"
 #include "ends.h"
+#include "figures.h"
 #include "frame.h"
 #include "preload.h"
 #include "primary.h"
@@ -47,12 +49,26 @@ static struct {
 } handover;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 
-/* One frame on the session, from the session thread only. */
-static int session_send(int s, const char *payload) {
-    char frame[4 + 128];
-    int n = frame_encode(payload, frame, sizeof frame);
-    if (n < 0) return -1;
-    return write_all(s, frame, (size_t) n);
+/*
+ * Sends conns: the connection counts (and, while draining, those only the app can end), and the
+ * request figures once a response or an abort was counted (an app whose connections carry no
+ * HTTP/1.x gets none). From the session thread only.
+ */
+static int report(int s, long open, int drain_now) {
+    static char frame[4 + 32768];
+    char *payload = frame + 4;
+    size_t cap = sizeof frame - 4;
+    int n = drain_now
+            ? snprintf(payload, cap, "conns\nopen=%ld\naccepted=%ld\nleft=%ld\n", open, conn_accepted_count(), ends_left_count())
+            : snprintf(payload, cap, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
+    if (n < 0 || (size_t) n >= cap) return -1;
+    size_t len = (size_t) n;
+    if (figures_any()) {
+        int m = figures_put(payload, cap, len);
+        if (m > 0) len = (size_t) m; /* else the counts go alone */
+    }
+    frame_put_length(frame, len);
+    return write_all(s, frame, 4 + len);
 }
 
 static void start_drain(void) {
@@ -115,14 +131,7 @@ static void *session_main(void *arg) {
         long since = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
         long open = conn_open_count();
         if (since >= COUNT_MILLIS || (drain_now && open != reported)) {
-            char payload[128];
-            if (drain_now) {
-                snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\nleft=%ld\n", open, conn_accepted_count(),
-                        ends_left_count());
-            } else {
-                snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
-            }
-            if (session_send(s, payload) < 0) break;
+            if (report(s, open, drain_now) < 0) break;
             reported = open;
             last = now;
         }

@@ -20,6 +20,7 @@
  */
 #include "adopt.h"
 #include "conns.h"
+#include "measure.h"
 #include "preload.h"
 #include "session.h"
 
@@ -50,7 +51,10 @@ static int accept_common(int fd, struct sockaddr *addr, socklen_t *len, int flag
             return -1;
         }
         int r = four ? next_accept4(fd, addr, len, flags) : next_accept(fd, addr, len);
-        if (r >= 0 && adopted_fd) conn_track(r);
+        if (r >= 0 && adopted_fd) {
+            conn_track(r);
+            if (conn_tracked(r) != NULL) measure_accepted(r);
+        }
         if (r >= 0 || !adopted_fd || nonblock || (errno != EAGAIN && errno != EWOULDBLOCK)) return r;
         int timeout = -1;
         struct timeval tv;

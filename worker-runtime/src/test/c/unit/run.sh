@@ -20,7 +20,8 @@ mkdir -p "$work"
 sources() {
   case $1 in
     frame_test) echo "$main/frame.c" ;;
-    http1_test) echo "$main/http1.c" ;;
+    http1_test|reader_test) echo "$main/http1.c" ;;
+    measure_test) echo "$main/measure.c $main/figures.c $main/http1.c $main/protocols.c" ;;
     conns_test) echo "$main/conns.c" ;;
     protocols_test) echo "$main/protocols.c" ;;
     ports_test) echo "$main/init.c" ;;
@@ -37,7 +38,7 @@ run() {
     name=$(basename "$t" .c)
     exe="$work/$name-$label"
     # shellcheck disable=SC2046 # sources is a list of files
-    "$cc" -std=gnu11 -g -Wall -Wextra -Werror "$@" -o "$exe" "$t" $(sources "$name") -ldl -lpthread
+    "$cc" -std=gnu11 -D_GNU_SOURCE -g -Wall -Wextra -Werror "$@" -o "$exe" "$t" $(sources "$name") -ldl -lpthread
     if ! "$exe"; then
       echo "jcluster: $name ($label) failed" >&2
       failed=1

@@ -95,6 +95,23 @@ final class Describe implements Callable<Integer> {
                 + (known ? Figures.bytes(rss) : "-") + " of memory (RSS) and no CPU while they wait";
     }
 
+    /** Where the workers' request figures come from: one line when they all agree, else one per slot. */
+    static String requestSources(AppStatus s, Map<Integer, WorkerSnapshot> figures) {
+        Map<String, List<String>> slots = new java.util.LinkedHashMap<>();
+        for (WorkerStatus w : s.workers()) {
+            WorkerSnapshot f = figures.get(w.slot());
+            if (w.pid() == 0 || f == null || f.pid() != w.pid()) continue;
+            slots.computeIfAbsent(f.requestSource(), k -> new ArrayList<>()).add(Integer.toString(w.slot()));
+        }
+        if (slots.size() <= 1) {
+            return "request figures: " + Figures.source(slots.isEmpty() ? null : slots.keySet().iterator().next());
+        }
+        StringBuilder b = new StringBuilder("request figures:");
+        slots.forEach((source, of) -> b.append("\n  slot").append(of.size() > 1 ? "s " : " ").append(String.join(", ", of))
+                .append(": ").append(Figures.source(source)));
+        return b.toString();
+    }
+
     /** The cache workers start from, whether each maps it, and what each costs in memory with it (PSS). */
     static void cache(PrintWriter out, CacheStatus c) {
         out.println();
@@ -135,7 +152,7 @@ final class Describe implements Callable<Integer> {
         if (snapshot != null) for (WorkerSnapshot w : snapshot.workers()) figures.put(w.slot(), w);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SLOT", "PID", "STATE", "GEN", "RESTARTS", "UPTIME", "CPU%", "RSS", "HEAP", "THREADS", "RPS",
-                "P50", "P99", "MAX", "LAG", "CONN", "INFLIGHT", "SHED/S", "GC/S", "GCMS/S", "PAUSE", "LAST EXIT"});
+                "P50", "P99", "MAX", "5XX/S", "LAG", "CONN", "INFLIGHT", "SHED/S", "GC/S", "GCMS/S", "PAUSE", "LAST EXIT"});
         List<WorkerStatus> all = new ArrayList<>(s.workers());
         all.addAll(s.spares());
         for (WorkerStatus w : all) {
@@ -152,6 +169,7 @@ final class Describe implements Callable<Integer> {
                     has ? Figures.millis(f.latencyP50Millis()) : "-",
                     has ? Figures.millis(f.latencyP99Millis()) : "-",
                     has ? Figures.millis(f.latencyMaxMillis()) : "-",
+                    has ? Figures.rate(f.errorsPerSecond()) : "-",
                     has ? Figures.millis(f.loopLagP99Millis()) : "-",
                     has && f.openConnections() != null ? f.openConnections().toString() : "-",
                     has && f.inflightRequests() != null ? f.inflightRequests().toString() : "-",
@@ -163,6 +181,7 @@ final class Describe implements Callable<Integer> {
         }
         table(out, rows);
         if (!s.spares().isEmpty()) out.println(spareCost(s, figures));
+        out.println(requestSources(s, figures));
         if (reply.cache() != null) cache(out, reply.cache());
 
         List<String[]> gc = new ArrayList<>();

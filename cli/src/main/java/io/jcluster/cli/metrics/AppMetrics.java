@@ -161,7 +161,8 @@ public final class AppMetrics {
                 sumLong(workers, WorkerSnapshot::openConnections),
                 sum(workers, WorkerSnapshot::cpuPercent),
                 sumLong(workers, WorkerSnapshot::rssBytes),
-                sumLong(workers, WorkerSnapshot::heapUsedBytes));
+                sumLong(workers, WorkerSnapshot::heapUsedBytes),
+                sum(workers, WorkerSnapshot::errorsPerSecond));
     }
 
     private static Double sum(List<WorkerSnapshot> workers, java.util.function.Function<WorkerSnapshot, Double> figure) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param workers slots
  * @param ready   slots whose worker is ready
+ * @param errorsPerSecond responses with a 5xx status per second
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AppTotals(
@@ -25,4 +26,5 @@ public record AppTotals(
         Long openConnections,
         Double cpuPercent,
         Long rssBytes,
-        Long heapUsedBytes) {}
+        Long heapUsedBytes,
+        Double errorsPerSecond) {}

@@ -2,6 +2,7 @@ package io.jcluster.cli.metrics;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -47,6 +48,12 @@ public final class PrometheusText {
                     WorkerSnapshot::inflightRequests),
             new Family("jcluster_worker_open_connections", "gauge", "Open connections of the worker's servers.",
                     WorkerSnapshot::openConnections),
+            new Family("jcluster_worker_connections_accepted_total", "counter",
+                    "Connections the worker accepted on the app's port (measured by the preload library).",
+                    WorkerSnapshot::acceptsTotal),
+            new Family("jcluster_http_requests_aborted_total", "counter",
+                    "Connections closed with a request read and not answered (measured at the socket).",
+                    WorkerSnapshot::abortsTotal),
             new Family("jcluster_worker_request_duration_seconds_max", "gauge", "Slowest HTTP request of the last interval.",
                     w -> seconds(w.latencyMaxMillis())),
             new Family("jcluster_worker_event_loop_lag_p99_seconds", "gauge",
@@ -76,6 +83,8 @@ public final class PrometheusText {
         }
 
         summary(out, snapshot);
+        byClass(out, snapshot);
+        histogram(out, snapshot);
         gc(out, snapshot, "jcluster_worker_gc_collections_total", "Garbage collections, by collector.", false);
         gc(out, snapshot, "jcluster_worker_gc_collection_seconds_total", "Time spent in garbage collections, by collector.", true);
         return out.toString();
@@ -103,6 +112,51 @@ public final class PrometheusText {
             }
             sample(out, name + "_count", labels("app", snapshot.app(), "slot", slot), w.requestsTotal());
         }
+    }
+
+    /** HTTP responses by status class, since each worker started. */
+    private static void byClass(StringBuilder out, AppSnapshot snapshot) {
+        String name = "jcluster_http_requests_total";
+        boolean header = false;
+        for (WorkerSnapshot w : snapshot.workers()) {
+            if (w.responsesTotal() == null || w.slot() < 0) continue;
+            if (!header) {
+                family(out, name, "counter", "HTTP responses by status class (2xx, 3xx, 4xx, 5xx) since the worker started.");
+                header = true;
+            }
+            for (Map.Entry<String, Long> e : w.responsesTotal().entrySet()) {
+                sample(out, name, labels("app", snapshot.app(), "slot", Integer.toString(w.slot()), "class", e.getKey()), e.getValue());
+            }
+        }
+    }
+
+    /** HTTP request latency as a histogram since each worker started, where the distribution is known. */
+    private static void histogram(StringBuilder out, AppSnapshot snapshot) {
+        String name = "jcluster_http_request_duration_seconds";
+        boolean header = false;
+        List<Double> bounds = WorkerSnapshot.LATENCY_BOUNDS_SECONDS;
+        for (WorkerSnapshot w : snapshot.workers()) {
+            List<Long> counts = w.latencyBuckets();
+            if (counts == null || counts.size() != bounds.size() + 1 || w.slot() < 0) continue;
+            if (!header) {
+                family(out, name, "histogram", "HTTP request latency since the worker started: from the first read of a request "
+                        + "to the first write of its response where measured at the socket.");
+                header = true;
+            }
+            String slot = Integer.toString(w.slot());
+            for (int i = 0; i < bounds.size(); i++) {
+                sample(out, name + "_bucket", labels("app", snapshot.app(), "slot", slot, "le", le(bounds.get(i))), counts.get(i));
+            }
+            long count = counts.get(bounds.size());
+            sample(out, name + "_bucket", labels("app", snapshot.app(), "slot", slot, "le", "+Inf"), count);
+            if (w.latencySumSeconds() != null) sample(out, name + "_sum", labels("app", snapshot.app(), "slot", slot), w.latencySumSeconds());
+            sample(out, name + "_count", labels("app", snapshot.app(), "slot", slot), count);
+        }
+    }
+
+    /** A bucket's bound as Prometheus clients write it: {@code 0.0001}, {@code 1}, {@code 2.5}. */
+    private static String le(double bound) {
+        return new java.math.BigDecimal(Double.toString(bound)).stripTrailingZeros().toPlainString();
     }
 
     private static void gc(StringBuilder out, AppSnapshot snapshot, String name, String help, boolean time) {

@@ -21,11 +21,15 @@ final class WorkerFigures {
     private static final String LATENCY_SUM = APP + WorkerMetrics.LATENCY_SUM;
     private static final String LAG = APP + WorkerMetrics.LAG;
     private static final String CONNECTIONS = APP + WorkerMetrics.CONNECTIONS;
+    private static final String STATUS = APP + "http.status.";
+    private static final String ERRORS = STATUS + "5xx";
+    private static final String ABORTS = APP + "http.aborts";
+    private static final String ACCEPTS = APP + "accepts";
 
     /** What one snapshot says of the worker's interval. */
     record Interval(Double cpuPercent, Double requestsPerSecond, Double shedPerSecond, Double gcPerSecond,
                     Double gcMillisPerSecond, Long gcPauseMaxMillis, HistogramCounts latency, Long latencyMaxMicros,
-                    HistogramCounts lag, Long lagMaxMicros) {}
+                    HistogramCounts lag, Long lagMaxMicros, Double errorsPerSecond) {}
 
     final long pid;
     private Map<String, String> fields = Map.of();
@@ -36,6 +40,7 @@ final class WorkerFigures {
     private long cpu;
     private long requests;
     private long shed;
+    private long errors;
     private final Map<String, long[]> gcSeen = new HashMap<>();
 
     // since the last snapshot
@@ -44,6 +49,7 @@ final class WorkerFigures {
     private boolean cpuKnown;
     private long dRequests;
     private long dShed;
+    private long dErrors;
     private long dGcCount;
     private long dGcMillis;
     private Long pauseMax;
@@ -52,6 +58,8 @@ final class WorkerFigures {
     private HistogramCounts lag = HistogramCounts.EMPTY;
     private Long lagMax;
 
+    /** Every latency since the worker started, for the cumulative histogram. */
+    private HistogramCounts latencyTotal = HistogramCounts.EMPTY;
     private Interval last;
 
     WorkerFigures(long pid) {
@@ -92,6 +100,11 @@ final class WorkerFigures {
             dShed += Math.max(0, s - shed);
             shed = s;
         }
+        long e = number(f, ERRORS, -1);
+        if (e >= 0) {
+            dErrors += Math.max(0, e - errors);
+            errors = e;
+        }
         for (GcCollector gc : collectors(f)) {
             long[] seen = gcSeen.computeIfAbsent(gc.name(), n -> new long[2]);
             if (gc.pauses()) {
@@ -102,7 +115,9 @@ final class WorkerFigures {
             seen[1] = gc.millis();
         }
         pauseMax = max(pauseMax, f.containsKey("gcPauseMaxMillis") ? number(f, "gcPauseMaxMillis", -1) : -1);
-        latency = latency.plus(HistogramCounts.fromFields(LATENCY, f));
+        HistogramCounts beat = HistogramCounts.fromFields(LATENCY, f);
+        latency = latency.plus(beat);
+        latencyTotal = latencyTotal.plus(beat);
         latencyMax = max(latencyMax, number(f, LATENCY + ".max", -1));
         lag = lag.plus(HistogramCounts.fromFields(LAG, f));
         lagMax = max(lagMax, number(f, LAG + ".max", -1));
@@ -127,12 +142,14 @@ final class WorkerFigures {
                 fields.containsKey(REQUESTS) ? latency : null,
                 latencyMax,
                 fields.containsKey(LAG + ".max") || !lag.isEmpty() ? lag : null,
-                lagMax);
+                lagMax,
+                fields.containsKey(ERRORS) ? dErrors / seconds : null);
         dtMillis = 0;
         dCpu = 0;
         cpuKnown = false;
         dRequests = 0;
         dShed = 0;
+        dErrors = 0;
         dGcCount = 0;
         dGcMillis = 0;
         pauseMax = null;
@@ -174,7 +191,32 @@ final class WorkerFigures {
                 i == null ? null : i.gcPerSecond(),
                 i == null ? null : i.gcMillisPerSecond(),
                 i == null ? null : i.gcPauseMaxMillis(),
-                f.isEmpty() ? null : collectors(f));
+                f.isEmpty() ? null : collectors(f),
+                i == null ? null : i.errorsPerSecond(),
+                responses(f),
+                positive(f, ABORTS),
+                positive(f, ACCEPTS),
+                f.get(SocketFigures.SOURCE),
+                latencyTotal.isEmpty() ? null : buckets(latencyTotal));
+    }
+
+    /** Responses since start by status class, from {@code app.http.status.<class>}; null when none is reported. */
+    private static Map<String, Long> responses(Map<String, String> f) {
+        Map<String, Long> by = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : f.entrySet()) {
+            if (!e.getKey().startsWith(STATUS)) continue;
+            long n = number(f, e.getKey(), -1);
+            if (n >= 0) by.put(e.getKey().substring(STATUS.length()), n);
+        }
+        return by.isEmpty() ? null : by;
+    }
+
+    /** The requests at or below each of {@link WorkerSnapshot#LATENCY_BOUNDS_SECONDS}, then all of them. */
+    private static List<Long> buckets(HistogramCounts total) {
+        List<Long> counts = new ArrayList<>(WorkerSnapshot.LATENCY_BOUNDS_SECONDS.size() + 1);
+        for (double bound : WorkerSnapshot.LATENCY_BOUNDS_SECONDS) counts.add(total.countAtMost(Math.round(bound * 1e6)));
+        counts.add(total.total());
+        return counts;
     }
 
     /** The collectors a heartbeat reports ({@code gc.<name>.count} and {@code gc.<name>.millis}), by name. */

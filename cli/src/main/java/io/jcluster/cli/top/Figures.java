@@ -13,12 +13,12 @@ public final class Figures {
 
     private Figures() {}
 
-    /** Requests per second: {@code 0}, {@code 8.5}, {@code 950}, {@code 12.3k}, {@code 1.2M}. */
     /** A slot's number, or {@code spare} for a warm spare (slot -1, -2, …). */
     public static String slot(int slot) {
         return slot < 0 ? "spare" : Integer.toString(slot);
     }
 
+    /** Requests per second: {@code 0}, {@code 8.5}, {@code 950}, {@code 12.3k}, {@code 1.2M}. */
     public static String rate(Double v) {
         if (v == null) return MISSING;
         double a = Math.abs(v);
@@ -98,5 +98,20 @@ public final class Figures {
     private static String fixed(double v, int decimals) {
         if (!Double.isFinite(v)) return Double.toString(v);
         return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+    }
+
+    /** Where a worker's request figures come from ({@code WorkerSnapshot.requestSource}), in words. */
+    public static String source(String source) {
+        if (source == null) return "none (the app reports none, and no HTTP/1.x response has gone through the preload library)";
+        String socket = "measured at the socket by the preload library";
+        String[] parts = source.split("\\+", 2);
+        String app = switch (parts[0]) {
+            case "socket" -> socket + " (HTTP/1.x responses; TLS and HTTP/2 are not counted)";
+            case "app" -> "the app's own (worker-runtime)";
+            case "tomcat" -> "Tomcat's MBeans";
+            case "jetty" -> "Jetty's StatisticsHandler";
+            default -> parts[0];
+        };
+        return parts.length > 1 ? app + "; latency distribution and status classes " + socket : app;
     }
 }

@@ -48,6 +48,7 @@ public final class TopView {
             new Column("HEAP", 9, false, 7, SortColumn.HEAP, w -> Figures.usedOf(w.heapUsedBytes(), w.heapMaxBytes())),
             new Column("RPS", 6, false, 3, SortColumn.RPS, w -> Figures.rate(w.requestsPerSecond())),
             new Column("P99", 6, false, 4, SortColumn.P99, w -> Figures.millis(w.latencyP99Millis())),
+            new Column("5XX/S", 5, false, 16, null, w -> Figures.rate(w.errorsPerSecond())),
             new Column("LAG", 6, false, 8, SortColumn.LAG, w -> Figures.millis(w.loopLagP99Millis())),
             new Column("CONN", 5, false, 14, null, w -> w.openConnections() == null ? Figures.MISSING : Long.toString(w.openConnections())),
             new Column("SHED/S", 6, false, 12, null, w -> Figures.rate(w.shedPerSecond())),
@@ -154,6 +155,7 @@ public final class TopView {
         AttributedStringBuilder b = new AttributedStringBuilder();
         pair(s, b, width, "RPS", Figures.rate(t.requestsPerSecond()), false);
         pair(s, b, width, "p99", Figures.millis(t.latencyP99Millis()), false);
+        if (t.errorsPerSecond() != null) pair(s, b, width, "5xx/s", Figures.rate(t.errorsPerSecond()), t.errorsPerSecond() > 0);
         pair(s, b, width, "workers", t.ready() + "/" + t.workers() + " ready", t.ready() < t.workers());
         pair(s, b, width, "restarts", Integer.toString(t.restarts()), false);
         pair(s, b, width, "shed/s", Figures.rate(t.shedPerSecond()), t.shedPerSecond() != null && t.shedPerSecond() > 0);

@@ -92,9 +92,10 @@ class DescribeAndTopCommandTest {
         AppStatus status = new AppStatus("hello", "degraded", 8080, "handoff", 99, 3_600_000, "slot 1 is backing off", List.of(w0, w1));
         WorkerSnapshot f0 = new WorkerSnapshot(0, 4200, "ready", 2, 1, 65_000, 12.5, 300 * mb, 100 * mb, 200 * mb, 256 * mb, 30,
                 950.0, 1.2, 4.5, 20.0, 0.3, 12L, 1L, 0.0, 5000L, 0L, 1.0, 9.0, 1.0, 3.0, 2L,
-                List.of(new GcCollector("G1 Young Generation", 14, 120, true), new GcCollector("ZGC Cycles", 1, 5, false)));
+                List.of(new GcCollector("G1 Young Generation", 14, 120, true), new GcCollector("ZGC Cycles", 1, 5, false)), 2.0, Map.of("2xx", 4990L, "5xx", 10L), 3L, 40L,
+                "tomcat+socket", null);
         AppSnapshot snapshot = new AppSnapshot("hello", "degraded", 0, 1000,
-                new AppTotals(0, 2, 1, 4, 950.0, null, null, null, null, null, null, null, null, null), List.of(f0));
+                new AppTotals(0, 2, 1, 4, 950.0, null, null, null, null, null, null, null, null, null, null), List.of(f0));
         Map<String, Map<String, Object>> config = new LinkedHashMap<>();
         config.put("app", new LinkedHashMap<>(Map.of("name", "hello")));
         config.get("app").put("jvm_args", List.of("-Xmx64m", "-Dx=\"y\""));
@@ -119,9 +120,10 @@ class DescribeAndTopCommandTest {
                 # nothing set: no load shedding
 
                 workers
-                  SLOT  PID   STATE    GEN  RESTARTS  UPTIME  CPU%  RSS   HEAP       THREADS  RPS  P50    P99    MAX   LAG    CONN  INFLIGHT  SHED/S  GC/S  GCMS/S  PAUSE  LAST EXIT
-                  0     4200  ready    2    1         1m5s    12.5  300M  100M/256M  30       950  1.2ms  4.5ms  20ms  300us  12    1         0       1.0   3.0     2ms    -
-                  1     -     backoff  2    3         -       -     -     -          -        -    -      -      -     -      -     -         -       -     -       -      signal KILL
+                  SLOT  PID   STATE    GEN  RESTARTS  UPTIME  CPU%  RSS   HEAP       THREADS  RPS  P50    P99    MAX   5XX/S  LAG    CONN  INFLIGHT  SHED/S  GC/S  GCMS/S  PAUSE  LAST EXIT
+                  0     4200  ready    2    1         1m5s    12.5  300M  100M/256M  30       950  1.2ms  4.5ms  20ms  2.0    300us  12    1         0       1.0   3.0     2ms    -
+                  1     -     backoff  2    3         -       -     -     -          -        -    -      -      -     -      -      -     -         -       -     -       -      signal KILL
+                request figures: Tomcat's MBeans; latency distribution and status classes measured at the socket by the preload library
 
                 garbage collectors, since each worker started
                   SLOT  COLLECTOR            COLLECTIONS  TIME   PAUSES

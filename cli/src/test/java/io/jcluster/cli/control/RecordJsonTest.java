@@ -42,9 +42,9 @@ class RecordJsonTest {
             new WorkerStatus(1, 0, "backoff", 2, 4, 0, null, Map.of())));
     private static final WorkerSnapshot FULL = new WorkerSnapshot(0, 42, "ready", 3, 1, 60_000, 12.5, 90L << 20, 1L << 20,
             2L << 20, 4L << 20, 31, 950.25, 0.5, 4.75, 20.0, 1.5, 64L, 3L, 0.0, 5_000_000_000L, 0L, 12.5, 3.25, 0.5, 1.5, 7L,
-            List.of(new GcCollector("G1 Young Generation", 12, 30, true), new GcCollector("G1 Concurrent GC", 2, 5, false)));
+            List.of(new GcCollector("G1 Young Generation", 12, 30, true), new GcCollector("G1 Concurrent GC", 2, 5, false)), null, null, null, null, null, null);
     private static final AppTotals TOTALS = new AppTotals(1_700_000_000_000L, 2, 1, 5, 950.25, 0.5, 4.75, 20.0, 1.5, null,
-            64L, 12.5, 90L << 20, 1L << 20);
+            64L, 12.5, 90L << 20, 1L << 20, null);
     private static final AppSnapshot SNAPSHOT = new AppSnapshot("shop", "online", 1_700_000_000_000L, 1000, TOTALS,
             List.of(FULL, WorkerSnapshot.bare(1, 0, "backoff", 2, 4, 0, null)));
 

@@ -144,7 +144,7 @@ class TopScreenTest {
         CompletableFuture<Void> done = CompletableFuture.runAsync(top::run);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (listener == null && System.nanoTime() < deadline) Thread.sleep(10);
-        listener.history(List.of(new AppTotals(Snapshots.AT - 2000, 2, 2, 0, 5.0, null, null, null, null, null, null, null, null, null)));
+        listener.history(List.of(new AppTotals(Snapshots.AT - 2000, 2, 2, 0, 5.0, null, null, null, null, null, null, null, null, null, null)));
         listener.snapshot(Snapshots.app("online", List.of(Snapshots.served(0, 100, 2, 10), Snapshots.served(1, 50, 3, 20)), 150.0, 3.0));
         awaitScreen("4201");
         return done;

@@ -66,11 +66,11 @@ class TopViewTest {
         List<AttributedString> f = TopView.render(state(twoServed(), rising(), 1, 0), 200, 50);
         assertEquals(50, f.size());
         assertEquals("jcluster top  hello  online" + " ".repeat(200 - 27 - 18) + "every 1s  12:34:56", f.get(0).toString());
-        assertEquals("SLOT     PID STATE    GEN UPTIME  CPU%   RSS      HEAP    RPS    P99    LAG  CONN SHED/S  GC/S GCMS/S PAUSE",
+        assertEquals("SLOT     PID STATE    GEN UPTIME  CPU%   RSS      HEAP    RPS    P99 5XX/S    LAG  CONN SHED/S  GC/S GCMS/S PAUSE",
                 f.get(4).toString());
-        assertEquals("   0    4200 ready      3   2m5s  45.2  312M 120M/256M   1235  4.2ms  400us    64      0   2.0    5.5   3ms",
+        assertEquals("   0    4200 ready      3   2m5s  45.2  312M 120M/256M   1235  4.2ms     -  400us    64      0   2.0    5.5   3ms",
                 f.get(5).toString());
-        assertEquals("   1    4201 ready      3   2m5s   101  312M 120M/256M    987   13ms  400us    64      0   2.0    5.5   3ms",
+        assertEquals("   1    4201 ready      3   2m5s   101  312M 120M/256M    987   13ms     -  400us    64      0   2.0    5.5   3ms",
                 f.get(6).toString());
         for (int i = 7; i < 49; i++) assertEquals("", f.get(i).toString(), "line " + i);
         assertEquals(KEYS, f.get(49).toString());
@@ -110,15 +110,15 @@ class TopViewTest {
                 "RPS -  p99 -  workers 2/2 ready  restarts 0  shed/s -  CPU% 1.0  RSS 160M",
                 "RPS 1m " + " ".repeat(60) + " peak -",
                 "",
-                "SLOT     PID STATE    GEN UPTIME  CPU%   RSS      HEAP    RPS    P99    LAG  CONN SHED/S  GC/S GCMS/S PAUSE",
-                "   0    4300 ready      1    59s   0.5   80M   12M/64M      -      -      -     -      -     0      0     0",
-                "   1    4301 ready      1    59s   0.5   80M   12M/64M      -      -      -     -      -     0      0     0",
+                "SLOT     PID STATE    GEN UPTIME  CPU%   RSS      HEAP    RPS    P99 5XX/S    LAG  CONN SHED/S  GC/S GCMS/S PAUSE",
+                "   0    4300 ready      1    59s   0.5   80M   12M/64M      -      -     -      -     -      -     0      0     0",
+                "   1    4301 ready      1    59s   0.5   80M   12M/64M      -      -     -      -     -      -     0      0     0",
                 KEYS), f);
 
         // A slot without a worker (backing off) has nothing but its state.
         WorkerSnapshot backoff = WorkerSnapshot.bare(2, 0, "backoff", 1, 4, 0, null);
         List<String> g = text(TopView.render(state(app("degraded", List.of(bare(0), backoff), null, null), List.of(), -1, 0), 120, 10));
-        assertEquals("   2       - backoff    1      -     -     -         -      -      -      -     -      -     -      -     -", g.get(6));
+        assertEquals("   2       - backoff    1      -     -     -         -      -      -     -      -     -      -     -      -     -", g.get(6));
         assertEquals("RPS -  p99 -  workers 1/2 ready  restarts 4  shed/s -  CPU% 0.5  RSS 80M", g.get(1));
 
         // A warm spare comes after the slots; its state says what it is.

@@ -4,6 +4,7 @@ import io.jcluster.runtime.AgentMXBean;
 import io.jcluster.runtime.AppMXBean;
 import io.jcluster.runtime.JCluster;
 import io.jcluster.runtime.WorkerEnv;
+import io.jcluster.runtime.metrics.WorkerMetrics;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.Wire;
 import io.jcluster.runtime.wire.WireException;
@@ -336,11 +337,15 @@ public final class Agent {
         AppMXBean app = app();
         if (app != null) {
             try {
-                app.getFigures().forEach((name, value) -> {
+                Map<String, Long> own = app.getFigures();
+                own.forEach((name, value) -> {
                     if (Wire.isName(name) && value != null) {
                         fields.put("app." + name, value.toString());
                     }
                 });
+                if (own.containsKey(WorkerMetrics.REQUESTS)) {
+                    fields.put("app." + ServerFigures.SOURCE, "app"); // the app's own request figures
+                }
             } catch (RuntimeException e) {
                 // the app went away or failed; the JVM figures still go out
             }

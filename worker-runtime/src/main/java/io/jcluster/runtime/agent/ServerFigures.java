@@ -33,8 +33,8 @@ import javax.management.ObjectName;
  *
  * <p>They become the fields linked apps send ({@link WorkerMetrics}): {@code app.http.requests},
  * {@code app.http.latency.sum} (µs), {@code app.http.inflight} and {@code app.connections}, plus
- * {@code app.http.errors} (responses with status 400 or above) and {@code app.http.latency.maxSinceStart}
- * (µs). These servers keep no latency distribution, so no {@code app.http.latency.b<n>} buckets and
+ * {@code app.http.errors} (responses with status 400 or above), {@code app.http.latency.maxSinceStart}
+ * (µs) and {@code app.http.source} ({@code tomcat} or {@code jetty}: where they came from). These servers keep no latency distribution, so no {@code app.http.latency.b<n>} buckets and
  * no interval maximum are sent: the mean comes from the sum and the count.
  *
  * <p>Read on the agent's heartbeat thread; servers that are not there yet (Tomcat starts after the
@@ -43,6 +43,8 @@ import javax.management.ObjectName;
 final class ServerFigures {
 
     static final String ERRORS = "http.errors";
+    /** Where the request figures came from: {@code tomcat}, {@code jetty} (or both, {@code tomcat,jetty}), or {@code app}. */
+    static final String SOURCE = "http.source";
     static final String LATENCY_MAX_SINCE_START = WorkerMetrics.LATENCY + ".maxSinceStart";
 
     private static final ObjectName TOMCAT_REQUESTS = pattern("*:type=GlobalRequestProcessor,*");
@@ -81,6 +83,7 @@ final class ServerFigures {
         if (!t.any) {
             return;
         }
+        fields.put("app." + SOURCE, t.source());
         put(fields, WorkerMetrics.REQUESTS, t.requests);
         put(fields, ERRORS, t.errors);
         put(fields, WorkerMetrics.LATENCY_SUM, t.latencySumMicros);
@@ -101,6 +104,7 @@ final class ServerFigures {
                 long millis = number(server, name, "processingTime");
                 long max = number(server, name, "maxTime");
                 t.any = true;
+                t.tomcat = true;
                 t.requests += requests;
                 t.errors += errors;
                 t.latencySumMicros += millis * 1000;
@@ -139,6 +143,7 @@ final class ServerFigures {
                 long max = number(server, name, "requestTimeMax");
                 long errors = number(server, name, "responses4xx") + number(server, name, "responses5xx");
                 t.any = true;
+                t.jetty = true;
                 t.requests += requests;
                 t.errors += errors;
                 t.latencySumMicros += nanos / 1000;
@@ -174,6 +179,8 @@ final class ServerFigures {
     /** What the servers of one heartbeat add up to. */
     private static final class Totals {
         boolean any;
+        boolean tomcat;
+        boolean jetty;
         long requests;
         long errors;
         long latencySumMicros;
@@ -182,5 +189,9 @@ final class ServerFigures {
         long inflight;
         boolean connectionsKnown;
         long connections;
+
+        String source() {
+            return tomcat && jetty ? "tomcat,jetty" : tomcat ? "tomcat" : "jetty";
+        }
     }
 }

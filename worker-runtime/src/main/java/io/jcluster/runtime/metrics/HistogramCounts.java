@@ -81,6 +81,18 @@ public final class HistogramCounts {
         return Histogram.upperBound(buckets[buckets.length - 1]);
     }
 
+    /**
+     * The number of values in the buckets that lie wholly at or below {@code value}: a bucket that
+     * straddles it is left out, so this is at most 1/16 of {@code value} short of the true count.
+     */
+    public long countAtMost(long value) {
+        long n = 0;
+        for (int i = 0; i < buckets.length && Histogram.upperBound(buckets[i]) <= value; i++) {
+            n += counts[i];
+        }
+        return n;
+    }
+
     /** These counts and {@code other}'s together. */
     public HistogramCounts plus(HistogramCounts other) {
         if (other.isEmpty()) {

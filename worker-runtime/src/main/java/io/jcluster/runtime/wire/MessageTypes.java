@@ -36,8 +36,11 @@ public final class MessageTypes {
     public static final String LISTENING = "listening";
     /**
      * Worker → primary, on the preload library's session (its first frame opens it): the app's
-     * connections accepted from adopted sockets, {@code open} now and {@code accepted} since start;
-     * every second, and at each change while draining. The primary sends {@link #DRAIN} on it.
+     * connections accepted from adopted sockets, {@code open} now and {@code accepted} since start, and
+     * the request figures measured at the socket ({@code http.requests}, {@code http.status.2xx}…,
+     * {@code http.aborts}, {@code http.latency.sum}, {@code http.latency.b<n>} since start,
+     * {@code http.latency.max}); every second, and at each change while draining. The primary sends
+     * {@link #DRAIN} on it.
      */
     public static final String CONNS = "conns";
     /** Primary → worker, on a listener or bind connection: the request was refused ({@code message}). */

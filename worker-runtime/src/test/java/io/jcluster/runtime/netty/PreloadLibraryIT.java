@@ -55,26 +55,14 @@ class PreloadLibraryIT {
 
     @BeforeAll
     static void compileProbe() throws Exception {
-        assertTrue(Files.isRegularFile(LIBRARY), LIBRARY + " is built by the compile phase");
-        probe = Path.of("target", "preload-probe").toAbsolutePath();
-        Process cc = new ProcessBuilder("cc", "-Wall", "-o", probe.toString(), "src/test/c/preload_probe.c")
-                .redirectErrorStream(true).start();
-        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), "cc: " + out);
+        probe = PreloadPrimary.compile(LIBRARY, "preload_probe.c", "preload-probe");
     }
 
     @BeforeEach
     void openSlot() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        // the primary's slot socket, as SlotSocket opens it: reuseport, non-blocking, listening
-        slot = Socket.newSocketStream();
-        slot.setReuseAddress(true);
-        slot.setReusePort(true);
-        slot.bind(new InetSocketAddress("0.0.0.0", port));
-        slot.listen(128);
+        port = PreloadPrimary.freePort();
+        slot = PreloadPrimary.slotSocket(port);
     }
 
     @AfterEach

@@ -79,4 +79,31 @@ final class PreloadPrimary implements AutoCloseable {
         Channel s = session;
         if (s != null) s.close().sync();
     }
+
+    /** Compiles the C program {@code src/test/c/<source>} into {@code target/<name>}, checking the library is built. */
+    static java.nio.file.Path compile(java.nio.file.Path library, String source, String name) throws Exception {
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isRegularFile(library), library + " is built by the compile phase");
+        java.nio.file.Path exe = java.nio.file.Path.of("target", name).toAbsolutePath();
+        Process cc = new ProcessBuilder("cc", "-Wall", "-o", exe.toString(), "src/test/c/" + source).redirectErrorStream(true).start();
+        String out = new String(cc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertEquals(0, cc.waitFor(), "cc: " + out);
+        return exe;
+    }
+
+    /** The primary's slot socket on {@code port}, as SlotSocket opens it: reuseport, non-blocking, listening. */
+    static io.netty.channel.unix.Socket slotSocket(int port) throws java.io.IOException {
+        io.netty.channel.unix.Socket slot = io.netty.channel.unix.Socket.newSocketStream();
+        slot.setReuseAddress(true);
+        slot.setReusePort(true);
+        slot.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+        slot.listen(128);
+        return slot;
+    }
+
+    /** A port free now. */
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.jcluster.cli.primary.supervisor;
 
 import io.jcluster.cli.config.Shutdown;
 import io.jcluster.cli.logs.PrimaryLog;
+import io.jcluster.cli.metrics.SocketFigures;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;
@@ -51,6 +52,7 @@ final class PortAdoption {
 
     private static final class Session {
         final Channel channel;
+        final SocketFigures figures = new SocketFigures();
         long open;
         long accepted;
         /** Open connections that the library cannot end itself (TLS, protocols it does not read, HTTP/2 after its GOAWAY). */
@@ -136,6 +138,7 @@ final class PortAdoption {
         long before = s.open;
         s.open = m.getLong("open", 0);
         s.accepted = m.getLong("accepted", 0);
+        s.figures.conns(m.fields());
         s.left = Math.min(s.open, m.getLong("left", 0)); // a library that does not say: none
         if (s.open < before) s.lastClose = clock.get();
         if (!s.draining || !s.agentDrained) return;
@@ -221,12 +224,13 @@ final class PortAdoption {
 
     /**
      * A heartbeat's fields with the library's counts added: {@code app.connections} (unless the app
-     * reports its own) and {@code app.accepts}, for {@code ls}, {@code top} and Prometheus.
+     * reports its own), {@code app.accepts} and the request figures measured at the socket
+     * ({@link SocketFigures}), for {@code ls}, {@code top}, Prometheus and {@code max_requests}.
      */
     Map<String, String> figures(Worker w, Map<String, String> heartbeat) {
         Session s = sessions.get(w);
         if (s == null) return heartbeat;
-        Map<String, String> with = new java.util.LinkedHashMap<>(heartbeat);
+        Map<String, String> with = new java.util.LinkedHashMap<>(s.figures.addTo(heartbeat));
         with.putIfAbsent("app.connections", Long.toString(s.open));
         with.putIfAbsent("app.accepts", Long.toString(s.accepted));
         return with;

@@ -12,7 +12,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP server on the JDK's {@code com.sun.net.httpserver}, with nothing of jcluster in it.
- * {@code GET /} answers one line with the process id, so a client can see which worker served it.
+ * {@code GET /} answers one line with the process id, so a client can see which worker served it;
+ * {@code GET /fail} answers 500, an error on purpose.
+ *
+ * <p>It turns on {@code TCP_NODELAY} ({@code sun.net.httpserver.nodelay}, unless set otherwise): the
+ * server writes a response's head and body apart, and with Nagle's algorithm the body waits for the
+ * client's delayed ACK, about 40 ms a request (90 requests per second on one connection instead of
+ * thousands).
  *
  * <p>Port: {@code PORT} (jcluster sets it), else 8080. On SIGTERM it stops accepting and gives the
  * exchanges under way up to {@value #STOP_SECONDS} seconds to finish.
@@ -26,6 +32,9 @@ public final class HelloJdk {
     }
 
     public static void main(String[] args) throws IOException {
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true"); // read when the server's classes load, below
+        }
         int port = port(System.getenv("PORT"));
         byte[] greeting = ("hello from jdk pid=" + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
 
@@ -33,7 +42,9 @@ public final class HelloJdk {
         // The default executor runs every exchange on the one dispatcher thread: a pool serves in parallel.
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
         server.setExecutor(pool);
-        server.createContext("/", exchange -> answer(exchange, greeting));
+        server.createContext("/", exchange -> answer(exchange, 200, greeting));
+        byte[] failure = "failed on purpose\n".getBytes(StandardCharsets.UTF_8);
+        server.createContext("/fail", exchange -> answer(exchange, 500, failure));
         server.start();
         System.out.println("hello-jdk: listening on port " + server.getAddress().getPort() + " (pid " + ProcessHandle.current().pid() + ")");
 
@@ -48,11 +59,11 @@ public final class HelloJdk {
         }, "hello-jdk-stop"));
     }
 
-    private static void answer(HttpExchange exchange, byte[] body) throws IOException {
+    private static void answer(HttpExchange exchange, int status, byte[] body) throws IOException {
         try (exchange) {
             exchange.getRequestBody().readAllBytes();
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }

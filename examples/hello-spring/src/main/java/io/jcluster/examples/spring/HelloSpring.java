@@ -2,12 +2,15 @@ package io.jcluster.examples.spring;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A stock Spring Boot web app on Tomcat: nothing of jcluster in it. {@code GET /} answers one line
- * with the process id, so a client can see which worker served it.
+ * with the process id, so a client can see which worker served it; {@code GET /fail} answers 500, an
+ * error on purpose.
  *
  * <p>Port: Spring Boot's own {@code server.port}, i.e. {@code SERVER_PORT} in the environment
  * (jcluster sets it), else 8080.
@@ -25,5 +28,10 @@ public class HelloSpring {
     @GetMapping(value = "/", produces = "text/plain")
     public String hello() {
         return GREETING;
+    }
+
+    @GetMapping(value = "/fail", produces = "text/plain")
+    public ResponseEntity<String> fail() {
+        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body("failed on purpose\n");
     }
 }

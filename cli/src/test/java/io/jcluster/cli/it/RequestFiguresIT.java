@@ -1,0 +1,155 @@
+package io.jcluster.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jcluster.cli.Needs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Request figures of unmodified servers, measured at the socket by the preload library, against a real
+ * client: the stock Spring Boot example and the JDK {@code HttpServer} example, one worker each, under
+ * wrk. The requests jcluster counted over the run are wrk's within 1 %; the p50 and p99 it shows while
+ * wrk runs are at most wrk's own (the server's view is inside the client's) and within 2x of them;
+ * a 5xx endpoint shows in {@code top}'s 5XX/S column; {@code describe} names the source.
+ */
+@Timeout(600)
+@Isolated // a timing comparison: wrk and the worker alone on the machine's cores
+class RequestFiguresIT {
+    private static final Path EXAMPLES = Path.of(System.getProperty("jcluster.examples", "../examples"));
+    private static final Path WRK = Path.of("/usr/bin/wrk");
+    private static final int SECONDS = 12;
+    private static final int CONNECTIONS = 2;
+
+    /** What wrk said of a run. */
+    private record WrkRun(long requests, double p50Millis, double p99Millis, String text) {}
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hello-spring", "hello-jdk"})
+    void countsMatchWrksAndTheLatencyIsInsideTheClients(String example) throws Exception {
+        Needs.executable(WRK.toString(), "wrk");
+        Path config = EXAMPLES.resolve(example).resolve("jcluster.toml").toAbsolutePath();
+        Needs.that(Files.isRegularFile(EXAMPLES.resolve(example).resolve("target/" + example + ".jar")), example + " is built");
+        try (Sandbox sandbox = new Sandbox()) {
+            int port = Sandbox.freePort();
+            Sandbox.Result r = sandbox.cli("start", config.toString(), "-i", "1", "-p", Integer.toString(port));
+            assertEquals(0, r.code(), () -> r.all() + "\n" + sandbox.primaryLog(example));
+            String url = "http://127.0.0.1:" + port + "/";
+            wrk(sandbox, url, 8); // warm-up: the JIT, the pools, the connections
+            long before = settled(sandbox, example);
+
+            Path report = sandbox.dir.resolve("wrk.txt");
+            Process load = sandbox.background(report, List.of(WRK.toString(), "-t1", "-c" + CONNECTIONS, "-d" + SECONDS + "s", "--latency", url));
+            List<Double> p50 = new ArrayList<>();
+            List<Double> p99 = new ArrayList<>();
+            Thread.sleep(2500); // the first snapshot that covers only the run
+            while (load.isAlive() && p50.size() < SECONDS - 4) {
+                JsonNode f = sandbox.app(example).path("metrics").path("workers").path(0);
+                if (f.has("latencyP50Millis") && f.path("requestsPerSecond").asDouble() > 0) {
+                    p50.add(f.get("latencyP50Millis").asDouble());
+                    p99.add(f.get("latencyP99Millis").asDouble());
+                }
+                Thread.sleep(1000);
+            }
+            assertTrue(load.waitFor(SECONDS + 30, java.util.concurrent.TimeUnit.SECONDS));
+            WrkRun run = parse(Files.readString(report));
+            long counted = settled(sandbox, example) - before;
+
+            assertTrue(run.requests() > 1000, "wrk got through: " + run.text());
+            assertTrue(Math.abs(counted - run.requests()) <= run.requests() / 100,
+                    "jcluster counted " + counted + " requests, wrk " + run.requests() + ":\n" + run.text());
+            double m50 = median(p50);
+            double m99 = median(p99);
+            String seen = "jcluster's p50 " + p50 + ", p99 " + p99 + "; wrk's p50 " + run.p50Millis() + " ms, p99 " + run.p99Millis() + " ms";
+            assertTrue(p50.size() >= 3, seen);
+            assertTrue(m50 <= run.p50Millis() && m50 >= run.p50Millis() / 2, "p50 inside the client's, within 2x: " + seen);
+            assertTrue(m99 <= run.p99Millis() && m99 >= run.p99Millis() / 2, "p99 inside the client's, within 2x: " + seen);
+
+            // a 5xx endpoint: its rate in the 5XX/S column, its count by class
+            Process fail = sandbox.background(sandbox.dir.resolve("wrk-fail.txt"),
+                    List.of(WRK.toString(), "-t1", "-c1", "-d6s", url + "fail"));
+            Sandbox.await("5xx in the errors column", Duration.ofSeconds(30), () -> {
+                try {
+                    return errorRate(sandbox.cli("top", example, "--once", "--width", "200").out()) > 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertTrue(fail.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            JsonNode classes = sandbox.app(example).path("metrics").path("workers").path(0).path("responsesTotal");
+            assertTrue(classes.path("5xx").asLong() > 0, classes.toString());
+            assertTrue(classes.path("2xx").asLong() >= run.requests(), classes.toString());
+
+            String describe = sandbox.cli("describe", example).out();
+            assertTrue(describe.contains("request figures: ") && describe.contains("measured at the socket by the preload library"), describe);
+            assertEquals(0, sandbox.cli("stop", example).code());
+        }
+    }
+
+    /** The worker's requests since start, once two snapshots a second apart agree. */
+    private static long settled(Sandbox sandbox, String app) throws Exception {
+        long last = -1;
+        for (int i = 0; i < 30; i++) {
+            long now = sandbox.app(app).path("metrics").path("workers").path(0).path("requestsTotal").asLong(-1);
+            if (now >= 0 && now == last) return now;
+            last = now;
+            Thread.sleep(1100);
+        }
+        throw new AssertionError("the request count did not settle: " + last);
+    }
+
+    private static void wrk(Sandbox sandbox, String url, int seconds) throws Exception {
+        Process p = sandbox.background(sandbox.dir.resolve("wrk-warm.txt"),
+                List.of(WRK.toString(), "-t1", "-c" + CONNECTIONS, "-d" + seconds + "s", url));
+        assertTrue(p.waitFor(seconds + 30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    /** wrk's request count and latency percentiles from its --latency report. */
+    static WrkRun parse(String text) {
+        Matcher n = Pattern.compile("(\\d+) requests in").matcher(text);
+        assertTrue(n.find(), text);
+        return new WrkRun(Long.parseLong(n.group(1)), percentile(text, "50%"), percentile(text, "99%"), text);
+    }
+
+    private static double percentile(String text, String which) {
+        Matcher m = Pattern.compile(Pattern.quote(which) + "\\s+([\\d.]+)(us|ms|s)").matcher(text);
+        assertTrue(m.find(), text);
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+
+    /** The 5XX/S value of the first worker row of {@code top --once}. */
+    private static double errorRate(String top) {
+        List<String> lines = top.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            List<String> head = List.of(lines.get(i).trim().split("\\s+"));
+            int col = head.indexOf("5XX/S");
+            if (col < 0 || !head.get(0).equals("SLOT") || i + 1 >= lines.size()) continue;
+            String v = lines.get(i + 1).trim().split("\\s+")[col];
+            return v.equals("-") ? 0 : Double.parseDouble(v.replace("k", ""));
+        }
+        return 0;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
+    }
+}
