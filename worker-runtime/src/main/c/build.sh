@@ -1,9 +1,10 @@
 #!/bin/sh
-# Builds the preload library with the system C compiler; Maven runs it in the compile phase.
-# usage: build.sh <source.c> <output.so>   (CC picks the compiler; default cc, then gcc)
+# Builds the preload library from the C files beside this script with the system C compiler; Maven
+# runs it in the compile phase.
+# usage: build.sh <output.so>   (CC picks the compiler; default cc, then gcc; CFLAGS are added)
 set -eu
-src=$1
-out=$2
+out=$1
+dir=$(cd "$(dirname "$0")" && pwd)
 cc=${CC:-}
 if [ -z "$cc" ]; then
   for c in cc gcc; do
@@ -16,5 +17,6 @@ if [ -z "$cc" ]; then
   exit 1
 fi
 mkdir -p "$(dirname "$out")"
-"$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -o "$out.tmp" "$src" -ldl -lpthread
+# shellcheck disable=SC2086 # CFLAGS is a list of flags
+"$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra ${CFLAGS:-} -o "$out.tmp" "$dir"/*.c -ldl -lpthread
 mv -f "$out.tmp" "$out"

@@ -1,0 +1,204 @@
+/*
+ * read, write and close of the connections accepted from adopted fds. A read notes a request, a
+ * write a response (conns.c). While draining, the first HTTP/1.x response on each connection gets
+ * Connection: close after its status line (docs/preload.md); the count a write returns is of the
+ * app's bytes only. Every other fd goes straight to libc.
+ *
+ * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
+ * tracked fd (it is forgotten at its close).
+ */
+#include "conns.h"
+#include "http1.h"
+#include "preload.h"
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_IOV = 1000 };
+
+/* Whether this write of a tracked connection must carry (the rest of) Connection: close. */
+static int wants_header(int fd, const struct iovec *iov, int cnt) {
+    if (!draining() || cnt > MAX_IOV) return 0;
+    struct conn *c = conn_entry(fd);
+    if (c == NULL) return 0;
+    pthread_mutex_lock(&conn_fields_lock);
+    int found = c->close_header > 0;
+    if (!found && (conn_get(fd) & PHASE_MASK) != PHASE_CLOSING) {
+        int end = http1_status_line_end(iov, cnt);
+        if (end > 0) {
+            c->close_before = (unsigned short) end;
+            c->close_header = HTTP1_CLOSE_HEADER_LEN;
+            conn_mark_closing(fd);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&conn_fields_lock);
+    return found;
+}
+
+static ssize_t put(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
+    if (!as_send) return next_writev(fd, iov, cnt);
+    struct msghdr m;
+    if (msg != NULL) m = *msg;
+    else memset(&m, 0, sizeof m);
+    m.msg_iov = (struct iovec *) iov;
+    m.msg_iovlen = (size_t) cnt;
+    return next_sendmsg(fd, &m, flags);
+}
+
+/*
+ * Writes the app's bytes with Connection: close after the status line, and returns how many of the
+ * app's bytes went out (the header's never count), so the app's accounting stays right across
+ * partial writes: what is left of the status line or the header goes out with its next write. When
+ * only header bytes went out, a non-blocking fd says EAGAIN (the app retries when writable) and a
+ * blocking one writes on, as a blocking write would.
+ */
+static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
+    struct conn *c = conn_entry(fd);
+    size_t total = 0;
+    for (int j = 0; j < cnt; j++) total += iov[j].iov_len;
+    for (;;) {
+        pthread_mutex_lock(&conn_fields_lock);
+        int before = c->close_before, header = c->close_header;
+        pthread_mutex_unlock(&conn_fields_lock);
+        if (header == 0 || total == 0) return put(fd, iov, cnt, flags, msg, as_send);
+        struct iovec stack[64 + 2];
+        struct iovec *v = cnt <= 64 ? stack : malloc(sizeof *v * (size_t) (cnt + 2));
+        if (v == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+        int n = http1_splice_close(iov, cnt, before, header, v);
+        ssize_t w = put(fd, v, n, flags, msg, as_send);
+        int e = errno;
+        if (v != stack) free(v);
+        if (w < 0) {
+            errno = e;
+            return -1;
+        }
+        size_t app = http1_close_written((size_t) w, &before, &header);
+        pthread_mutex_lock(&conn_fields_lock);
+        if (c->close_header != 0) { /* else the app closed it meanwhile */
+            c->close_before = (unsigned short) before;
+            c->close_header = (unsigned char) header;
+        }
+        pthread_mutex_unlock(&conn_fields_lock);
+        if (app > 0 || w == 0) return (ssize_t) app;
+        int fl = next_fcntl(fd, F_GETFL);
+        if (fl >= 0 && (fl & O_NONBLOCK)) {
+            errno = EAGAIN;
+            return -1;
+        }
+    }
+}
+
+/* A write of a tracked connection; false when it is not one (the caller writes as usual). */
+static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send, ssize_t *result) {
+    if (conn_get(fd) == 0) return 0;
+    if (!wants_header(fd, iov, cnt)) {
+        conn_saw(fd, PHASE_RESPONSE);
+        return 0;
+    }
+    *result = write_with_header(fd, iov, cnt, flags, msg, as_send);
+    int e = errno;
+    conn_saw(fd, PHASE_RESPONSE);
+    errno = e;
+    return 1;
+}
+
+/** close(2). Forgets a tracked connection first (its count, its pending Connection: close). */
+EXPORT int close(int fd) {
+    ensure_init();
+    if (conn_get(fd) == 0) return next_close(fd);
+    return conn_close(fd, next_close);
+}
+
+/** read(2). Notes a request on a tracked connection. */
+EXPORT ssize_t read(int fd, void *buf, size_t n) {
+    ensure_init();
+    ssize_t r = next_read(fd, buf, n);
+    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** readv(2). As {@code read}. */
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
+    ensure_init();
+    ssize_t r = next_readv(fd, iov, cnt);
+    if (r > 0) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recv(2). As {@code read}; a MSG_PEEK is no read. */
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
+    ensure_init();
+    ssize_t r = next_recv(fd, buf, n, flags);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recvfrom(2). As {@code recv}. */
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len) {
+    ensure_init();
+    ssize_t r = next_recvfrom(fd, buf, n, flags, addr, len);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/** recvmsg(2). As {@code recv}. */
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+    ensure_init();
+    ssize_t r = next_recvmsg(fd, msg, flags);
+    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
+    return r;
+}
+
+/**
+ * write(2). While draining, the first HTTP/1.x response on each tracked connection gets
+ * Connection: close after its status line; the count returned is of the caller's bytes only.
+ */
+EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (tracked_write(fd, &v, 1, 0, NULL, 0, &r)) return r;
+    return next_write(fd, buf, n);
+}
+
+/** writev(2). As {@code write}. */
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
+    ensure_init();
+    ssize_t r;
+    if (cnt >= 0 && tracked_write(fd, iov, cnt, 0, NULL, 0, &r)) return r;
+    return next_writev(fd, iov, cnt);
+}
+
+/** send(2). As {@code write}. */
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
+    return next_send(fd, buf, n, flags);
+}
+
+/** sendto(2). As {@code write} when it names no address (a connected socket). */
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len) {
+    ensure_init();
+    struct iovec v = {.iov_base = (void *) buf, .iov_len = n};
+    ssize_t r;
+    if (addr == NULL && tracked_write(fd, &v, 1, flags, NULL, 1, &r)) return r;
+    return next_sendto(fd, buf, n, flags, addr, len);
+}
+
+/** sendmsg(2). As {@code write} when it names no address. */
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+    ensure_init();
+    ssize_t r;
+    if (msg != NULL && msg->msg_name == NULL && msg->msg_iovlen <= MAX_IOV
+            && tracked_write(fd, msg->msg_iov, (int) msg->msg_iovlen, flags, msg, 1, &r)) return r;
+    return next_sendmsg(fd, msg, flags);
+}

@@ -1,0 +1,141 @@
+/*
+ * The session with the primary, opened at the first adoption and kept for the worker's life: its
+ * first frame, conns, opens it; a thread of its own reports the open and accepted counts (conns,
+ * every second, and at each change of the open count while draining) and takes drain. While
+ * draining, it scans the connections every 100 ms and shuts, for reading, those idle for 3 s after a
+ * response (or before any request), so the app reads the end and closes them. It ends when the
+ * primary goes (the agent ends the worker then).
+ */
+#include "session.h"
+
+#include "conns.h"
+#include "frame.h"
+#include "preload.h"
+#include "primary.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    SCAN_MILLIS = 100,
+    IDLE_GRACE_MILLIS = 3000, /* long beside a busy client's pause between two requests, even on a loaded machine */
+    COUNT_MILLIS = 1000,
+};
+
+int session_drain_flag;
+static pthread_once_t session_once = PTHREAD_ONCE_INIT;
+
+/* One frame on the session, from the session thread only. */
+static int session_send(int s, const char *payload) {
+    char frame[4 + 128];
+    int n = frame_encode(payload, frame, sizeof frame);
+    if (n < 0) return -1;
+    return write_all(s, frame, (size_t) n);
+}
+
+static void start_drain(void) {
+    if (draining()) return;
+    __atomic_store_n(&session_drain_flag, 1, __ATOMIC_RELEASE);
+    say("draining: %ld open connection(s) get Connection: close on their next response, and close when idle for %d ms",
+            conn_open_count(), IDLE_GRACE_MILLIS);
+}
+
+static void shut_for_reading(int fd) {
+    shutdown(fd, SHUT_RD);
+}
+
+/* The session thread: reports the counts, takes drain. */
+static void *session_main(void *arg) {
+    int s = (int) (intptr_t) arg;
+    char buf[4096];
+    size_t have = 0;
+    long reported = -1;
+    struct timespec last = {0, 0};
+    for (;;) {
+        int drain_now = draining();
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long since = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
+        long open = conn_open_count();
+        if (since >= COUNT_MILLIS || (drain_now && open != reported)) {
+            char payload[128];
+            snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
+            if (session_send(s, payload) < 0) break;
+            reported = open;
+            last = now;
+        }
+        struct pollfd p = {.fd = s, .events = POLLIN, .revents = 0};
+        int n = poll(&p, 1, drain_now ? SCAN_MILLIS : COUNT_MILLIS);
+        if (n < 0 && errno != EINTR) break;
+        if (n > 0) {
+            ssize_t r = next_recv(s, buf + have, sizeof buf - have, 0);
+            if (r <= 0) break;
+            have += (size_t) r;
+            while (have >= 4) {
+                size_t len = frame_length(buf);
+                if (len > sizeof buf - 4) goto done; /* nothing the primary sends here is that long */
+                if (have < 4 + len) break;
+                if (len >= 6 && memcmp(buf + 4, "drain\n", 6) == 0) start_drain();
+                memmove(buf, buf + 4 + len, have - 4 - len);
+                have -= 4 + len;
+            }
+        }
+        if (draining()) conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+    }
+done:
+    close(s);
+    return NULL;
+}
+
+/* The connection table, then the session and its thread. */
+static void start(void) {
+    struct rlimit rl;
+    long cap = MAX_CONN_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && (long) rl.rlim_max < cap) cap = (long) rl.rlim_max;
+    if (conn_table_init(cap) < 0) {
+        say("no memory to track connections: no counts, and no Connection: close at drain");
+        return;
+    }
+    const char *why = NULL;
+    int s = primary_send("conns\nopen=0\naccepted=0\n", &why);
+    if (s < 0) {
+        say("no session with the primary (%s: %s): no counts, and no Connection: close at drain", why, strerror(errno));
+        return;
+    }
+    /* JVM signals belong to JVM threads: the session thread blocks them all. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t t;
+    int r = pthread_create(&t, &attr, session_main, (void *) (intptr_t) s);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0) {
+        say("no session thread (%s): no counts, and no Connection: close at drain", strerror(r));
+        close(s);
+    }
+}
+
+static void start_once(void) {
+    int e = errno;
+    start();
+    errno = e;
+}
+
+void session_start(void) {
+    pthread_once(&session_once, start_once);
+}
