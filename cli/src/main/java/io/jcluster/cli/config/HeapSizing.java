@@ -93,7 +93,7 @@ public final class HeapSizing {
     }
 
     /** The heap that {@code -Xmx} or {@code -XX:MaxHeapSize} give, or null (the last one counts, as for the JVM). */
-    static Long maxHeap(List<String> jvmArgs) {
+    public static Long maxHeap(List<String> jvmArgs) {
         Long heap = null;
         for (String a : jvmArgs) {
             String v = a.startsWith("-Xmx") ? a.substring(4) : a.startsWith("-XX:MaxHeapSize=") ? a.substring(16) : null;
