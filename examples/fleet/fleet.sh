@@ -205,8 +205,9 @@ deploy() {
     if ! out=$(jc "$h" reload "$APP" 2>&1); then
       mv -f "$cfg.before" "$cfg"
       echo "$out" | sed "s/^/h$h: /" >&2
-      local rest=""
-      [ "$h" -lt "$HOSTS" ] && rest="; h$((h + 1))..h$HOSTS keep the old release"
+      local rest="" r
+      for r in $(seq $((h + 1)) "$HOSTS"); do rest="$rest h$r"; done
+      [ -n "$rest" ] && rest=";$rest: not deployed, still on the previous release"
       die "h$h: the reload failed: the deploy stops here. h$h runs what it ran and stays out of the balancer (jcluster cordon; 'fleet.sh' does not put a host it could not deploy back)$rest"
     fi
     t2=$(now)

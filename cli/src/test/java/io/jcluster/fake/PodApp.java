@@ -79,7 +79,8 @@ public final class PodApp {
         });
         server.start();
         System.out.println("pod: listening on " + port + " pid " + ProcessHandle.current().pid());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(5), "pod-stop"));
+        // the preload library has drained the connections by SIGTERM: stop(0), as JDK 17 waits out any delay given
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(0), "pod-stop"));
     }
 
     private static void takeNativeMemory() {
