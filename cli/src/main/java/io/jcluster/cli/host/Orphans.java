@@ -43,6 +43,15 @@ public final class Orphans {
 
     private Orphans() {}
 
+    /** The reaping thread, stopped by {@link #close()}. */
+    public interface Reaping extends AutoCloseable {
+        /** None: reaping nothing. */
+        Reaping NONE = () -> { };
+
+        @Override
+        void close();
+    }
+
     /** Whether orphans come to this process: it is the init of its PID namespace. */
     public static boolean inherited() {
         return ProcessHandle.current().pid() == 1;
@@ -77,6 +86,27 @@ public final class Orphans {
             // /proc unreadable: nothing to do this time
         }
         return found;
+    }
+
+    /**
+     * Reaps every {@code period} on a daemon thread of its own until the returned handle is closed;
+     * {@code reaped} hears of each round that found zombies.
+     */
+    public static Reaping reapEvery(java.time.Duration period, java.util.function.IntConsumer reaped) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                int n = reap();
+                if (n > 0) reaped.accept(n);
+                try {
+                    Thread.sleep(period.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "orphan reaper");
+        t.setDaemon(true);
+        t.start();
+        return t::interrupt;
     }
 
     /** /proc/pid/stat: "pid (comm) S ppid ...", comm may hold spaces and parentheses. */
