@@ -22,9 +22,8 @@ JAVA_HOME_=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
 WORK=$(mktemp -d /tmp/jcluster-fleet-bench.XXXXXX)
 FLEET="$PWD/examples/fleet/fleet.sh"
 cleanup() {
-  touch "$WORK/stop"
-  "$FLEET" down "$WORK/fleet" >/dev/null 2>&1 || true
   [ -n "${WRK_PID:-}" ] && { kill "$WRK_PID" 2>/dev/null || true; wait "$WRK_PID" 2>/dev/null || true; }
+  "$FLEET" down "$WORK/fleet" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -40,7 +39,7 @@ release() { # n -> a jar of its own: hello-netty with release.txt = n
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$FLEET" up "$WORK/fleet" "$(release 0)" 3 >/dev/null
-"$FLEET" load "$WORK/fleet" 3600 "$WORK/stop" > "$WORK/wrk.txt" 2>&1 &
+"$FLEET" load "$WORK/fleet" 3600 > "$WORK/wrk.txt" 2>&1 &
 WRK_PID=$!
 sleep 10
 : > "$WORK/deploys.txt"
@@ -58,7 +57,7 @@ for round in $(seq 1 "$ROUNDS"); do
     sleep 8
   done
 done
-touch "$WORK/stop"
+kill -INT "$WRK_PID" # wrk reports what it has at SIGINT
 wait "$WRK_PID" || true
 WRK_PID=
 python3 - "$WORK/wrk.txt" "$WORK/deploys.txt" "$ROUNDS" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(uname -r)" \

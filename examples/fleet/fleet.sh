@@ -8,9 +8,9 @@
 #   fleet.sh deploy <dir> <new.jar> [--in-place]
 #                                          roll <new.jar> out host by host (--in-place: reload each
 #                                          host without taking it out first)
-#   fleet.sh load <dir> <seconds> [stop-file]
-#                                          wrk through HAProxy (examples/fleet/load.lua): counts
-#                                          answers by app and by second, stops early once stop-file exists
+#   fleet.sh load <dir> <seconds>         wrk through HAProxy (examples/fleet/load.lua): counts
+#                                          answers by app and by second; SIGINT ends it early (it
+#                                          becomes wrk), with its counts
 #   fleet.sh status <dir>                  HAProxy's view of every host
 #   fleet.sh down <dir>                    stop everything (by pid) and remove the namespaces
 #
@@ -223,10 +223,11 @@ deploy() {
 }
 
 load() {
-  local dir=$1 seconds=$2 stop=${3:-/nonexistent}
+  local dir=$1 seconds=$2
   load_state "$dir"
   need_tools wrk
-  ip netns exec "$LB" wrk -t2 -c16 -d"${seconds}s" --timeout 10s -s "$here/load.lua" "http://$FRONT/" -- "$stop"
+  # exec: this process becomes wrk, so that a SIGINT to it reaches wrk, which then reports what it has
+  exec ip netns exec "$LB" wrk -t2 -c16 -d"${seconds}s" --timeout 10s -s "$here/load.lua" "http://$FRONT/"
 }
 
 status() {
@@ -260,8 +261,8 @@ down() {
 case "${1:-}" in
   up) [ $# -ge 3 ] || die "usage: fleet.sh up <dir> <app.jar> [hosts]"; up "$2" "$3" "${4:-3}" ;;
   deploy) [ $# -ge 3 ] || die "usage: fleet.sh deploy <dir> <new.jar> [--in-place]"; deploy "$2" "$3" "${4:-}" ;;
-  load) [ $# -ge 3 ] || die "usage: fleet.sh load <dir> <seconds> [stop-file]"; load "$2" "$3" "${4:-}" ;;
+  load) [ $# -ge 3 ] || die "usage: fleet.sh load <dir> <seconds>"; load "$2" "$3" ;;
   status) [ $# -ge 2 ] || die "usage: fleet.sh status <dir>"; status "$2" ;;
   down) [ $# -ge 2 ] || die "usage: fleet.sh down <dir>"; down "$2" ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,19 +1,13 @@
 -- wrk through the fleet's HAProxy (fleet.sh load): counts answers per second, per app (the word after
 -- "hello from ": jdk for hello-jdk, jcluster for hello-netty) and non-2xx answers, per thread; done()
--- merges them into lines a script can read. A thread stops early once the file given after "--" exists.
+-- merges them into lines a script can read. SIGINT ends wrk early, with its counts (wrk's own handling).
 counts = {}
 apps = {}
 non2xx = 0
 local threads = {}
-local stop_file
-local seen = 0
 
 function setup(thread)
   table.insert(threads, thread)
-end
-
-function init(args)
-  stop_file = args[1]
 end
 
 function response(status, headers, body)
@@ -22,11 +16,6 @@ function response(status, headers, body)
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
   local app = body and string.match(body, "^hello from (%w+)") or "other"
   apps[app] = (apps[app] or 0) + 1
-  seen = seen + 1
-  if stop_file and seen % 200 == 0 then
-    local f = io.open(stop_file, "r")
-    if f then f:close(); wrk.thread:stop() end
-  end
 end
 
 function done(summary, latency, requests)

@@ -55,7 +55,7 @@ class FleetIT {
             // h2 cannot run the new release: its first new worker fails at start
             Path h2 = dir.resolve("hosts/h2/jcluster.toml");
             Files.writeString(h2, Files.readString(h2) + "[app.env]\nHELLO_FAIL_SLOT = \"0\"\n");
-            Load load = new Load(dir, tmp.resolve("stop-1"));
+            Load load = new Load(dir, 400);
             Run failed = fleet("deploy", dir.toString(), netty.toAbsolutePath().toString());
             assertNotEquals(0, failed.code, failed.text);
             assertTrue(failed.text.contains("h1: out ") && failed.text.contains("h2: the reload failed: the deploy stops here")
@@ -71,13 +71,15 @@ class FleetIT {
 
             // fixed: the deploy goes through, host by host
             Files.writeString(h2, Files.readString(h2).replace("[app.env]\nHELLO_FAIL_SLOT = \"0\"\n", ""));
-            load = new Load(dir, tmp.resolve("stop-2"));
+            load = new Load(dir, 400);
             Run deployed = fleet("deploy", dir.toString(), netty.toAbsolutePath().toString());
             assertEquals(0, deployed.code, deployed.text);
             for (String h : List.of("h1", "h2", "h3")) assertTrue(deployed.text.contains(h + ": out "), deployed.text);
             load.finish();
             assertEquals(List.of(3, 2, 2), generations(dir));
-            Map<String, Long> after = new Load(dir, tmp.resolve("stop-3"), 3).finish();
+            Load last = new Load(dir, 3);
+            Thread.sleep(4000); // it ends by itself
+            Map<String, Long> after = last.finish();
             assertEquals(null, after.get("app jdk"), "every host runs the new release: " + after);
             assertTrue(after.get("app jcluster") > 0, after.toString());
             for (String line : fleet("status", dir.toString()).text.strip().split("\n")) {
@@ -93,26 +95,20 @@ class FleetIT {
         assertEquals(List.of(), processesUnder(dir), "no process of the fleet is left");
     }
 
-    /** wrk through HAProxy until {@link #finish()} (or {@code seconds}); its counts must show no failure. */
+    /** wrk through HAProxy for {@code seconds}, or until {@link #finish()}; its counts must show no failure. */
     private final class Load {
         private final Process wrk;
-        private final Path stop;
         private final Path out;
 
-        Load(Path dir, Path stop) throws IOException {
-            this(dir, stop, 400);
-        }
-
-        Load(Path dir, Path stop, int seconds) throws IOException {
-            this.stop = stop;
+        Load(Path dir, int seconds) throws IOException {
             this.out = Files.createTempFile(tmp, "wrk", ".txt");
-            wrk = new ProcessBuilder(FLEET.toAbsolutePath().toString(), "load", dir.toString(), Integer.toString(seconds), stop.toString())
+            wrk = new ProcessBuilder(FLEET.toAbsolutePath().toString(), "load", dir.toString(), Integer.toString(seconds))
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         }
 
-        /** Stops it and returns its counts ("requests", "non2xx", "app jdk" ...), checked: no request failed. */
+        /** Stops it (SIGINT: fleet.sh load becomes wrk, which reports at SIGINT) and returns its counts, checked: no request failed. */
         Map<String, Long> finish() throws Exception {
-            Files.writeString(stop, "");
+            if (wrk.isAlive()) new ProcessBuilder("kill", "-INT", Long.toString(wrk.pid())).start().waitFor();
             if (!wrk.waitFor(60, TimeUnit.SECONDS)) {
                 wrk.destroyForcibly();
                 fail("wrk did not stop: " + Files.readString(out));
