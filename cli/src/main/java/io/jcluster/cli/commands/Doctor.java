@@ -5,7 +5,7 @@ import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
 import io.jcluster.cli.host.PreloadProbe;
-import io.netty.channel.epoll.Epoll;
+import io.jcluster.cli.host.NativeTransport;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.control.Apps;
 import io.jcluster.cli.control.ControlClient;
@@ -37,12 +37,12 @@ final class Doctor implements Callable<Integer> {
         out.println("kernel             " + Kernel.release());
         out.println("java               " + System.getProperty("java.version") + " (" + System.getProperty("java.home") + ")");
         out.println("JCLUSTER_HOME      " + Home.fromEnvironment().root());
-        if (Epoll.isAvailable()) {
+        String noEpoll = NativeTransport.unavailable();
+        if (noEpoll == null) {
             out.println("epoll/SO_REUSEPORT ok: the primary can own one listener per slot and hand it to workers");
         } else {
             ok = false;
-            out.println("epoll/SO_REUSEPORT MISSING: " + Epoll.unavailabilityCause()
-                    + "\n                   jcluster needs Linux with epoll (netty native transport) to share a port");
+            out.println("epoll/SO_REUSEPORT MISSING: " + noEpoll);
         }
         String migrate = Kernel.migrateSetting();
         out.println("tcp_migrate_req    " + (migrate == null ? "not available (Linux 5.14+)" : migrate));
@@ -66,7 +66,7 @@ final class Doctor implements Callable<Integer> {
         out.println("cpus               " + Runtime.getRuntime().availableProcessors() + " (instances = \"auto\" starts this many workers)");
         apps(out, Home.fromEnvironment());
         out.flush();
-        if (Epoll.isAvailable()) {
+        if (noEpoll == null) {
             String preload = PreloadProbe.problem(ConfigLoader.currentJava(), AgentJar.runtimeJar());
             if (preload == null) {
                 out.println("preload library    ok: a JVM's bind() of a port held elsewhere took the socket handed to it"

@@ -9,7 +9,7 @@ import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.metrics.PrometheusEndpoint;
 import io.jcluster.cli.primary.Primary;
 import io.jcluster.cli.control.WorkerStatus;
-import io.jcluster.cli.primary.PortInUseException;
+import io.jcluster.cli.primary.sockets.PortInUseException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

@@ -5,6 +5,9 @@ import io.jcluster.cli.control.ControlReply;
 import io.jcluster.cli.control.ControlRequest;
 import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.control.RecordJson;
+import io.jcluster.cli.primary.changes.SlotReplacement;
+import io.jcluster.cli.primary.supervisor.ChangeFailed;
+import io.jcluster.cli.primary.supervisor.PrimaryLog;
 
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.Peers;

@@ -8,14 +8,40 @@ import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.control.HandOverReply;
 import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
+import io.jcluster.cli.host.NativeTransport;
 import io.jcluster.cli.host.PortOwners;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.metrics.AppMetrics;
 import io.jcluster.cli.metrics.Probes;
+import io.jcluster.cli.primary.changes.HealthWatch;
+import io.jcluster.cli.primary.changes.Recycler;
+import io.jcluster.cli.primary.changes.Restart;
+import io.jcluster.cli.primary.changes.RollingReload;
+import io.jcluster.cli.primary.changes.Scale;
+import io.jcluster.cli.primary.changes.Watcher;
+import io.jcluster.cli.primary.changes.WorkerSignals;
+import io.jcluster.cli.primary.launch.AppCds;
+import io.jcluster.cli.primary.launch.ConfigResolver;
+import io.jcluster.cli.primary.launch.JvmLauncher;
+import io.jcluster.cli.primary.sockets.PassedSockets;
+import io.jcluster.cli.primary.sockets.PortInUseException;
+import io.jcluster.cli.primary.sockets.SlotSocket;
+import io.jcluster.cli.primary.supervisor.ChangeFailed;
+import io.jcluster.cli.primary.supervisor.MetricsFeed;
+import io.jcluster.cli.primary.supervisor.PortGate;
+import io.jcluster.cli.primary.supervisor.PrimaryLog;
+import io.jcluster.cli.primary.supervisor.ServiceReports;
+import io.jcluster.cli.primary.supervisor.Slot;
+import io.jcluster.cli.primary.supervisor.Supervisor;
+import io.jcluster.cli.primary.supervisor.SupervisorLoop;
+import io.jcluster.cli.primary.supervisor.WorkerChannel;
+import io.jcluster.cli.primary.supervisor.WorkerMessages;
+import io.jcluster.cli.primary.upgrade.PreviousPrimary;
+import io.jcluster.cli.primary.upgrade.Successors;
+import io.jcluster.cli.primary.upgrade.TakeOver;
 import io.jcluster.cli.systemd.ListenFds;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -97,11 +123,7 @@ public final class Primary implements AutoCloseable {
      */
     public static Primary open(Home home, StartSpec spec, AppConfig config, PrintStream logOut, boolean foreground)
             throws IOException {
-        if (!Epoll.isAvailable()) {
-            Throwable why = Epoll.unavailabilityCause();
-            throw new IOException("netty's epoll transport is not available on this machine (" + why + "); jcluster needs Linux"
-                    + " with glibc on x86_64 or aarch64", why);
-        }
+        NativeTransport.require();
         ListenFds passed = ListenFds.fromEnvironment();
         for (int port : config.ports()) {
             if (passed.isEmpty() && !PortOwners.isFree(config.host(), port)) throw new PortInUseException(config.host(), port);
@@ -129,9 +151,7 @@ public final class Primary implements AutoCloseable {
      *                     or the config changed a key that only a stop and start can change
      */
     public static Primary takingOver(Home home, StartSpec spec, AppConfig config, PrintStream logOut) throws IOException {
-        if (!Epoll.isAvailable()) {
-            throw new IOException("netty's epoll transport is not available on this machine (" + Epoll.unavailabilityCause() + ")");
-        }
+        NativeTransport.require();
         Primary p = new Primary(home, spec, config, logOut, false);
         try {
             String name = config.name();
@@ -164,7 +184,7 @@ public final class Primary implements AutoCloseable {
      */
     public CompletableFuture<AppStatus> takeOver(ControlServer control) {
         String name = app.config().name();
-        TakeOver.Files files = TakeOver.files(home, name, control, workerChannel, launcher);
+        TakeOver.Files files = TakeOver.files(home, name, control::moveTo, workerChannel::moveTo, () -> launcher.workerSocket(null));
         loop.execute(() -> takeOver.run(files));
         loop.every(tick(app.config()), this::tick);
         reports.start(loop);
@@ -173,7 +193,7 @@ public final class Primary implements AutoCloseable {
 
     /** The take-over's steps so far and from now on, then its outcome: what {@code jcluster upgrade} shows. */
     public CompletableFuture<AppStatus> upgrade(Consumer<String> progress) {
-        return onLoop(f -> {
+        return loop.submit(f -> {
             if (takeOver == null) {
                 f.completeExceptionally(new ChangeFailed("this primary is not taking an app over (jcluster upgrade starts one that does)",
                         List.of(), 2));
@@ -267,7 +287,7 @@ public final class Primary implements AutoCloseable {
 
     /** The app as it is now. */
     public CompletableFuture<AppStatus> status() {
-        return onLoop(f -> f.complete(app.status().snapshot()));
+        return loop.submit(f -> f.complete(app.status().snapshot()));
     }
 
     /**
@@ -275,7 +295,7 @@ public final class Primary implements AutoCloseable {
      * slot hits the crash-loop guard.
      */
     public CompletableFuture<AppStatus> awaitReady() {
-        return onLoop(app::awaitReady); // settled by the reconcile step, this turn or a later one
+        return loop.submit(app::awaitReady); // settled by the reconcile step, this turn or a later one
     }
 
     /**
@@ -283,7 +303,7 @@ public final class Primary implements AutoCloseable {
      * the app through {@link #stop()}).
      */
     public CompletableFuture<Void> requestStop() {
-        return onLoop(f -> {
+        return loop.submit(f -> {
             String refusal = app.refusal("stop");
             if (refusal != null && !app.stopping()) {
                 f.completeExceptionally(new ChangeFailed(refusal, List.of()));
@@ -315,12 +335,7 @@ public final class Primary implements AutoCloseable {
      * @param progress told of each step, on the loop
      */
     public CompletableFuture<AppStatus> reload(Consumer<String> progress) {
-        CompletableFuture<AppStatus> done = onLoop(result -> {
-            String refusal = app.refusal("reload");
-            if (refusal != null) {
-                result.completeExceptionally(new ChangeFailed(refusal, List.of()));
-                return;
-            }
+        CompletableFuture<AppStatus> done = change("reload", result -> {
             reports.reloading(true);
             loop.offLoop(this::loadConfig, loaded -> {
                 if (loaded instanceof ChangeFailed failed) {
@@ -364,12 +379,7 @@ public final class Primary implements AutoCloseable {
      * Clears the crash-loop guard.
      */
     public CompletableFuture<AppStatus> restart(Integer slotIndex) {
-        return onLoop(result -> {
-            String refusal = app.refusal("restart");
-            if (refusal != null) {
-                result.completeExceptionally(new ChangeFailed(refusal, List.of()));
-                return;
-            }
+        return change("restart", result -> {
             List<Slot> slots = app.slots();
             if (slotIndex != null && (slotIndex < 0 || slotIndex >= slots.size())) {
                 result.completeExceptionally(new ChangeFailed("no slot " + slotIndex + " (the app has slots 0 to "
@@ -387,17 +397,12 @@ public final class Primary implements AutoCloseable {
      * recycled pid.
      */
     public CompletableFuture<AppStatus> signal(String signal, Integer slotIndex) {
-        return onLoop(result -> WorkerSignals.send(app, signal, slotIndex, result));
+        return loop.submit(result -> WorkerSignals.send(app, signal, slotIndex, result));
     }
 
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */
     public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
-        return onLoop(result -> {
-            String refusal = app.refusal("scale");
-            if (refusal != null) {
-                result.completeExceptionally(new ChangeFailed(refusal, List.of()));
-                return;
-            }
+        return change("scale", result -> {
             if (target < 1 || target > 1024) {
                 result.completeExceptionally(new ChangeFailed("cannot scale to " + target + " (1 to 1024)", List.of(), 2));
                 return;
@@ -425,18 +430,13 @@ public final class Primary implements AutoCloseable {
         logs.close();
     }
 
-    /** A future that {@code work} completes, run as an event on the loop. */
-    private <T> CompletableFuture<T> onLoop(Consumer<CompletableFuture<T>> work) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                work.accept(f);
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-                throw e; // logged by the loop's guard
-            }
+    /** {@code work} on the loop, unless a change runs: then it is refused, saying which. */
+    private <T> CompletableFuture<T> change(String what, Consumer<CompletableFuture<T>> work) {
+        return loop.submit(f -> {
+            String refusal = app.refusal(what);
+            if (refusal != null) f.completeExceptionally(new ChangeFailed(refusal, List.of()));
+            else work.accept(f);
         });
-        return f;
     }
 
     private static <T> java.util.function.BiConsumer<T, Throwable> complete(CompletableFuture<T> into) {

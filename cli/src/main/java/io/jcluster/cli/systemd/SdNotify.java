@@ -1,6 +1,6 @@
 package io.jcluster.cli.systemd;
 
-import io.netty.channel.epoll.Epoll;
+import io.jcluster.cli.host.NativeTransport;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,9 +66,9 @@ public final class SdNotify implements AutoCloseable {
             warn.accept("NOTIFY_SOCKET=" + where + " is neither an absolute path nor @abstract: not telling systemd anything");
             return new SdNotify(null, null, null, nanos, warn);
         }
-        if (!Epoll.isAvailable()) {
-            warn.accept("NOTIFY_SOCKET is set but netty's epoll transport is not available (" + Epoll.unavailabilityCause()
-                    + "): not telling systemd anything");
+        String noEpoll = NativeTransport.unavailable();
+        if (noEpoll != null) {
+            warn.accept("NOTIFY_SOCKET is set but " + noEpoll + ": not telling systemd anything");
             return new SdNotify(null, null, null, nanos, warn);
         }
         return new SdNotify(Socket.newSocketDomainDgram(), address, watchdog, nanos, warn);

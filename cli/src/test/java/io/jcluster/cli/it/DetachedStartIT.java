@@ -78,7 +78,7 @@ class DetachedStartIT {
         Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "VM.class_hierarchy").redirectErrorStream(true).start();
         String classes = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), classes);
-        assertTrue(classes.contains("io.jcluster.cli.primary.Supervisor"), "the listing is the primary's: " + classes.length() + " chars");
+        assertTrue(classes.contains("io.jcluster.cli.primary.supervisor.Supervisor"), "the listing is the primary's: " + classes.length() + " chars");
         assertFalse(classes.contains("com.fasterxml.jackson.databind."), "the primary loaded jackson-databind");
         assertFalse(classes.contains("com.fasterxml.jackson.dataformat.toml."), "the primary loaded the TOML parser");
     }
