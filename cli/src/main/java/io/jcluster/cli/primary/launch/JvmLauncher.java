@@ -1,10 +1,12 @@
 package io.jcluster.cli.primary.launch;
 
+import io.jcluster.cli.cgroup.Cgroup;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.host.OomKiller;
 import io.jcluster.cli.host.PreloadLibrary;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -39,6 +41,7 @@ public final class JvmLauncher implements Launcher {
     /** worker-runtime's main jar: the preload library is beside it. */
     private final Path runtimeJar;
     private final AppCds cds;
+    private final OomKiller oom = new OomKiller(Cgroup.current());
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
     private Path workerSocket;
 
@@ -86,6 +89,7 @@ public final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
+        OomKiller.preferWorker(process.pid()); // the kernel's pick in the group is a worker, never the primary
         return new Jvm(process, logs.capture(slot, generation, process), logs, generation);
     }
 
@@ -116,6 +120,11 @@ public final class JvmLauncher implements Launcher {
     @Override
     public void ready(long pid, Loop loop) {
         cds.ready(pid, loop);
+    }
+
+    @Override
+    public String outOfMemory(int code, List<String> lastLines) {
+        return oom.reason(code, lastLines);
     }
 
     @Override

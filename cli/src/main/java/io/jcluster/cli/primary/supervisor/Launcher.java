@@ -24,4 +24,9 @@ public interface Launcher {
 
     /** Called on the loop once {@code pid} has exited with {@code code} (class-data archive bookkeeping). */
     default void exited(long pid, int code) {}
+
+    /** Why a worker that ended with {@code code} and these last lines ran out of memory, or null when it did not. */
+    default String outOfMemory(int code, java.util.List<String> lastLines) {
+        return null;
+    }
 }

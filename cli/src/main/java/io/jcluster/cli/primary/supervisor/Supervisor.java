@@ -238,8 +238,10 @@ public final class Supervisor {
         workers.remove(w);
         adoption.forget(w);
         Slot slot = w.slot();
-        String reason = w.ending() != null ? w.ending().reason() : wasReady ? "crashed" : "exited before it was ready";
-        ExitRecord exit = w.exitRecord(code, reason, w.process().lastLines(LAST_LINES), loop.now());
+        List<String> lastLines = w.process().lastLines(LAST_LINES);
+        String memory = w.ending() == null ? launcher.outOfMemory(code, lastLines) : null;
+        String reason = w.ending() != null ? w.ending().reason() : memory != null ? memory : wasReady ? "crashed" : "exited before it was ready";
+        ExitRecord exit = w.exitRecord(code, reason, lastLines, loop.now());
         w.process().note("worker exited: " + (w.spare() ? "spare" : "slot=" + w.slotIndex()) + " pid=" + w.pid() + " "
                 + exit.describe() + " (" + reason + ")");
         w.exited(exit);
