@@ -49,15 +49,12 @@ class PodIT {
             int port = Sandbox.freePort();
             int metrics = Sandbox.freePort();
             Path gate = Files.createDirectory(sandbox.dir.resolve("gate"));
-            Path config = sandbox.write("pod.toml", config("pod", "\"auto\"", port, metrics, gate, 1));
-            Path out = sandbox.dir.resolve("pod.txt");
-            Process unshare = sandbox.background(out, pod.wrap(pid1(config)));
-            try {
+            try (Pid1 pid1 = new Pid1(sandbox, pod, sandbox.write("pod.toml", config("pod", "\"auto\"", port, metrics, gate, 1)))) {
                 // Starting: the primary answers its probes; slot 0's worker waits at the gate.
                 await("the primary's probes", WAIT, () -> probe(metrics, "/healthz").startsWith("200"));
-                long primary = unshare.toHandle().children().findFirst().orElseThrow().pid();
+                long primary = pid1.primary();
                 assertEquals("1", Sandbox.nsPid(primary), "the primary is PID 1 of its namespace");
-                await("slot 0 waiting at its gate", WAIT, () -> read(out).contains("pod: slot 0 waits"));
+                await("slot 0 waiting at its gate", WAIT, () -> pid1.output().contains("pod: slot 0 waits"));
                 assertEquals("503 not started: no worker has been ready yet", probe(metrics, "/startupz"));
                 assertEquals("503 not ready: no worker is ready", probe(metrics, "/readyz"));
                 assertEquals("200 ok", probe(metrics, "/healthz"), "starting is alive");
@@ -81,14 +78,14 @@ class PodIT {
                 for (int slot = 1; slot < 4; slot++) Files.createFile(gate.resolve(Integer.toString(slot)));
                 HeapWatch watch = new HeapWatch(pod, primary);
                 Sandbox.Result up = sandbox.cli("scale", "pod", "3");
-                assertEquals(0, up.code(), () -> up.all() + read(out));
+                assertEquals(0, up.code(), () -> up.all() + pid1.output());
                 awaitSpares(sandbox, 1);
                 Map<Long, Double> afterUp = assertHeapsFit(pod, primary, "after scale up");
                 assertEquals(4, afterUp.size(), "3 workers and a spare: " + afterUp);
                 for (double share : afterUp.values()) assertEquals(15.0, share, 0.01, "75 / (3 + 1 + 1) each: " + afterUp);
                 for (long maxHeap : maxHeaps(port, 3)) assertTrue(maxHeap <= LIMIT * 15 / 100, "a worker's heap: " + maxHeap);
                 Sandbox.Result down = sandbox.cli("scale", "pod", "2");
-                assertEquals(0, down.code(), () -> down.all() + read(out));
+                assertEquals(0, down.code(), () -> down.all() + pid1.output());
                 assertHeapsFit(pod, primary, "after scale down");
                 double most = watch.stop();
                 assertTrue(most <= 75.0 + 1e-6, "the heaps' shares together, at most, through both scales: " + most + "% ("
@@ -121,17 +118,13 @@ class PodIT {
                 // SIGTERM to PID 1 with a request in flight: not ready at once, alive, every worker drained, exit 0
                 CompletableFuture<String> slow = CompletableFuture.supplyAsync(unchecked(() -> httpGet(port, "/slow")));
                 Thread.sleep(500);
-                ProcessHandle.of(primary).orElseThrow().destroy();
+                pid1.sigterm();
                 await("not ready while it stops", Duration.ofSeconds(10), () -> probe(metrics, "/readyz").equals(
                         "503 not ready: the app is stopping"));
                 assertEquals("200 ok", probe(metrics, "/healthz"), "stopping is alive");
                 assertEquals("slow done", slow.get(30, TimeUnit.SECONDS).trim(), "the request in flight was answered");
-                assertTrue(unshare.waitFor(60, TimeUnit.SECONDS), "the primary exits after SIGTERM:\n" + read(out));
-                assertEquals(0, unshare.exitValue(), "exit 0: every worker drained within drain_timeout, none killed:\n" + read(out));
+                assertEquals(0, pid1.exitCode(), "exit 0: every worker drained within drain_timeout, none killed:\n" + pid1.output());
                 assertEquals(List.of(), pod.pids(), "nothing is left in the pod");
-            } finally {
-                unshare.destroyForcibly();
-                unshare.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }
@@ -144,25 +137,18 @@ class PodIT {
             int port = Sandbox.freePort();
             int metrics = Sandbox.freePort();
             Path gate = Files.createDirectory(sandbox.dir.resolve("gate"));
-            Path out = sandbox.dir.resolve("pod.txt");
-            Process unshare = sandbox.background(out, pod.wrap(pid1(sandbox.write("two.toml", config("two", "2", port, metrics, gate, 0)))));
-            try {
-                await("both slots waiting at their gates", WAIT, () -> read(out).contains("pod: slot 0 waits")
-                        && read(out).contains("pod: slot 1 waits"));
+            try (Pid1 pid1 = new Pid1(sandbox, pod, sandbox.write("two.toml", config("two", "2", port, metrics, gate, 0)))) {
+                await("both slots waiting at their gates", WAIT, () -> pid1.output().contains("pod: slot 0 waits")
+                        && pid1.output().contains("pod: slot 1 waits"));
                 assertEquals("503 not started: no worker has been ready yet", probe(metrics, "/startupz"));
                 Files.createFile(gate.resolve("0"));
                 await("started", WAIT, () -> probe(metrics, "/startupz").startsWith("200"));
                 assertEquals("503 not ready: starting: 1 of 2 slots have a ready worker", probe(metrics, "/readyz"));
                 Files.createFile(gate.resolve("1"));
                 await("ready", WAIT, () -> probe(metrics, "/readyz").startsWith("200"));
-                long primary = unshare.toHandle().children().findFirst().orElseThrow().pid();
-                ProcessHandle.of(primary).orElseThrow().destroy();
-                assertTrue(unshare.waitFor(60, TimeUnit.SECONDS), read(out));
-                assertEquals(0, unshare.exitValue(), read(out));
+                pid1.sigterm();
+                assertEquals(0, pid1.exitCode(), pid1.output());
                 assertEquals(List.of(), pod.pids());
-            } finally {
-                unshare.destroyForcibly();
-                unshare.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }
@@ -226,10 +212,43 @@ class PodIT {
                 """.formatted(name, Sandbox.FAKE_JAR.toAbsolutePath(), instances, spares, port, gate, metrics);
     }
 
-    /** {@code jcluster start --foreground} as PID 1 of a new PID namespace. */
-    private static List<String> pid1(Path config) {
-        return List.of("unshare", "--pid", "--fork", "--mount-proc", Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(),
-                "start", "--foreground", "--logs", "stdout", config.toString());
+    /** {@code jcluster start --foreground} of {@code config} as PID 1 of a new PID namespace in {@code pod}; closing kills what is left of it. */
+    private static final class Pid1 implements AutoCloseable {
+        private final Process unshare;
+        private final Path out;
+
+        Pid1(Sandbox sandbox, Pod pod, Path config) throws IOException {
+            out = sandbox.dir.resolve(config.getFileName() + ".out");
+            unshare = sandbox.background(out, pod.wrap(List.of("unshare", "--pid", "--fork", "--mount-proc",
+                    Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground", "--logs", "stdout",
+                    config.toString())));
+        }
+
+        /** The primary, as this machine numbers it. */
+        long primary() {
+            return unshare.toHandle().children().findFirst().orElseThrow().pid();
+        }
+
+        void sigterm() {
+            ProcessHandle.of(primary()).orElseThrow().destroy();
+        }
+
+        /** The primary's exit code, once it has exited (within a minute). */
+        int exitCode() throws InterruptedException {
+            assertTrue(unshare.waitFor(60, TimeUnit.SECONDS), "the primary exits after SIGTERM:\n" + output());
+            return unshare.exitValue();
+        }
+
+        /** What the primary wrote: its log and its workers' output. */
+        String output() {
+            return read(out);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            unshare.destroyForcibly();
+            unshare.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     /**
