@@ -170,8 +170,6 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} scale" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} signal" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} upgrade" ];    then _picocli_jcluster; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cordon" ];    then _picocli_jcluster; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} uncordon" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_jcluster; return $?; fi
@@ -183,6 +181,7 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} dump" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} startup" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} init" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_jcluster; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
@@ -194,35 +193,33 @@ function _complete_jcluster() {
   local cmds5=(scale)
   local cmds6=(signal)
   local cmds7=(upgrade)
-  local cmds8=(cordon)
-  local cmds9=(uncordon)
-  local cmds10=(ls)
-  local cmds11=(list)
-  local cmds12=(status)
-  local cmds13=(top)
-  local cmds14=(describe)
-  local cmds15=(logs)
-  local cmds16=(log)
-  local cmds17=(flush)
-  local cmds18=(dump)
-  local cmds19=(doctor)
-  local cmds20=(startup)
-  local cmds21=(completion)
+  local cmds8=(ls)
+  local cmds9=(list)
+  local cmds10=(status)
+  local cmds11=(top)
+  local cmds12=(describe)
+  local cmds13=(logs)
+  local cmds14=(log)
+  local cmds15=(flush)
+  local cmds16=(dump)
+  local cmds17=(doctor)
+  local cmds18=(startup)
+  local cmds19=(init)
+  local cmds20=(completion)
 
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_doctor; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_dump; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_logs; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_describe; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_top; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_list; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_ls; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_uncordon; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_cordon; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_init; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_dump; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_describe; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_top; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_list; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_ls; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_upgrade; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_signal; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_scale; return $?; fi
@@ -241,7 +238,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale signal upgrade cordon uncordon ls list status top describe logs log flush dump doctor startup completion"
+  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup init completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -440,42 +437,6 @@ function _picocli_jcluster_signal() {
 
 # Generates completions for the options and subcommands of the `upgrade` subcommand.
 function _picocli_jcluster_upgrade() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version'"
-  local arg_opts=""
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=$(_jcluster_app_names)
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `cordon` subcommand.
-function _picocli_jcluster_cordon() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version'"
-  local arg_opts=""
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=$(_jcluster_app_names)
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `uncordon` subcommand.
-function _picocli_jcluster_uncordon() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
@@ -774,6 +735,50 @@ function _picocli_jcluster_startup() {
     currIndex=$(currentPositionalIndex "startup" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
       positionals=$( compReplyArray "${systemd_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `init` subcommand.
+function _picocli_jcluster_init() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--force' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--name' '-p' '--port' '-o' '--output'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--name')
+      return
+      ;;
+    '-p'|'--port')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    type compopt &>/dev/null && compopt -o filenames
+    local positionals=$( compgen -f -- "${curr_word}" )
+    local currIndex
+    currIndex=$(currentPositionalIndex "init" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )

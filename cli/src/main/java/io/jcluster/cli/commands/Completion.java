@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code cli/target/completions/} ({@link #main}); {@code completions/} holds the committed copies.
  */
 @Command(name = "completion", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Print the shell completion script for bash or zsh. Load it with:",
+        description = {"Print the shell completion script for bash or zsh.",
+                "Load it with (the Debian package installs both where the shells look):",
                 "  bash: source <(jcluster completion bash)     (e.g. in ~/.bashrc)",
                 "  zsh:  source <(jcluster completion zsh)      (e.g. in ~/.zshrc)"})
 public final class Completion implements Callable<Integer> {
@@ -85,7 +86,7 @@ public final class Completion implements Callable<Integer> {
 
     /**
      * The zsh script: the same functions, loaded through zsh's bashcompinit (the script sets that
-     * up itself when it runs in zsh).
+     * up itself when it runs in zsh), sourced or autoloaded from {@code $fpath} as {@code _jcluster}.
      */
     public static String zsh() {
         return """
@@ -98,8 +99,24 @@ public final class Completion implements Callable<Integer> {
                 # or save it as a file and source that. It runs the bash completion functions below
                 # through zsh's bashcompinit, which it enables (with compinit) when they are not on yet.
                 #
-                """ + bash().replaceFirst("(?s)^#!/usr/bin/env bash\\n", "");
+                """ + bash().replaceFirst("(?s)^#!/usr/bin/env bash\\n", "").replace(COMPOPT_ALIAS, COMPOPT_FUNCTION) + """
+
+                # Autoloaded from $fpath as _jcluster (where the Debian package puts it), this file runs at the first
+                # Tab, and the lines above only set completion up for the next ones: complete this one too.
+                if [[ ${funcstack[1]} == _jcluster ]]; then
+                  _bash_complete -F _complete_jcluster -o default
+                fi
+                """;
     }
+
+    /**
+     * picocli makes bash's {@code compopt} an alias in zsh. An alias applies only to what is parsed after
+     * it: not to the functions of this file when zsh autoloads it whole as {@code _jcluster}, which then
+     * fail with "command not found: compopt". A function is looked up when it is called; it does nothing,
+     * as zsh has no options of the current completion to set.
+     */
+    private static final String COMPOPT_ALIAS = "  alias compopt=complete\n";
+    private static final String COMPOPT_FUNCTION = "  function compopt() { :; }\n";
 
     private static final String HELPERS = """
             # Names of the apps under $JCLUSTER_HOME (default ~/.jcluster): running ones and ones with logs.

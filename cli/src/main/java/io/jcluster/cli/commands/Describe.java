@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
                 "The config in force, each worker in detail (state, CPU, memory, heap,",
                 "GC by collector, requests, latency), and the latest worker exits with",
                 "their exit codes or signals and when they happened. Environment values",
-                "whose names look secret (*KEY*, *TOKEN*, *SECRET*, *PASSWORD*) are masked."})
+                "whose names contain KEY, TOKEN, SECRET or PASSWORD (any case) are masked."})
 final class Describe implements Callable<Integer> {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "jcluster",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Run a JVM server on every core: one worker JVM per core on one port,",
-                "crashed workers restarted, state under $JCLUSTER_HOME (default ~/.jcluster)."})
+        description = {"Run a JVM server on every core: one worker JVM per core on one port.",
+                "Crashed workers come back; state is in $JCLUSTER_HOME (default ~/.jcluster)."})
 public final class JClusterCommand implements Runnable {
     /**
      * The subcommands, in the order help lists them. They are not in the {@code @Command}
@@ -19,8 +19,8 @@ public final class JClusterCommand implements Runnable {
      * every subcommand it is given, tens of milliseconds for all of them in a fresh JVM.
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
-            Scale.class, Signal.class, Upgrade.class, Cordon.class, Uncordon.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class,
-            Doctor.class, Startup.class,
+            Scale.class, Signal.class, Upgrade.class, Cordon.class, Uncordon.class, Ls.class, Top.class, Describe.class, Logs.class,
+            Flush.class, Dump.class, Doctor.class, Startup.class, Init.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -46,6 +46,7 @@ public final class JClusterCommand implements Runnable {
             Map.entry("dump", Dump.class),
             Map.entry("doctor", Doctor.class),
             Map.entry("startup", Startup.class),
+            Map.entry("init", Init.class),
             Map.entry("completion", Completion.class),
             Map.entry("__primary", PrimaryCommand.class));
 

@@ -17,6 +17,7 @@ public final class AppJar {
      * servers whose own figures the agent reads (Tomcat's request processors, Jetty's statistics).
      */
     private static final Pattern NESTED = Pattern.compile("(BOOT-INF|WEB-INF)/lib/(worker-runtime|tomcat-embed-core|jetty-server)[^/]*\\.jar");
+    private static final Pattern NESTED_RUNTIME = Pattern.compile("(BOOT-INF|WEB-INF)/lib/worker-runtime[^/]*\\.jar");
     /** The same servers shaded into a fat jar. */
     private static final List<String> SHADED = List.of(API_CLASS, "org/apache/catalina/connector/Connector.class",
             "org/eclipse/jetty/server/handler/StatisticsHandler.class");
@@ -35,6 +36,16 @@ public final class AppJar {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** Whether the jar in {@code zip} links worker-runtime: its API class shaded in, or its jar nested under {@code BOOT-INF/lib} or {@code WEB-INF/lib}. */
+    public static boolean linksWorkerRuntime(ZipFile zip) {
+        if (zip.getEntry(API_CLASS) != null) return true;
+        Enumeration<? extends ZipEntry> entries = zip.entries();
+        while (entries.hasMoreElements()) {
+            if (NESTED_RUNTIME.matcher(entries.nextElement().getName()).matches()) return true;
+        }
+        return false;
     }
 
     /**

@@ -30,6 +30,11 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** Whether {@code name} is usable as an app's name: letters, digits, '.', '_' and '-', at most 64, starting with a letter or digit. */
+    public static boolean usableName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
     /** A file read and split into its apps, their names and start order checked. */
     private record Parsed(Path cwd, Path file, String text, List<AppTables.One> apps, List<String> order) {
         boolean several() {

@@ -89,6 +89,7 @@ class CompletionScriptsTest {
     @Test
     void zshLoadsTheScriptThroughBashcompinit() throws Exception {
         Needs.that(Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")), "zsh (apt-get install -y zsh)");
+        assertTrue(!Completion.zsh().contains("alias compopt"), "compopt is a function in zsh (an alias would not reach the functions of an autoloaded file)");
         Path script = Files.writeString(dir.resolve("jcluster.zsh"), Completion.zsh());
         Process p = new ProcessBuilder("zsh", "-f", "-c",
                 "autoload -U compinit && compinit -u -d '" + dir.resolve("zcompdump") + "'; source '" + script + "'; print -r -- ${_comps[jcluster]}")
