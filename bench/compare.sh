@@ -76,26 +76,6 @@ port = $PORT
 cds = true
 TOML
 
-cat > "$WORK/poll.py" <<'PY'
-# poll.py PORT MS_LIMIT PID...: milliseconds until a new connection is answered by a pid not in
-# the list (the replacement), or "timeout".
-import re, socket, sys, time
-port, limit, old = int(sys.argv[1]), int(sys.argv[2]) / 1000, set(sys.argv[3:])
-start = time.monotonic()
-while time.monotonic() - start < limit:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=limit) as s:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while chunk := s.recv(4096):
-                data += chunk
-        m = re.search(rb"pid=(\d+)", data)
-        if m and m.group(1).decode() not in old:
-            print(round((time.monotonic() - start) * 1000)); sys.exit(0)
-    except OSError:
-        time.sleep(0.002)
-print("timeout")
-PY
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
@@ -134,7 +114,7 @@ kill_to_answer() { # app port [spares]: RUNS times, kill -9 of slot 0's worker, 
     [ "${3:-}" = spares ] && await_warm_spare "$1"
     pids=$(jc_pids "$1"); victim=${pids%% *}
     kill -9 "$victim"
-    out+=("$(python3 "$WORK/poll.py" "$2" 180000 $pids)")
+    out+=("$(python3 bench/poll.py "$2" 180000 $pids)")
     sleep 2
   done
   echo "${out[@]}"
@@ -209,18 +189,23 @@ jc_kill=(); pm2_kill=()
 for i in $(seq 1 "$RUNS"); do
   pids=$(jc_pids hello); victim=${pids%% *}
   kill -9 "$victim"
-  jc_kill+=("$(python3 "$WORK/poll.py" "$PORT" 60000 $pids)")
+  jc_kill+=("$(python3 bench/poll.py "$PORT" 60000 $pids)")
   sleep 2
   pids=$(pm2_worker_pids); victim=${pids%% *}
   kill -9 "$victim"
-  pm2_kill+=("$(python3 "$WORK/poll.py" "$NODE_PORT" 60000 $pids)")
+  pm2_kill+=("$(python3 bench/poll.py "$NODE_PORT" 60000 $pids)")
   sleep 2
 done
 
 # ---- jcluster with cds = true: the first run writes the archive, later workers use it ----
 echo "kill -9 to serving with cds = true, $RUNS runs" >&2
 "$JC" stop hello >/dev/null
-"$JC" start "$WORK/jcluster.toml" >/dev/null && "$JC" stop hello-cds >/dev/null # writes the archive
+"$JC" start "$WORK/jcluster.toml" >/dev/null # its training run makes the cache once the workers are ready
+for i in $(seq 1 300); do
+  "$JC" describe --json hello-cds | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["cache"]["state"] == "ready" else 1)' && break
+  sleep 1
+done
+"$JC" stop hello-cds >/dev/null
 cds_start=()
 for i in $(seq 1 "$RUNS"); do
   t=$(now_ms)
@@ -233,7 +218,7 @@ cds_kill=()
 for i in $(seq 1 "$RUNS"); do
   pids=$(jc_pids hello-cds); victim=${pids%% *}
   kill -9 "$victim"
-  cds_kill+=("$(python3 "$WORK/poll.py" "$PORT" 60000 $pids)")
+  cds_kill+=("$(python3 bench/poll.py "$PORT" 60000 $pids)")
   sleep 2
 done
 cds_archive=$(ls "$JCLUSTER_HOME"/cache/hello-cds/cds/*.jsa 2>/dev/null | head -1 || true)

@@ -16,6 +16,7 @@
 #include "preload.h"
 #include "primary.h"
 #include "session.h"
+#include "training.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +83,7 @@ void adopted_set_nonblock(int fd, int nonblock) {
 
 /* The app port this bind is for, or 0 when the call is not ours to adopt. errno is kept. */
 static int app_port_of(int fd, const struct sockaddr *addr, socklen_t len, const char **family) {
-    if (worker_socket == NULL || addr == NULL) return 0;
+    if ((worker_socket == NULL && !training) || addr == NULL) return 0;
     int port;
     if (addr->sa_family == AF_INET && len >= (socklen_t) sizeof(struct sockaddr_in)) {
         port = ntohs(((const struct sockaddr_in *) addr)->sin_port);
@@ -223,6 +224,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
     const char *family = NULL;
     int port = app_port_of(fd, addr, len, &family);
     if (port == 0) return next_bind(fd, addr, len);
+    if (training) return training_bind(fd, addr, port);
     return adopt(fd, port, family, saved);
 }
 
@@ -233,7 +235,11 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
 EXPORT int listen(int fd, int backlog) {
     ensure_init();
     int port;
-    if (!adopted_lookup(fd, &port, NULL)) return next_listen(fd, backlog);
+    if (!adopted_lookup(fd, &port, NULL)) {
+        int r = next_listen(fd, backlog);
+        if (r == 0 && training) training_listened(fd);
+        return r;
+    }
     announce(port);
     return 0;
 }

@@ -6,8 +6,11 @@
  */
 #include "conns.h"
 
+#include "ends.h"
+
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 pthread_mutex_t conn_fields_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -50,6 +53,15 @@ void conn_mark_closing(int fd) {
     }
 }
 
+/* Nothing of a protocol is kept: a fresh connection, or a closed one. */
+static void forget_protocol(struct conn *c) {
+    c->kind = KIND_UNKNOWN;
+    __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELAXED);
+    c->end_off = 0;
+    memset(&c->at, 0, sizeof c->at);
+    __atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
+}
+
 void conn_track(int fd) {
     struct conn *c = conn_entry(fd);
     if (c == NULL) return;
@@ -57,6 +69,7 @@ void conn_track(int fd) {
      * this library did not see) is kept. No other thread uses an fd that accept() just returned. */
     __atomic_store_n(&c->close_before, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->close_header, 0, __ATOMIC_RELAXED);
+    forget_protocol(c);
     if (__atomic_exchange_n(&c->state, (unsigned char) (PHASE_NEW | TOUCHED), __ATOMIC_RELAXED) == 0) {
         __atomic_add_fetch(&open_count, 1, __ATOMIC_RELAXED);
     }
@@ -76,6 +89,7 @@ int conn_close(int fd, int (*really_close)(int)) {
         c->close_before = 0;
         c->close_header = 0;
         pthread_mutex_unlock(&conn_fields_lock);
+        forget_protocol(c);
     }
     int r = really_close(fd);
     int e = errno;
@@ -102,7 +116,8 @@ void conn_scan(int scan_millis, int grace_millis, void (*shut)(int fd)) {
         }
         if (c->quiet < 255) c->quiet++;
         int phase = st & PHASE_MASK;
-        if ((phase != PHASE_NEW && phase != PHASE_RESPONSE) || (st & SHUT) || c->quiet * scan_millis < grace_millis) continue;
+        if ((phase != PHASE_NEW && phase != PHASE_RESPONSE) || (st & SHUT) || c->quiet * scan_millis < grace_millis
+                || !ends_idle_shut_allowed(c)) continue;
         pthread_mutex_lock(&close_lock);
         if (__atomic_load_n(&c->state, __ATOMIC_RELAXED) != 0) {
             int e = errno;
@@ -112,6 +127,25 @@ void conn_scan(int scan_millis, int grace_millis, void (*shut)(int fd)) {
         }
         pthread_mutex_unlock(&close_lock);
     }
+}
+
+void conn_each(void (*f)(int fd, struct conn *c)) {
+    struct conn *t = __atomic_load_n(&conn_table, __ATOMIC_ACQUIRE);
+    if (t == NULL) return;
+    int max = __atomic_load_n(&max_fd, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&close_lock);
+    for (int fd = 0; fd <= max && fd < conn_cap; fd++) {
+        if (__atomic_load_n(&t[fd].state, __ATOMIC_RELAXED) != 0) {
+            int e = errno;
+            f(fd, &t[fd]);
+            errno = e;
+        }
+    }
+    pthread_mutex_unlock(&close_lock);
+}
+
+int conn_max_fd(void) {
+    return __atomic_load_n(&max_fd, __ATOMIC_RELAXED);
 }
 
 long conn_open_count(void) {

@@ -8,6 +8,8 @@
 #ifndef JCLUSTER_CONNS_H
 #define JCLUSTER_CONNS_H
 
+#include "protocols.h"
+
 #include <pthread.h>
 
 enum {
@@ -33,6 +35,20 @@ struct conn {
      * (0: none pending). */
     unsigned short close_before;
     unsigned char close_header;
+    /* What it carries (KIND_*, protocols.h): from its first read, or from a response of the app
+     * that starts a WebSocket or an event stream. */
+    unsigned char kind;
+    /* The drain's end of its protocol (ends.c): END_*, changed atomically; how many bytes of it are
+     * out (or, for a WebSocket, read); and the lock byte that serializes writing it with the app's writes. */
+    unsigned char end;
+    unsigned char end_off;
+    unsigned char lock;
+    /* Where its protocol's boundaries are: the app's HTTP/2 frames, the client's WebSocket frames, the app's events. */
+    union {
+        struct h2_cursor h2;
+        struct ws_cursor ws;
+        struct sse_cursor sse;
+    } at;
 };
 
 /*
@@ -85,13 +101,19 @@ int conn_close(int fd, int (*really_close)(int));
  */
 void conn_scan(int scan_millis, int grace_millis, void (*shut)(int fd));
 
+/* Calls f for every tracked connection, under the lock of conn_close (so fd is that connection). */
+void conn_each(void (*f)(int fd, struct conn *c));
+
+/* The highest fd tracked so far. */
+int conn_max_fd(void);
+
 /* Open tracked connections now. */
 long conn_open_count(void);
 
 /* Connections accepted from adopted fds since start. */
 long conn_accepted_count(void);
 
-/* Guards the fields of struct conn that are not atomic (close_before, close_header). */
+/* Guards close_before and close_header of struct conn. */
 extern pthread_mutex_t conn_fields_lock;
 
 #endif

@@ -37,6 +37,7 @@ ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 
 const char *worker_socket;
 int spare;
+int training;
 static int ports[MAX_PORTS];
 static int port_count;
 
@@ -114,8 +115,10 @@ static void init(void) {
     next_sendto = (ssize_t (*)(int, const void *, size_t, int, const struct sockaddr *, socklen_t)) next("sendto");
     next_sendmsg = (ssize_t (*)(int, const struct msghdr *, int)) next("sendmsg");
     const char *sock = getenv("JCLUSTER_WORKER_SOCKET");
-    if (sock != NULL && *sock != '\0') {
-        worker_socket = sock;
+    const char *train = getenv("JCLUSTER_TRAINING");
+    training = (sock == NULL || *sock == '\0') && train != NULL && strcmp(train, "1") == 0;
+    if ((sock != NULL && *sock != '\0') || training) {
+        if (!training) worker_socket = sock;
         const char *sp = getenv("JCLUSTER_SPARE");
         spare = sp != NULL && strcmp(sp, "1") == 0;
         const char *list = getenv("JCLUSTER_PORTS");

@@ -1,13 +1,16 @@
 /*
  * read, write and close of the connections accepted from adopted fds. A read notes a request, a
- * write a response (conns.c). While draining, the first HTTP/1.x response on each connection gets
- * Connection: close after its status line (docs/preload.md); the count a write returns is of the
- * app's bytes only. Every other fd goes straight to libc.
+ * write a response (conns.c), and both tell what the connection carries and where its protocol's
+ * boundaries are (ends.c). While draining, the first HTTP/1.x response on each connection gets
+ * Connection: close after its status line (docs/preload.md), and HTTP/2, WebSocket and event-stream
+ * connections get their protocol's end (ends.c); the count a write returns is of the app's bytes
+ * only. Every other fd goes straight to libc.
  *
  * Not interposed: sendfile (body bytes; a response's head is written first), dup2/dup3 onto a
  * tracked fd (it is forgotten at its close).
  */
 #include "conns.h"
+#include "ends.h"
 #include "http1.h"
 #include "preload.h"
 #include "session.h"
@@ -39,7 +42,7 @@ static int wants_header(int fd, const struct iovec *iov, int cnt) {
     return found;
 }
 
-static ssize_t put(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
+ssize_t io_put(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
     if (!as_send) return next_writev(fd, iov, cnt);
     struct msghdr m;
     if (msg != NULL) m = *msg;
@@ -64,7 +67,7 @@ static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int f
         pthread_mutex_lock(&conn_fields_lock);
         int before = c->close_before, header = c->close_header;
         pthread_mutex_unlock(&conn_fields_lock);
-        if (header == 0 || total == 0) return put(fd, iov, cnt, flags, msg, as_send);
+        if (header == 0 || total == 0) return io_put(fd, iov, cnt, flags, msg, as_send);
         struct iovec stack[64 + 2];
         struct iovec *v = cnt <= 64 ? stack : malloc(sizeof *v * (size_t) (cnt + 2));
         if (v == NULL) {
@@ -72,7 +75,7 @@ static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int f
             return -1;
         }
         int n = http1_splice_close(iov, cnt, before, header, v);
-        ssize_t w = put(fd, v, n, flags, msg, as_send);
+        ssize_t w = io_put(fd, v, n, flags, msg, as_send);
         int e = errno;
         if (v != stack) free(v);
         if (w < 0) {
@@ -95,18 +98,94 @@ static ssize_t write_with_header(int fd, const struct iovec *iov, int cnt, int f
     }
 }
 
-/* A write of a tracked connection; false when it is not one (the caller writes as usual). */
+/* fd's entry when it is a tracked connection, else NULL. */
+static struct conn *tracked(int fd) {
+    return conn_get(fd) == 0 ? NULL : conn_entry(fd);
+}
+
+/* A write of a tracked connection, written here; false when it is not one (the caller writes as usual). */
 static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send, ssize_t *result) {
-    if (conn_get(fd) == 0) return 0;
-    if (!wants_header(fd, iov, cnt)) {
-        conn_saw(fd, PHASE_RESPONSE);
-        return 0;
-    }
-    *result = write_with_header(fd, iov, cnt, flags, msg, as_send);
+    struct conn *c = tracked(fd);
+    if (c == NULL) return 0;
+    int kind = c->kind;
+    ssize_t r;
+    if (kind == KIND_H2 || kind == KIND_SSE) r = ends_write(c, fd, iov, cnt, flags, msg, as_send);
+    else if (kind <= KIND_HTTP1 && wants_header(fd, iov, cnt)) r = write_with_header(fd, iov, cnt, flags, msg, as_send);
+    else r = io_put(fd, iov, cnt, flags, msg, as_send);
     int e = errno;
     conn_saw(fd, PHASE_RESPONSE);
+    if (kind <= KIND_HTTP1) ends_written(c, iov, cnt, r);
     errno = e;
+    *result = r;
     return 1;
+}
+
+/*
+ * A read of fd into cnt buffers of iov by really_read (a MSG_PEEK is not one: the caller reads it
+ * plainly): a tracked connection may get the drain's bytes instead (a WebSocket's Close), and its
+ * bytes tell what it carries.
+ */
+static ssize_t tracked_read(int fd, const struct iovec *iov, int cnt, ssize_t (*really_read)(int, const struct iovec *, int, void *),
+        void *arg) {
+    struct conn *c = tracked(fd);
+    ssize_t r;
+    if (c != NULL && ends_instead_of_read(c, iov, cnt, 0, &r)) return r;
+    r = really_read(fd, iov, cnt, arg);
+    if (c == NULL) return r;
+    if (r == 0) {
+        int e = errno;
+        ssize_t instead;
+        if (ends_instead_of_read(c, iov, cnt, 1, &instead)) r = instead;
+        errno = e;
+    } else if (r > 0) {
+        int e = errno;
+        conn_saw(fd, PHASE_REQUEST);
+        ends_read(c, fd, iov, cnt, (size_t) r);
+        errno = e;
+    }
+    return r;
+}
+
+static ssize_t do_read(int fd, const struct iovec *iov, int cnt, void *arg) {
+    (void) cnt;
+    (void) arg;
+    return next_read(fd, iov[0].iov_base, iov[0].iov_len);
+}
+
+static ssize_t do_readv(int fd, const struct iovec *iov, int cnt, void *arg) {
+    (void) arg;
+    return next_readv(fd, iov, cnt);
+}
+
+static ssize_t do_recv(int fd, const struct iovec *iov, int cnt, void *arg) {
+    (void) cnt;
+    return next_recv(fd, iov[0].iov_base, iov[0].iov_len, *(int *) arg);
+}
+
+/* recvfrom: its flags, address and length. */
+struct from {
+    int flags;
+    struct sockaddr *addr;
+    socklen_t *len;
+};
+
+static ssize_t do_recvfrom(int fd, const struct iovec *iov, int cnt, void *arg) {
+    (void) cnt;
+    struct from *f = arg;
+    return next_recvfrom(fd, iov[0].iov_base, iov[0].iov_len, f->flags, f->addr, f->len);
+}
+
+/* recvmsg: its message and flags. */
+struct message {
+    struct msghdr *msg;
+    int flags;
+};
+
+static ssize_t do_recvmsg(int fd, const struct iovec *iov, int cnt, void *arg) {
+    (void) iov;
+    (void) cnt;
+    struct message *m = arg;
+    return next_recvmsg(fd, m->msg, m->flags);
 }
 
 /** close(2). Forgets a tracked connection first (its count, its pending Connection: close). */
@@ -116,44 +195,44 @@ EXPORT int close(int fd) {
     return conn_close(fd, next_close);
 }
 
-/** read(2). Notes a request on a tracked connection. */
+/** read(2). Notes a request on a tracked connection, and what it carries. */
 EXPORT ssize_t read(int fd, void *buf, size_t n) {
     ensure_init();
-    ssize_t r = next_read(fd, buf, n);
-    if (r > 0) conn_saw(fd, PHASE_REQUEST);
-    return r;
+    if (conn_get(fd) == 0) return next_read(fd, buf, n);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    return tracked_read(fd, &v, 1, do_read, NULL);
 }
 
 /** readv(2). As {@code read}. */
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
     ensure_init();
-    ssize_t r = next_readv(fd, iov, cnt);
-    if (r > 0) conn_saw(fd, PHASE_REQUEST);
-    return r;
+    if (conn_get(fd) == 0 || cnt < 1) return next_readv(fd, iov, cnt);
+    return tracked_read(fd, iov, cnt, do_readv, NULL);
 }
 
 /** recv(2). As {@code read}; a MSG_PEEK is no read. */
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
     ensure_init();
-    ssize_t r = next_recv(fd, buf, n, flags);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
-    return r;
+    if (conn_get(fd) == 0 || (flags & MSG_PEEK)) return next_recv(fd, buf, n, flags);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    return tracked_read(fd, &v, 1, do_recv, &flags);
 }
 
 /** recvfrom(2). As {@code recv}. */
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len) {
     ensure_init();
-    ssize_t r = next_recvfrom(fd, buf, n, flags, addr, len);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
-    return r;
+    if (conn_get(fd) == 0 || (flags & MSG_PEEK)) return next_recvfrom(fd, buf, n, flags, addr, len);
+    struct iovec v = {.iov_base = buf, .iov_len = n};
+    struct from f = {.flags = flags, .addr = addr, .len = len};
+    return tracked_read(fd, &v, 1, do_recvfrom, &f);
 }
 
 /** recvmsg(2). As {@code recv}. */
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     ensure_init();
-    ssize_t r = next_recvmsg(fd, msg, flags);
-    if (r > 0 && !(flags & MSG_PEEK)) conn_saw(fd, PHASE_REQUEST);
-    return r;
+    if (conn_get(fd) == 0 || msg == NULL || (flags & MSG_PEEK) || msg->msg_iovlen < 1) return next_recvmsg(fd, msg, flags);
+    struct message m = {.msg = msg, .flags = flags};
+    return tracked_read(fd, msg->msg_iov, (int) msg->msg_iovlen, do_recvmsg, &m);
 }
 
 /**

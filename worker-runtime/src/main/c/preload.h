@@ -9,6 +9,8 @@
  *   shims.c    accept(), accept4(), fcntl(), ioctl(), epoll_ctl() on adopted fds
  *   conns.c    the table of connections accepted from adopted fds, and its idle scan
  *   http1.c    HTTP/1.x response heads: the status line, where Connection: close goes (pure)
+ *   protocols.c  what a connection carries (TLS, h2c, WebSocket, event stream), and its boundaries (pure)
+ *   ends.c     the drain's end of HTTP/2 (GOAWAY), WebSocket (Close 1001) and event streams
  *   io.c       read, write and close of tracked connections (and the header while draining)
  *   session.c  the session with the primary: counts out, drain in
  *
@@ -61,6 +63,8 @@ extern ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 extern const char *worker_socket;
 /* init.c: JCLUSTER_SPARE=1: a warm spare, whose first bind waits without a time limit for a slot. */
 extern int spare;
+/* init.c: JCLUSTER_TRAINING=1: a training run of the app (no primary): its binds of app ports go to the loopback (training.c). */
+extern int training;
 
 /* init.c: loads the next definitions and reads the environment, once; every interposed call starts with it. */
 void ensure_init(void);

@@ -9,6 +9,7 @@
 #include "session.h"
 
 #include "conns.h"
+#include "ends.h"
 #include "frame.h"
 #include "preload.h"
 #include "primary.h"
@@ -46,7 +47,8 @@ static int session_send(int s, const char *payload) {
 static void start_drain(void) {
     if (draining()) return;
     __atomic_store_n(&session_drain_flag, 1, __ATOMIC_RELEASE);
-    say("draining: %ld open connection(s) get Connection: close on their next response, and close when idle for %d ms",
+    say("draining: %ld open connection(s): HTTP/1.x get Connection: close on their next response, HTTP/2 (h2c) GOAWAY,"
+            " WebSockets a close (1001), event streams their end after the current event; idle ones close after %d ms",
             conn_open_count(), IDLE_GRACE_MILLIS);
 }
 
@@ -69,7 +71,12 @@ static void *session_main(void *arg) {
         long open = conn_open_count();
         if (since >= COUNT_MILLIS || (drain_now && open != reported)) {
             char payload[128];
-            snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
+            if (drain_now) {
+                snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\nleft=%ld\n", open, conn_accepted_count(),
+                        ends_left_count());
+            } else {
+                snprintf(payload, sizeof payload, "conns\nopen=%ld\naccepted=%ld\n", open, conn_accepted_count());
+            }
             if (session_send(s, payload) < 0) break;
             reported = open;
             last = now;
@@ -90,7 +97,10 @@ static void *session_main(void *arg) {
                 have -= 4 + len;
             }
         }
-        if (draining()) conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+        if (draining()) {
+            ends_drain();
+            conn_scan(SCAN_MILLIS, IDLE_GRACE_MILLIS, shut_for_reading);
+        }
     }
 done:
     close(s);

@@ -22,6 +22,7 @@ sources() {
     frame_test) echo "$main/frame.c" ;;
     http1_test) echo "$main/http1.c" ;;
     conns_test) echo "$main/conns.c" ;;
+    protocols_test) echo "$main/protocols.c" ;;
     ports_test) echo "$main/init.c" ;;
     *) echo "jcluster: $1.c: say in run.sh which of the library's files it tests" >&2; exit 1 ;;
   esac

@@ -24,6 +24,9 @@ import java.util.concurrent.Executors;
  *       {@code fake: child bind failed: <exception>}, exits;</li>
  *   <li>{@code every-port}: one {@code jdk-http} server on each port of {@code JCLUSTER_PORTS} (an app with a
  *       management port, say), each answer ending {@code port=<its port>}.</li>
+ *   <li>{@code shutdown-words}: {@code jdk-http} with a shutdown hook that prints
+ *       {@code shutdown out <pid>} to stdout and {@code shutdown err <pid>} to stderr, as a framework's
+ *       graceful shutdown does, then stops the server.</li>
  * </ul>
  */
 public final class StockServers {
@@ -34,6 +37,15 @@ public final class StockServers {
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", System.getenv().getOrDefault("JCLUSTER_PORT", "8080")));
         switch (mode) {
             case "jdk-http" -> jdkHttp(port);
+            case "shutdown-words" -> {
+                HttpServer server = jdkHttp(port);
+                long pid = ProcessHandle.current().pid();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    System.out.println("shutdown out " + pid);
+                    System.err.println("shutdown err " + pid);
+                    server.stop(0);
+                }));
+            }
             case "server-socket" -> serverSocket(port);
             case "every-port" -> {
                 for (String each : System.getenv().getOrDefault("JCLUSTER_PORTS", Integer.toString(port)).split(",")) {
@@ -70,7 +82,7 @@ public final class StockServers {
         return "fake slot=" + System.getenv("JCLUSTER_SLOT") + " pid=" + ProcessHandle.current().pid() + " local=" + local + "\n";
     }
 
-    private static void jdkHttp(int port) throws IOException {
+    private static HttpServer jdkHttp(int port) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
@@ -83,6 +95,7 @@ public final class StockServers {
         });
         server.start();
         System.out.println("fake: jdk-http listening on " + server.getAddress() + " pid " + ProcessHandle.current().pid());
+        return server;
     }
 
     private static void serverSocket(int port) throws IOException {

@@ -31,6 +31,8 @@ public final class WorkerEnv {
     public static final String SPARE = "JCLUSTER_SPARE";
     /** The generation: 1 for the first start, +1 per reload. */
     public static final String GENERATION = "JCLUSTER_GENERATION";
+    /** {@code 1} in a training run of the start cache: the app without a primary, stopped at its first bind. */
+    public static final String TRAINING = "JCLUSTER_TRAINING";
     /** The app's port: its first, when it has several (see {@link #PORTS}). */
     public static final String PORT = "JCLUSTER_PORT";
     /** The app's ports, comma-separated, {@link #PORT} first: the binds the preload library adopts (it falls back to {@link #PORT}). */

@@ -13,6 +13,7 @@ import io.jcluster.cli.metrics.GcCollector;
 import io.jcluster.cli.metrics.WorkerExit;
 import io.jcluster.cli.metrics.WorkerSnapshot;
 import io.jcluster.cli.control.AppStatus;
+import io.jcluster.cli.control.CacheStatus;
 import io.jcluster.cli.control.WorkerStatus;
 import io.jcluster.cli.top.Figures;
 import java.io.IOException;
@@ -68,6 +69,7 @@ final class Describe implements Callable<Integer> {
             node.set("metrics", Json.MAPPER.valueToTree(reply.metrics()));
             node.set("config", Json.MAPPER.valueToTree(reply.config()));
             node.set("exits", Json.MAPPER.valueToTree(reply.exits()));
+            node.set("cache", Json.MAPPER.valueToTree(reply.cache()));
             out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } else {
             print(out, reply, ZoneId.systemDefault());
@@ -91,6 +93,26 @@ final class Describe implements Callable<Integer> {
         }
         return "spares: " + s.spares().size() + " (" + warm + " warm, waiting for a slot), costing "
                 + (known ? Figures.bytes(rss) : "-") + " of memory (RSS) and no CPU while they wait";
+    }
+
+    /** The cache workers start from, whether each maps it, and what each costs in memory with it (PSS). */
+    static void cache(PrintWriter out, CacheStatus c) {
+        out.println();
+        out.println("start cache (aot_cache)");
+        out.println("  " + (c.kind() == null ? "" : c.kind() + ": ") + c.state()
+                + (c.sizeBytes() == null ? "" : ", " + Figures.bytes(c.sizeBytes())) + (c.file() == null ? "" : ", " + c.file()));
+        if (c.workers().isEmpty()) return;
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SLOT", "PID", "MAPS IT", "PSS"});
+        long pss = 0;
+        for (CacheStatus.Worker w : c.workers()) {
+            rows.add(new String[] {Figures.slot(w.slot()), Long.toString(w.pid()),
+                    w.mapped() == null ? "-" : w.mapped() ? "yes" : "no", w.pssBytes() == null ? "-" : Figures.bytes(w.pssBytes())});
+            if (w.pssBytes() != null) pss += w.pssBytes();
+        }
+        table(out, rows);
+        out.println("  workers' memory together (PSS: each one's own pages plus its share of the pages they map together): "
+                + Figures.bytes(pss));
     }
 
     /** The text form. */
@@ -141,6 +163,7 @@ final class Describe implements Callable<Integer> {
         }
         table(out, rows);
         if (!s.spares().isEmpty()) out.println(spareCost(s, figures));
+        if (reply.cache() != null) cache(out, reply.cache());
 
         List<String[]> gc = new ArrayList<>();
         gc.add(new String[] {"SLOT", "COLLECTOR", "COLLECTIONS", "TIME", "PAUSES"});

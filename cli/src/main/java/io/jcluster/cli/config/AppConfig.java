@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  * paths made absolute, and everything checked.
  *
  * @param ports the app's TCP ports, at least one, none twice; the first is {@link #port()}
- * @param cds whether workers start from a class-data archive of the app's jar, made by the first worker
+ * @param aotCache whether workers start from a cache of the app's classes (the JDK's AOT cache or a CDS archive),
+ *     made in the background by a training run
  * @param after the apps of the same file this one starts after (once they are ready)
  * @param envName the named environment in force ({@code --env}), or null for {@code [app.env]} alone
  * @param recycle {@code [recycle]}: scheduled replacement of the workers
@@ -39,7 +40,7 @@ public record AppConfig(
         LogPolicy logs,
         MetricsPolicy metrics,
         OverloadPolicy overload,
-        boolean cds,
+        CacheMode aotCache,
         List<String> after,
         String envName,
         RecyclePolicy recycle,
@@ -59,13 +60,14 @@ public record AppConfig(
         after = after == null ? List.of() : List.copyOf(after);
         if (recycle == null) recycle = RecyclePolicy.defaults();
         if (watch == null) watch = WatchPolicy.off();
+        if (aotCache == null) aotCache = CacheMode.AUTO;
     }
 
     /** The same config with another worker count (no longer what {@code auto} came to, when it differs). */
     public AppConfig withInstances(int n) {
         if (n == instances) return this;
         return new AppConfig(name, jar, configFile, workDir, n, ports, host, listen, jvmArgs, args, env, java,
-                restart, reload, health, logs, metrics, overload, cds, after, envName, recycle, watch, spares, null);
+                restart, reload, health, logs, metrics, overload, aotCache, after, envName, recycle, watch, spares, null);
     }
 
     /** How many JVMs the app runs when all is well: its slots' workers and its spares. */

@@ -1,5 +1,6 @@
 package io.jcluster.cli.config;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import java.util.List;
 import java.util.Map;
 
@@ -8,6 +9,7 @@ import java.util.Map;
  *
  * @param ports the app's ports, when it has several ({@code port} is the one-port form; not both)
  * @param after the apps of the same file that must be ready before this one starts
+ * @param aotCache whether workers start from a cache of the app's classes ({@code cds} is its older spelling)
  * @param spares warm spares: standby workers that have done their start-up and wait for a slot
  */
 public record AppSection(
@@ -22,7 +24,7 @@ public record AppSection(
         Map<String, String> env,
         String cwd,
         String java,
-        Boolean cds,
+        @JsonAlias("cds") CacheMode aotCache,
         List<String> after,
         List<Integer> ports,
         Integer spares) {
@@ -34,7 +36,7 @@ public record AppSection(
         jvmArgs = jvmArgs == null ? List.of() : List.copyOf(jvmArgs);
         args = args == null ? List.of() : List.copyOf(args);
         env = env == null ? Map.of() : Map.copyOf(env);
-        if (cds == null) cds = false;
+        if (aotCache == null) aotCache = CacheMode.AUTO;
         after = after == null ? List.of() : List.copyOf(after);
         if (spares == null) spares = 0;
     }

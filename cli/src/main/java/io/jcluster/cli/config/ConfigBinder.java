@@ -76,7 +76,7 @@ final class ConfigBinder {
     private static boolean isCustom(MismatchedInputException e) {
         Class<?> t = e.getTargetType();
         return t == Instances.class || t == Duration.class || t == Readiness.class || t == ByteSize.class || t == Timestamps.class
-                || t == LogFormat.class;
+                || t == LogFormat.class || t == CacheMode.class;
     }
 
     private static String known(Collection<Object> ids) {
@@ -97,6 +97,7 @@ final class ConfigBinder {
         if (type == Listen.class) return "\"handoff\" or \"self\"";
         if (type == LogTarget.class) return "\"files\" or \"stdout\"";
         if (type == WhenErrored.class) return "\"stay\" or \"exit\"";
+        if (type == Shutdown.class) return "\"auto\", \"early\" or \"late\"";
         if (type.isRecord()) return "a table";
         return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
@@ -146,6 +147,19 @@ final class ConfigBinder {
                 }
                 throw InvalidFormatException.from(p, "expected \"utc\", \"local\" or false, got " + token(p), p.getText(),
                         Timestamps.class);
+            }
+        });
+        module.addDeserializer(CacheMode.class, new JsonDeserializer<>() {
+            @Override
+            public CacheMode deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                JsonToken t = p.currentToken();
+                Object value = t == JsonToken.VALUE_TRUE ? Boolean.TRUE : t == JsonToken.VALUE_FALSE ? Boolean.FALSE
+                        : t == JsonToken.VALUE_STRING ? p.getText() : token(p);
+                try {
+                    return CacheMode.of(value);
+                } catch (IllegalArgumentException e) {
+                    throw InvalidFormatException.from(p, e.getMessage(), p.getText(), CacheMode.class);
+                }
             }
         });
         module.addDeserializer(Instances.class, new JsonDeserializer<>() {

@@ -221,7 +221,7 @@ public final class ConfigLoader {
         Instances.Auto auto = app.instances().auto() ? Instances.here() : null;
         return new AppConfig(name, jar, file, workDir, auto != null ? auto.workers() : app.instances().count(), ports, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
-                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.cds(), app.after(), envName, raw.recycle(),
+                KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.aotCache(), app.after(), envName, raw.recycle(),
                 watch, KeyChecks.spares(at, app), auto == null ? null : "auto: " + auto.why());
     }
 

@@ -44,6 +44,7 @@ public final class ConfigTables {
         app.put("args", List.copyOf(c.args()));
         app.put("cwd", text(c.workDir()));
         app.put("java", text(c.java()));
+        app.put("aot_cache", c.aotCache().json());
         if (!c.after().isEmpty()) app.put("after", List.copyOf(c.after()));
         if (c.envName() != null) app.put("env_name", c.envName());
         if (!c.env().isEmpty()) {
@@ -68,6 +69,7 @@ public final class ConfigTables {
         reload.put("ready_timeout", duration(c.reload().readyTimeout()));
         reload.put("warmup", duration(c.reload().warmup()));
         reload.put("drain_timeout", duration(c.reload().drainTimeout()));
+        reload.put("shutdown", c.reload().shutdown().id());
         reload.put("stop_timeout", duration(c.reload().stopTimeout()));
 
         table(t, "health").put("heartbeat_interval", duration(c.health().heartbeatInterval()));

@@ -20,11 +20,19 @@ import java.util.Map;
  * @param history  the app's totals over the last minute, oldest first ({@code metrics}; a stream's first line)
  * @param config   the config in force, table by table ({@code describe})
  * @param exits    the latest worker exits, oldest first ({@code describe})
+ * @param cache    the cache workers start from, and each worker's use of it ({@code describe})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ControlReply(boolean ok, String error, List<String> lines, AppStatus status, String progress, Integer code,
                            AppSnapshot metrics, List<AppTotals> history, Map<String, Map<String, Object>> config,
-                           List<WorkerExit> exits) {
+                           List<WorkerExit> exits, CacheStatus cache) {
+
+    /** A reply without the cache. */
+    public ControlReply(boolean ok, String error, List<String> lines, AppStatus status, String progress, Integer code,
+                        AppSnapshot metrics, List<AppTotals> history, Map<String, Map<String, Object>> config,
+                        List<WorkerExit> exits) {
+        this(ok, error, lines, status, progress, code, metrics, history, config, exits, null);
+    }
 
     /** A reply without figures. */
     public ControlReply(boolean ok, String error, List<String> lines, AppStatus status) {

@@ -51,7 +51,7 @@ public final class StarterConfig {
         }
         c.key("jvm_args = []", "e.g. [\"-Xmx512m\"]; with no heap size each worker may use 75 % of memory / workers");
         if (survey.springBoot() != null) {
-            c.key("cds = false", "true: workers start from a class-data archive (about half the start-up CPU)");
+            c.key("aot_cache = \"auto\"", "workers start from a cache of the classes made in the background (JDK 25: about 0.45x the start); false: never");
         }
         c.lines.add("");
         c.key("[app.env]", "the workers' environment; secrets too (keep this file private)");

@@ -29,6 +29,24 @@ public final class ProcessMemory {
         return pages == null ? null : pages * PAGE;
     }
 
+    /**
+     * The process's proportional set size in bytes ({@code Pss} of {@code /proc/<pid>/smaps_rollup}):
+     * its private pages plus its share of the pages it maps with others, such as a cache file every
+     * worker maps. The kernel walks the process's pages for it: read it on request, not every second.
+     * Null when it cannot be read.
+     */
+    public static Long pssBytes(long pid) {
+        if (pid <= 0) return null;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"), StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("Pss:")) return Long.parseLong(line.substring(4).replace("kB", "").trim()) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     /** The second field of a statm line (resident pages); null when it has none. */
     static Long residentPages(String statm) {
         String[] fields = statm.trim().split(" ");

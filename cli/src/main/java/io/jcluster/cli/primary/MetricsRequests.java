@@ -40,8 +40,8 @@ final class MetricsRequests {
     /** The answer to {@code describe}. */
     static CompletableFuture<ControlReply> describe(Primary primary) {
         AppMetrics m = primary.metrics();
-        return primary.status().thenApply(status -> new ControlReply(true, null, null, status, null, null, m.latest(), null,
-                ConfigTables.of(primary.config()), m.recentExits()));
+        return primary.status().thenCompose(status -> primary.cacheStatus(status).thenApply(cache -> new ControlReply(true, null,
+                null, status, null, null, m.latest(), null, ConfigTables.of(primary.config()), m.recentExits(), cache)));
     }
 
     /**

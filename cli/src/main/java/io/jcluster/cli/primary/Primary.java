@@ -20,7 +20,7 @@ import io.jcluster.cli.primary.changes.RollingReload;
 import io.jcluster.cli.primary.changes.Scale;
 import io.jcluster.cli.primary.changes.Watcher;
 import io.jcluster.cli.primary.changes.WorkerSignals;
-import io.jcluster.cli.primary.launch.AppCds;
+import io.jcluster.cli.primary.launch.AppCache;
 import io.jcluster.cli.primary.launch.ConfigResolver;
 import io.jcluster.cli.primary.launch.JvmLauncher;
 import io.jcluster.cli.primary.sockets.PassedSockets;
@@ -75,7 +75,7 @@ public final class Primary implements AutoCloseable {
     private final WorkerMessages messages;
     private final Recycler recycler;
     private final Watcher watcher;
-    private final AppCds cds;
+    private final AppCache cds;
     /** Ticks between two metrics snapshots (the {@code [metrics] interval} over the tick). */
     private final int ticksPerSnapshot;
     private long ticks;
@@ -93,7 +93,7 @@ public final class Primary implements AutoCloseable {
         this.loop = new SupervisorLoop(log);
         this.logs = new AppLogs(config.name(), home.logDir(config.name()), config.logs(), System.out, System.err);
         Path agentJar = AgentJar.path(); // the relocated agent: never the app's shaded copy
-        this.cds = new AppCds(home.cdsDir(config.name()), home.bootDir(config.name()), agentJar, log);
+        this.cds = new AppCache(home.cacheDir(config.name()), agentJar, AgentJar.runtimeJar(), log);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("primary-io", true), EpollIoHandler.newFactory());
         MetricsFeed metrics = new MetricsFeed(new AppMetrics(config.name(), config.metrics().interval()), log);
         this.launcher = new JvmLauncher(home, logs, agentJar, AgentJar.runtimeJar(), cds);
@@ -242,6 +242,11 @@ public final class Primary implements AutoCloseable {
         return reports.gaveUp();
     }
 
+    /** The cache workers start from and each worker's use of it, for {@code describe} (its /proc reads off the loop). */
+    CompletableFuture<io.jcluster.cli.control.CacheStatus> cacheStatus(AppStatus status) {
+        return cds.status(app.config(), status, loop);
+    }
+
     /** Spawns a worker on every slot and starts the health checks and the metrics snapshots. */
     public void start() {
         loop.execute(() -> {
@@ -252,15 +257,11 @@ public final class Primary implements AutoCloseable {
                 log.info("listen=self: every worker binds %s itself with SO_REUSEPORT; %s", PortGate.portsText(config.ports()),
                         Kernel.migrateAdvice());
             }
-            if (!config.cds()) {
-                app.startAll(); // reconcile, right after this event, starts the workers
-                return;
-            }
-            // a Spring Boot jar is extracted first (a JVM run of seconds): off the loop, then the workers
-            loop.offLoop(() -> {
-                cds.prepare(config);
-                return config;
-            }, prepared -> app.startAll());
+            boolean lookFirst = config.aotCache().wanted() && cds.anyMade(); // a cache made before: does it fit this jar?
+            if (!lookFirst) app.startAll(); // reconcile, right after this event, starts the workers
+            if (config.aotCache().wanted()) loop.offLoop(() -> cds.prepare(config, false), prepared -> {
+                if (lookFirst) app.startAll();
+            });
         });
         loop.every(tick(app.config()), this::tick);
         reports.start(loop);
@@ -365,7 +366,7 @@ public final class Primary implements AutoCloseable {
     private Object loadConfig() {
         try {
             AppConfig next = ConfigResolver.resolve(spec);
-            cds.prepare(next); // a new Spring Boot jar is extracted here, off the loop, before its workers start
+            if (next.aotCache().wanted()) cds.prepare(next, false); // a cache made for this jar is used; none is made here
             return next;
         } catch (ConfigResolver.Refused e) {
             return new ChangeFailed((e.code == 2 ? "the config does not load" : "the config could not be read")
@@ -423,6 +424,7 @@ public final class Primary implements AutoCloseable {
     /** Releases the port, the sockets and the threads. Workers must be gone (see {@link #stop()}). */
     @Override
     public void close() {
+        cds.close();
         for (Slot slot : app.slots()) {
             slot.sockets().forEach(SlotSocket::close);
         }

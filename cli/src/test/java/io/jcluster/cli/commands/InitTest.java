@@ -67,7 +67,7 @@ class InitTest {
         String text = Files.readString(file);
         assertTrue(text.contains("ports = [9090, 9091]"), text);
         assertTrue(text.contains("ports = [9090, 9091]                # server.port = ${PORT:9090} in application.yml, its default, then management.server.port in application.yml"), text);
-        assertTrue(text.contains("cds = false") && text.contains("ready_timeout = \"2m\""), text);
+        assertTrue(text.contains("aot_cache = \"auto\"") && text.contains("ready_timeout = \"2m\""), text);
         everyKeyHasAComment(text);
         AppConfig config = load(file);
         assertEquals("shop", config.name());

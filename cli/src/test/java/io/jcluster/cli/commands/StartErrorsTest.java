@@ -62,7 +62,7 @@ class StartErrorsTest {
     void unknownKeyNamesFileLineAndKey() throws IOException {
         Path c = config("[app]\njar = \"app.jar\"\ninstancess = 2\n");
         assertEquals(2, start(c.toString()));
-        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, args, cds, cwd, env, host, instances, "
+        assertEquals("jcluster: " + c + ":3: app.instancess: unknown key; [app] takes after, aot_cache, args, cwd, env, host, instances, "
                 + "jar, java, jvm_args, listen, name, port, ports, spares, and the tables env_<name>, restart, reload, health, logs, metrics, "
                 + "overload, recycle, watch\n", err.toString());
         assertNothingStarted();

@@ -82,7 +82,7 @@ class ConfigChecksTest {
 
     @Test
     void anUnknownDottedKeyHasItsLine() throws IOException {
-        assertEquals(":4: app.port_: unknown key; [app] takes after, args, cds, cwd, env, host, instances, jar, java, jvm_args, "
+        assertEquals(":4: app.port_: unknown key; [app] takes after, aot_cache, args, cwd, env, host, instances, jar, java, jvm_args, "
                 + "listen, name, port, ports, spares, and the tables env_<name>, restart, reload, health, logs, metrics, overload, recycle, watch",
                 error("\nport_.x = 1\n"));
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The primary captures every worker's stdout and stderr into rotating per-slot files: the last
- * line before a {@code kill -9} is kept, a worker flooding its log stays within the caps, and
+ * line before a {@code kill -9} is kept, so are the lines a shutdown hook writes at a reload and a
+ * stop (in the files and in {@code logs -f}), a worker flooding its log stays within the caps, and
  * {@code logs -f} follows a slot across a worker's replacement. One sandbox for the class.
  */
 @Timeout(240)
@@ -195,6 +196,45 @@ class LogsIT {
             follow.waitFor(10, TimeUnit.SECONDS);
         }
         assertEquals(0, sandbox.cli("stop", "follow").code());
+    }
+
+    @Test
+    void whatAWorkerWritesWhileItShutsDownIsKept() throws Exception {
+        int port = Sandbox.freePort();
+        Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", "hooks",
+                "-i", "1", "-p", Integer.toString(port), "--", "shutdown-words");
+        assertEquals(0, r.code(), r.all() + sandbox.primaryLog("hooks"));
+        long first = sandbox.worker("hooks", 0).get("pid").asLong();
+        Path followed = sandbox.dir.resolve("hooks-follow.txt");
+        Process follow = sandbox.background(followed, "logs", "hooks", "-f");
+        Path out = logs("hooks").resolve("0.log");
+        Path err = logs("hooks").resolve("0.err.log");
+        try {
+            await("logs -f to print the first worker's lines", Duration.ofSeconds(30), () -> read(followed).contains("pid " + first));
+            Sandbox.Result reload = sandbox.cli("reload", "hooks");
+            assertEquals(0, reload.code(), reload.all() + sandbox.primaryLog("hooks"));
+            long second = sandbox.worker("hooks", 0).get("pid").asLong();
+            assertTrue(second != first, "reload replaced the worker");
+            await("the replaced worker's exit in 0.log", Duration.ofSeconds(30), () -> read(out).contains("worker exited: slot=0 pid=" + first));
+            assertTrue(read(out).contains("shutdown out " + first), "a reload keeps the hook's stdout line: " + read(out));
+            assertTrue(read(err).contains("shutdown err " + first), "a reload keeps the hook's stderr line: " + read(err));
+            List<String> lines = read(out).lines().toList();
+            assertTrue(indexOf(lines, "shutdown out " + first) < indexOf(lines, "worker exited: slot=0 pid=" + first),
+                    "the hook's line comes before the exit note: " + lines);
+
+            Sandbox.Result stop = sandbox.cli("stop", "hooks");
+            assertEquals(0, stop.code(), stop.all());
+            assertTrue(read(out).contains("shutdown out " + second), "a stop keeps the hook's stdout line: " + read(out));
+            assertTrue(read(err).contains("shutdown err " + second), "a stop keeps the hook's stderr line: " + read(err));
+            await("logs -f to print every shutdown line", Duration.ofSeconds(30), () -> {
+                String text = read(followed);
+                return text.contains("shutdown out " + first) && text.contains("shutdown err " + first)
+                        && text.contains("shutdown out " + second) && text.contains("shutdown err " + second);
+            });
+        } finally {
+            follow.destroyForcibly();
+            follow.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private static long sizeOrZero(Path p) {

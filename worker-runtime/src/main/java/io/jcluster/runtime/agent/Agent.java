@@ -70,6 +70,7 @@ public final class Agent {
     private final AtomicLong seq = new AtomicLong();
     private final GcWatch gc = GcWatch.start();
     private final ServerFigures servers = ServerFigures.platform();
+    private final ServerDrain serverDrain = ServerDrain.platform();
     private volatile boolean draining;
     private volatile AppMXBean app;
 
@@ -84,6 +85,10 @@ public final class Agent {
      */
     public static void premain(String args, Instrumentation inst) {
         WorkerEnv env = WorkerEnv.system();
+        if (!env.isManaged() && "1".equals(env.get(WorkerEnv.TRAINING))) {
+            train(env);
+            return;
+        }
         if (!env.isManaged() || instance != null) {
             return;
         }
@@ -105,6 +110,24 @@ public final class Agent {
         }
         instance = agent;
         agent.start();
+    }
+
+    /**
+     * A training run of the start cache ({@code JCLUSTER_TRAINING=1}, no primary): what the agent does
+     * at a worker's start, without a primary (the MBean, the GC and server figures), so that the
+     * classes it loads are in the cache too. It sends nothing and leaves no thread running.
+     */
+    private static void train(WorkerEnv env) {
+        try {
+            Agent agent = new Agent(env, null);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(
+                    new StandardMBean(agent.new Bridge(), AgentMXBean.class, true), new ObjectName(JCluster.AGENT_OBJECT_NAME));
+            agent.heartbeatMessage();
+            agent.heartbeat.shutdownNow();
+            agent.drainer.shutdownNow();
+        } catch (Exception | LinkageError e) {
+            // the training run goes on: its cache only lacks these classes
+        }
     }
 
     private static WireMessage hello(WorkerEnv env) {
@@ -183,6 +206,7 @@ public final class Agent {
         try {
             return drainer.submit(() -> {
                 draining = true;
+                for (String line : serverDrain.closeKeepAlive()) System.err.println(LOG_PREFIX + "draining: " + line);
                 long inflight = drainApp(timeoutMillis);
                 if (answer) {
                     send(WireMessage.of(MessageTypes.DRAINED, "inflight", inflight));

@@ -60,12 +60,15 @@ final class ServerFigures {
      * (Tomcat registers in the first one it finds).
      */
     static ServerFigures platform() {
-        return new ServerFigures(() -> {
-            Set<MBeanServer> all = new LinkedHashSet<>();
-            all.add(ManagementFactory.getPlatformMBeanServer());
-            all.addAll(MBeanServerFactory.findMBeanServer(null));
-            return new ArrayList<>(all);
-        });
+        return new ServerFigures(ServerFigures::mbeanServers);
+    }
+
+    /** The platform MBean server, then every other the app created through {@link MBeanServerFactory}. */
+    static List<MBeanServer> mbeanServers() {
+        Set<MBeanServer> all = new LinkedHashSet<>();
+        all.add(ManagementFactory.getPlatformMBeanServer());
+        all.addAll(MBeanServerFactory.findMBeanServer(null));
+        return new ArrayList<>(all);
     }
 
     /** Puts the figures, as {@code app.<name>}, into {@code fields}; nothing when no known server is there. */

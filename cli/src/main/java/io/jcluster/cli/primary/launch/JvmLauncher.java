@@ -4,8 +4,8 @@ import io.jcluster.cli.cgroup.Cgroup;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
-import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.Listen;
+import io.jcluster.cli.config.Home;
 import io.jcluster.cli.host.OomKiller;
 import io.jcluster.cli.host.PreloadLibrary;
 import io.jcluster.cli.logs.AppLogs;
@@ -20,7 +20,6 @@ import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * Starts worker JVMs: {@code java <heap args> <jvm args> <cds args> -javaagent:<worker-runtime> -jar
- * app.jar <args>} (app.jar: a Spring Boot jar's extracted layout with cds) in a session of its own, with the {@code JCLUSTER_*} environment, its output piped into
+ * Starts worker JVMs: {@code java <heap args> <jvm args> <cache args> -javaagent:<worker-runtime> -jar
+ * app.jar <args>} (app.jar: a Spring Boot jar's extraction when it starts from the cache, see
+ * {@link AppCache}) in a session of its own, with the {@code JCLUSTER_*} environment, its output piped into
  * the slot's log files. Loop thread only.
  */
 public final class JvmLauncher implements Launcher {
@@ -40,12 +40,14 @@ public final class JvmLauncher implements Launcher {
     private final Path agentJar;
     /** worker-runtime's main jar: the preload library is beside it. */
     private final Path runtimeJar;
-    private final AppCds cds;
+    private final AppCache cds;
     private final OomKiller oom = new OomKiller(Cgroup.current());
+    /** The workers this launcher started and that have not exited: their output, for the cache check. */
+    private final Map<Long, WorkerProcess> running = new java.util.HashMap<>();
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
     private Path workerSocket;
 
-    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCds cds) {
+    public JvmLauncher(Home home, AppLogs logs, Path agentJar, Path runtimeJar, AppCache cds) {
         this.home = home;
         this.logs = logs;
         this.agentJar = agentJar;
@@ -69,7 +71,7 @@ public final class JvmLauncher implements Launcher {
         command.add(cfg.java().toString());
         command.addAll(HeapSizing.args(cfg.jvmArgs(), cfg.jvms()));
         command.addAll(cfg.jvmArgs());
-        AppCds.Launch run = cds.launch(cfg);
+        AppCache.Launch run = cds.launch(cfg);
         List<String> cdsArgs = run.jvmArgs();
         command.addAll(cdsArgs);
         command.add("-javaagent:" + agentJar);
@@ -90,7 +92,9 @@ public final class JvmLauncher implements Launcher {
         }
         cds.spawned(process.pid(), cdsArgs);
         OomKiller.preferWorker(process.pid()); // the kernel's pick in the group is a worker, never the primary
-        return new Jvm(process, logs.capture(slot, generation, process), logs, generation);
+        Jvm jvm = new Jvm(process, logs.capture(slot, generation, process), logs, generation);
+        running.put(process.pid(), jvm);
+        return jvm;
     }
 
     private void environment(Map<String, String> env, int slot, AppConfig cfg, long generation) {
@@ -113,13 +117,9 @@ public final class JvmLauncher implements Launcher {
     }
 
     @Override
-    public Duration stopGrace(long pid, Duration stopTimeout) {
-        return cds.stopGrace(pid, stopTimeout);
-    }
-
-    @Override
     public void ready(long pid, Loop loop) {
-        cds.ready(pid, loop);
+        WorkerProcess w = running.get(pid);
+        cds.ready(pid, loop, () -> w == null ? List.of() : w.lastLines(40));
     }
 
     @Override
@@ -129,7 +129,13 @@ public final class JvmLauncher implements Launcher {
 
     @Override
     public void exited(long pid, int code) {
-        cds.exited(pid, code);
+        running.remove(pid);
+        cds.exited(pid);
+    }
+
+    @Override
+    public void settled(AppConfig config, Loop loop) {
+        cds.settled(config, loop);
     }
 
     /** A worker JVM and its captured output. */
@@ -158,14 +164,21 @@ public final class JvmLauncher implements Launcher {
             return process.isAlive();
         }
 
+        /*
+         * Signals go through the process's handle, not Process.destroy: on Linux, Process.destroy and
+         * destroyForcibly close the pipes' read ends right after the signal, and then everything the
+         * worker writes while it shuts down (its shutdown hooks, a framework's "graceful shutdown" lines,
+         * what is still in the pipe at kill -9) is lost. The handle only sends the signal (and, like
+         * Process, never to a recycled pid: it checks the start time).
+         */
         @Override
         public void terminate() {
-            process.destroy();
+            process.toHandle().destroy();
         }
 
         @Override
         public void kill() {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }
 
         @Override

@@ -1,11 +1,14 @@
 package io.jcluster.cli.primary.supervisor;
 
+import io.jcluster.cli.config.Shutdown;
 import io.jcluster.cli.primary.sockets.SlotSocket;
 import io.jcluster.runtime.wire.MessageTypes;
 import io.jcluster.runtime.wire.WireMessage;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.unix.FileDescriptor;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +17,7 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The primary's side of the preload library ({@link io.jcluster.cli.host.PreloadLibrary}), which every worker of a
@@ -22,12 +26,17 @@ import java.util.function.Consumer;
  * listens it sends {@code listening}, and a worker that listens on every app port is ready (for
  * readiness {@code auto} and {@code port}). Its session ({@code conns} every second) gives the open and
  * accepted connection counts, and takes {@code drain}: a draining worker is ended once the agent has
- * drained and the library's connections are all closed. See {@code docs/worker-protocol.md}.
+ * drained and the library's connections are all closed, or, as {@code [reload] shutdown} says, once
+ * only the app can end those left (see {@link Shutdown}). See {@code docs/worker-protocol.md}.
  *
  * <p>Confined to the supervisor thread, like the rest of the primary's state.
  */
 final class PortAdoption {
+    /** How long no connection may have closed before those that only the app can end are left to it ({@link Shutdown#AUTO}). */
+    static final Duration STILL = Duration.ofSeconds(1);
+
     private final PrimaryLog log;
+    private final Supplier<Instant> clock;
     /** The slot socket a worker gets for a port, or null with no socket (a gone slot, listen=self). */
     private final BiFunction<Worker, Integer, SlotSocket> socketFor;
     /** Makes a worker ready, with how it got there in words. */
@@ -43,6 +52,10 @@ final class PortAdoption {
         final Channel channel;
         long open;
         long accepted;
+        /** Open connections that the library cannot end itself (TLS, protocols it does not read, HTTP/2 after its GOAWAY). */
+        long left;
+        /** While draining: when a connection last closed (the drain's start before the first). */
+        Instant lastClose;
         boolean draining;
         boolean agentDrained;
 
@@ -51,9 +64,10 @@ final class PortAdoption {
         }
     }
 
-    PortAdoption(PrimaryLog log, BiFunction<Worker, Integer, SlotSocket> socketFor, BiConsumer<Worker, String> ready,
-                 Consumer<Worker> drained) {
+    PortAdoption(PrimaryLog log, Supplier<Instant> clock, BiFunction<Worker, Integer, SlotSocket> socketFor,
+                 BiConsumer<Worker, String> ready, Consumer<Worker> drained) {
         this.log = log;
+        this.clock = clock;
         this.socketFor = socketFor;
         this.ready = ready;
         this.drained = drained;
@@ -118,13 +132,42 @@ final class PortAdoption {
             s = new Session(ch);
             sessions.put(w, s);
         }
+        long before = s.open;
         s.open = m.getLong("open", 0);
         s.accepted = m.getLong("accepted", 0);
-        if (s.draining && s.agentDrained && s.open == 0) {
+        s.left = Math.min(s.open, m.getLong("left", 0)); // a library that does not say: none
+        if (s.open < before) s.lastClose = clock.get();
+        if (!s.draining || !s.agentDrained) return;
+        if (s.open == 0) {
             s.draining = false;
             log.info("slot %d: worker pid %d: its last connection closed", w.slotIndex(), w.pid());
             drained.accept(w);
+        } else if (leftToApp(w, s)) {
+            s.draining = false;
+            drained.accept(w);
         }
+    }
+
+    /**
+     * Whether the worker's connections are the app's to end now ({@link Shutdown}): at once with
+     * {@code early}; with {@code auto}, once each is one the library cannot end and none has closed for
+     * {@link #STILL}. Logs why when so.
+     */
+    private boolean leftToApp(Worker w, Session s) {
+        Shutdown policy = w.config().reload().shutdown();
+        boolean still = s.lastClose != null && !clock.get().isBefore(s.lastClose.plus(STILL));
+        if (policy == Shutdown.EARLY) {
+            log.info("slot %d: worker pid %d drained; its %d open connection(s) are left to the app's own shutdown (shutdown = \"early\")",
+                    w.slotIndex(), w.pid(), s.open);
+            return true;
+        }
+        if (policy == Shutdown.AUTO && s.left == s.open && still) {
+            log.info("slot %d: worker pid %d: its %d open connection(s) are ones only the app can end (TLS, HTTP/2 streams, protocols"
+                    + " the library does not read), and none closed for %d ms: SIGTERM, the app's own shutdown ends them",
+                    w.slotIndex(), w.pid(), s.open, STILL.toMillis());
+            return true;
+        }
+        return false;
     }
 
     /** Tells the library of a worker that drains: its connections close after their current response. */
@@ -132,6 +175,8 @@ final class PortAdoption {
         Session s = sessions.get(w);
         if (s == null) return;
         s.draining = true;
+        s.lastClose = clock.get();
+        log.info("slot %d: worker pid %d drains its %d open connection(s)", w.slotIndex(), w.pid(), s.open);
         WorkerChannel.send(s.channel, WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", timeoutMillis));
     }
 
@@ -141,10 +186,27 @@ final class PortAdoption {
      */
     boolean agentDrained(Worker w) {
         Session s = sessions.get(w);
-        if (s == null || !s.draining || !s.channel.isActive() || s.open == 0) return true;
+        if (s == null || !s.draining || !s.channel.isActive()) return true;
+        if (s.open == 0) {
+            log.info("slot %d: worker pid %d drained, no connection open", w.slotIndex(), w.pid());
+            return true;
+        }
         s.agentDrained = true;
+        if (leftToApp(w, s)) {
+            s.draining = false;
+            return true;
+        }
         log.info("slot %d: worker pid %d drained; waiting for its %d open connection(s) to close", w.slotIndex(), w.pid(), s.open);
         return false;
+    }
+
+    /** The drain of {@code w} reached {@code drain_timeout}: says so, with the connections still open, before SIGTERM. */
+    void drainTimedOut(Worker w) {
+        Session s = sessions.get(w);
+        log.info("slot %d: worker pid %d: drain timeout (%s)%s: SIGTERM", w.slotIndex(), w.pid(),
+                io.jcluster.cli.config.Durations.format(w.config().reload().drainTimeout()),
+                s == null ? "" : " with " + s.open + " open connection(s)");
+        if (s != null) s.draining = false;
     }
 
     /**

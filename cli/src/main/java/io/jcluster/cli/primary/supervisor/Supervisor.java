@@ -61,7 +61,7 @@ public final class Supervisor {
         this.config = config;
         this.status = new StatusView(this, loop.now());
         this.readiness = new ReadinessProbe(this);
-        this.adoption = new PortAdoption(log, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
+        this.adoption = new PortAdoption(log, loop::now, (w, port) -> w.slot() != null && slots.contains(w.slot()) ? w.slot().socket(port) : null,
                 this::ready,
                 w -> {
                     w.cancelDeadline();
@@ -316,8 +316,8 @@ public final class Supervisor {
             w.moveTo(WorkerState.DRAINING);
             long ms = w.config().reload().drainTimeout().toMillis();
             WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.DRAIN, "timeoutMillis", ms));
-            adoption.drain(w, ms); // the library closes the adopted connections after their current response
-            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> terminate(w)));
+            adoption.drain(w, ms); // the library ends the adopted connections as their protocols allow
+            w.deadline(loop.schedule(Duration.ofMillis(ms), () -> { adoption.drainTimedOut(w); terminate(w); }));
         } else {
             terminate(w);
         }
@@ -327,7 +327,7 @@ public final class Supervisor {
     public void terminate(Worker w) {
         if (!w.alive()) return;
         w.process().terminate();
-        Duration grace = launcher.stopGrace(w.pid(), w.config().reload().stopTimeout());
+        Duration grace = w.config().reload().stopTimeout();
         w.deadline(loop.schedule(grace, () -> {
             if (w.alive()) {
                 log.info("slot %d: worker pid %d still running %s after SIGTERM: SIGKILL", w.slotIndex(), w.pid(),
@@ -401,6 +401,9 @@ public final class Supervisor {
                 if (slot.phase() == Slot.Phase.ACTIVE && slot.worker() == null && slot.surge() == null) start(slot);
             }
             spares.keep();
+            if (change == null && slots.stream().allMatch(s -> s.worker() != null && s.worker().state() == WorkerState.READY)) {
+                launcher.settled(config, loop); // the cache's training run, once nothing starts
+            }
         }
         gate.steer(slots, config, stopping);
         settleWaiters();

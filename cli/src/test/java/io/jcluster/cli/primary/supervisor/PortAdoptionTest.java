@@ -68,7 +68,7 @@ class PortAdoptionTest {
             assertNull(slot.socket(9999));
             Worker w = new Worker(slot, 1, config, new FakeLauncher.FakeProcess(4242), java.time.Instant.now());
             PrimaryLog log = new PrimaryLog(new PrintStream(logged, true), "fake");
-            PortAdoption adoption = new PortAdoption(log, (x, port) -> x.slot().socket(port), (x, how) -> readies.add(x.pid() + ": " + how),
+            PortAdoption adoption = new PortAdoption(log, java.time.Instant::now, (x, port) -> x.slot().socket(port), (x, how) -> readies.add(x.pid() + ": " + how),
                     x -> readies.add(x.pid() + ": drained"));
             assertEquals(List.of(8080, 8081), PortAdoption.ports(w));
             for (int port : List.of(8081, 8080)) {
@@ -125,9 +125,89 @@ class PortAdoptionTest {
         assertTrue(logged.toString().contains("which it did not bind through jcluster: ignored"), logged.toString());
     }
 
+    @Test
+    void aDrainingWorkerEndsWhenItsLastConnectionCloses() throws Exception {
+        Worker w = worker("[reload]\nshutdown = \"late\"\n");
+        PortAdoption adoption = draining(w, 3, 3);
+        assertFalse(adoption.agentDrained(w), "three connections are open");
+        now = now.plusSeconds(5);
+        conns(adoption, w, 3, 3);
+        assertEquals(List.of(), readies, "late: connections only the app can end still hold it");
+        conns(adoption, w, 0, 0);
+        assertEquals(List.of("4242: drained"), readies);
+        assertTrue(logged.toString().contains("its last connection closed"), logged.toString());
+    }
+
+    @Test
+    void autoLeavesConnectionsOnlyTheAppCanEndToItOnceNoneClosedForASecond() throws Exception {
+        Worker w = worker("");
+        PortAdoption adoption = draining(w, 4, 1);
+        assertFalse(adoption.agentDrained(w));
+        now = now.plusMillis(1500);
+        conns(adoption, w, 3, 2);
+        assertEquals(List.of(), readies, "one of them the library still ends itself (a response to come with Connection: close)");
+        conns(adoption, w, 2, 2);
+        assertEquals(List.of(), readies, "one just closed: the others may follow");
+        now = now.plusMillis(999);
+        conns(adoption, w, 2, 2);
+        assertEquals(List.of(), readies);
+        now = now.plusMillis(1);
+        conns(adoption, w, 2, 2);
+        assertEquals(List.of("4242: drained"), readies, "a second with no close, and each left is the app's to end");
+        assertTrue(logged.toString().contains("its 2 open connection(s) are ones only the app can end"), logged.toString());
+    }
+
+    @Test
+    void autoWithALibraryThatDoesNotSayWaitsForTheConnections() throws Exception {
+        Worker w = worker("");
+        PortAdoption adoption = draining(w, 2, -1);
+        assertFalse(adoption.agentDrained(w));
+        now = now.plusSeconds(5);
+        conns(adoption, w, 2, -1);
+        assertEquals(List.of(), readies);
+    }
+
+    @Test
+    void earlyLeavesEveryConnectionToTheAppOnceTheAgentDrained() throws Exception {
+        Worker w = worker("[reload]\nshutdown = \"early\"\n");
+        PortAdoption adoption = draining(w, 5, 0);
+        assertTrue(adoption.agentDrained(w), "SIGTERM now: the app's graceful shutdown ends its connections");
+        assertTrue(logged.toString().contains("its 5 open connection(s) are left to the app's own shutdown"), logged.toString());
+    }
+
+    @Test
+    void aDrainTimeoutNamesTheConnectionsStillOpen() throws Exception {
+        Worker w = worker("");
+        PortAdoption adoption = draining(w, 7, 0);
+        adoption.drainTimedOut(w);
+        assertTrue(logged.toString().contains("drain timeout (10s) with 7 open connection(s): SIGTERM"), logged.toString());
+    }
+
+    private java.time.Instant now = java.time.Instant.parse("2025-06-01T10:00:00Z");
+    private EmbeddedChannel session;
+
+    /** A worker whose library session counts {@code open} connections ({@code left} of them only the app's to end; -1: not said), draining. */
+    private PortAdoption draining(Worker w, long open, long left) {
+        PrimaryLog log = new PrimaryLog(new PrintStream(logged, true), "fake");
+        PortAdoption adoption = new PortAdoption(log, () -> now, (x, port) -> null, (x, how) -> readies.add(x.pid() + ": " + how),
+                x -> readies.add(x.pid() + ": drained"));
+        session = new EmbeddedChannel();
+        conns(adoption, w, open, left);
+        adoption.drain(w, 10_000);
+        ByteBuf drain = session.readOutbound();
+        assertTrue(drain != null, "the library gets drain");
+        drain.release();
+        return adoption;
+    }
+
+    private void conns(PortAdoption adoption, Worker w, long open, long left) {
+        adoption.conns(session, w, left < 0 ? WireMessage.of("conns", "open", open, "accepted", 10)
+                : WireMessage.of("conns", "open", open, "accepted", 10, "left", left));
+    }
+
     private PortAdoption adoption(SlotSocket socket) {
         PrimaryLog log = new PrimaryLog(new PrintStream(logged, true), "fake");
-        return new PortAdoption(log, (w, port) -> socket, (w, how) -> readies.add(w.pid() + ": " + how), w -> readies.add(w.pid() + ": drained"));
+        return new PortAdoption(log, java.time.Instant::now, (w, port) -> socket, (w, how) -> readies.add(w.pid() + ": " + how), w -> readies.add(w.pid() + ": drained"));
     }
 
     private static WireMessage error(EmbeddedChannel ch) throws Exception {
