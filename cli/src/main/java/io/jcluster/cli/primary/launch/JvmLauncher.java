@@ -138,6 +138,11 @@ public final class JvmLauncher implements Launcher {
         cds.settled(config, loop);
     }
 
+    @Override
+    public void changing() {
+        cds.makeRoom();
+    }
+
     /** A worker JVM and its captured output. */
     private static final class Jvm implements WorkerProcess {
         private final Process process;

@@ -26,4 +26,10 @@ public interface Launcher {
 
     /** Called on the loop while the app is settled: every slot's worker ready, no change under way (the cache's training run). */
     default void settled(AppConfig config, Loop loop) {}
+
+    /**
+     * Called on the loop as a change begins (a reload, a scale, a replacement): a worker may run beside
+     * the one it replaces, in the room the heaps keep for one more JVM; nothing else may take it then.
+     */
+    default void changing() {}
 }

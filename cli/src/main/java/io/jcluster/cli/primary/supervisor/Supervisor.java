@@ -134,6 +134,7 @@ public final class Supervisor {
     public void begin(Change c) {
         if (change != null) throw new IllegalStateException(c.describe() + " while a " + change.describe() + " runs");
         change = c;
+        launcher.changing(); // the room the heaps keep for one more JVM becomes the change's
     }
 
     public void finish(Change c) {
@@ -239,8 +240,8 @@ public final class Supervisor {
         adoption.forget(w);
         Slot slot = w.slot();
         List<String> lastLines = w.process().lastLines(LAST_LINES);
-        String memory = w.ending() == null ? launcher.outOfMemory(code, lastLines) : null;
-        String reason = w.ending() != null ? w.ending().reason() : memory != null ? memory : wasReady ? "crashed" : "exited before it was ready";
+        String reason = w.ending() != null ? w.ending().reason()
+                : java.util.Objects.requireNonNullElse(launcher.outOfMemory(code, lastLines), wasReady ? "crashed" : "exited before it was ready");
         ExitRecord exit = w.exitRecord(code, reason, lastLines, loop.now());
         w.process().note("worker exited: " + (w.spare() ? "spare" : "slot=" + w.slotIndex()) + " pid=" + w.pid() + " "
                 + exit.describe() + " (" + reason + ")");
