@@ -178,6 +178,8 @@ function _complete_jcluster() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} scale" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} signal" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} upgrade" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cordon" ];    then _picocli_jcluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} uncordon" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ls" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} list" ];    then _picocli_jcluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_jcluster; return $?; fi
@@ -201,33 +203,37 @@ function _complete_jcluster() {
   local cmds5=(scale)
   local cmds6=(signal)
   local cmds7=(upgrade)
-  local cmds8=(ls)
-  local cmds9=(list)
-  local cmds10=(status)
-  local cmds11=(top)
-  local cmds12=(describe)
-  local cmds13=(logs)
-  local cmds14=(log)
-  local cmds15=(flush)
-  local cmds16=(dump)
-  local cmds17=(doctor)
-  local cmds18=(startup)
-  local cmds19=(init)
-  local cmds20=(completion)
+  local cmds8=(cordon)
+  local cmds9=(uncordon)
+  local cmds10=(ls)
+  local cmds11=(list)
+  local cmds12=(status)
+  local cmds13=(top)
+  local cmds14=(describe)
+  local cmds15=(logs)
+  local cmds16=(log)
+  local cmds17=(flush)
+  local cmds18=(dump)
+  local cmds19=(doctor)
+  local cmds20=(startup)
+  local cmds21=(init)
+  local cmds22=(completion)
 
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_jcluster_completion; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_init; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_startup; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_doctor; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_dump; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_flush; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_log; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_logs; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_describe; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_top; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_list; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_jcluster_completion; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_jcluster_init; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_jcluster_startup; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_jcluster_doctor; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_jcluster_dump; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_jcluster_flush; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_jcluster_log; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_jcluster_logs; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_jcluster_describe; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_jcluster_top; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_jcluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_jcluster_list; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_jcluster_ls; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_jcluster_uncordon; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_jcluster_cordon; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_jcluster_upgrade; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_jcluster_signal; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_jcluster_scale; return $?; fi
@@ -246,7 +252,7 @@ function _picocli_jcluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="start stop delete reload restart scale signal upgrade ls list status top describe logs log flush dump doctor startup init completion"
+  local commands="start stop delete reload restart scale signal upgrade cordon uncordon ls list status top describe logs log flush dump doctor startup init completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -445,6 +451,42 @@ function _picocli_jcluster_signal() {
 
 # Generates completions for the options and subcommands of the `upgrade` subcommand.
 function _picocli_jcluster_upgrade() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cordon` subcommand.
+function _picocli_jcluster_cordon() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=$(_jcluster_app_names)
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `uncordon` subcommand.
+function _picocli_jcluster_uncordon() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 

@@ -37,7 +37,7 @@ class ArchitectureTest {
             .layer("supervisor").definedBy(PRIMARY + ".supervisor..")
             .layer("sockets").definedBy(PRIMARY + ".sockets..")
             .layer("protocol").definedBy("io.jcluster.cli.control..")
-            .layer("parts").definedBy("io.jcluster.cli.config..", "io.jcluster.cli.host..", "io.jcluster.cli.init..",
+            .layer("parts").definedBy("io.jcluster.cli.cgroup..", "io.jcluster.cli.config..", "io.jcluster.cli.host..", "io.jcluster.cli.init..",
                     "io.jcluster.cli.logs..", "io.jcluster.cli.metrics..", "io.jcluster.cli.systemd..")
             .layer("worker runtime").definedBy("io.jcluster.runtime..")
             .whereLayer("entry").mayNotBeAccessedByAnyLayer()

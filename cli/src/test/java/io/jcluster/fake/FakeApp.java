@@ -28,7 +28,8 @@ import java.nio.charset.StandardCharsets;
  *       {@code last words of <pid>}, and kills itself with {@code kill -9};</li>
  *   <li>{@code flood}: {@code self-http}, while a thread writes numbered lines to stdout (and every
  *       tenth to stderr) as fast as it can.</li>
- *   <li>the modes of {@link StockServers}: servers that bind the port as stock apps do.</li>
+ *   <li>the modes of {@link StockServers}: servers that bind the port as stock apps do;</li>
+ *   <li>{@code pod}: the pod test's app, {@link PodApp}.</li>
  * </ul>
  */
 public final class FakeApp {
@@ -100,6 +101,7 @@ public final class FakeApp {
                 System.out.println("fake: said ready");
                 Thread.sleep(Long.MAX_VALUE);
             }
+            case "pod" -> PodApp.run();
             case "never-ready" -> {
                 System.out.println("fake: running, never listening");
                 Thread.sleep(Long.MAX_VALUE);

@@ -229,7 +229,7 @@ final class Describe implements Callable<Integer> {
             out.println("[" + table.getKey() + "]");
             Map<String, Object> sub = null;
             for (Map.Entry<String, Object> kv : table.getValue().entrySet()) {
-                if (kv.getKey().equals("heap_sizing")) {
+                if (kv.getKey().equals("heap_sizing") || kv.getKey().equals("instances_from")) {
                     out.println("# " + kv.getValue());
                     continue;
                 }

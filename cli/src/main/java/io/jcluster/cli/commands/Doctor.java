@@ -1,6 +1,9 @@
 package io.jcluster.cli.commands;
 
+import io.jcluster.cli.cgroup.Cgroup;
+import io.jcluster.cli.config.ByteSize;
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.config.Instances;
 import io.jcluster.cli.config.ConfigLoader;
 import io.jcluster.cli.host.AgentJar;
 import io.jcluster.cli.host.Kernel;
@@ -63,7 +66,12 @@ final class Doctor implements Callable<Integer> {
                 out.println("                   low for a busy server: raise it (ulimit -n, LimitNOFILE= in a systemd unit)");
             }
         }
-        out.println("cpus               " + Runtime.getRuntime().availableProcessors() + " (instances = \"auto\" starts this many workers)");
+        Instances.Auto auto = Instances.here();
+        out.println("cpus               " + Runtime.getRuntime().availableProcessors() + " as the JVM counts them; instances = \"auto\" starts "
+                + auto.workers() + ": " + auto.why());
+        Cgroup.MemoryLimit memory = Cgroup.current().memoryLimit();
+        out.println("memory limit       " + (memory == null ? "none (the workers' heaps are shares of the machine's memory)"
+                : new ByteSize(memory.bytes()).human() + " (" + memory.file() + "): the workers' heaps are shares of it"));
         apps(out, Home.fromEnvironment());
         out.flush();
         if (noEpoll == null) {

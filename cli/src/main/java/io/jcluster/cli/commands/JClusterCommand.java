@@ -20,8 +20,8 @@ public final class JClusterCommand implements Runnable {
      * every subcommand it is given, tens of milliseconds for all of them in a fresh JVM.
      */
     public static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Reload.class, Restart.class,
-            Scale.class, Signal.class, Upgrade.class, Ls.class, Top.class, Describe.class, Logs.class, Flush.class, Dump.class,
-            Doctor.class, Startup.class, Init.class,
+            Scale.class, Signal.class, Upgrade.class, Cordon.class, Uncordon.class, Ls.class, Top.class, Describe.class, Logs.class,
+            Flush.class, Dump.class, Doctor.class, Startup.class, Init.class,
             Completion.class, PrimaryCommand.class);
 
     /**
@@ -37,6 +37,8 @@ public final class JClusterCommand implements Runnable {
             Map.entry("scale", Scale.class),
             Map.entry("signal", Signal.class),
             Map.entry("upgrade", Upgrade.class),
+            Map.entry("cordon", Cordon.class),
+            Map.entry("uncordon", Uncordon.class),
             Map.entry("ls", Ls.class), Map.entry("list", Ls.class), Map.entry("status", Ls.class),
             Map.entry("top", Top.class),
             Map.entry("describe", Describe.class),

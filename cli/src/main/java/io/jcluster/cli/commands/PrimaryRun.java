@@ -4,6 +4,7 @@ import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.Home;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.Apps;
+import io.jcluster.cli.host.Orphans;
 import io.jcluster.cli.primary.ControlServer;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.metrics.PrometheusEndpoint;
@@ -65,7 +66,7 @@ final class PrimaryRun {
             return ExitException.FAILURE;
         }
         StopOutcome outcome = new StopOutcome();
-        try (primary; control; prometheus) {
+        try (primary; control; prometheus; Orphans.Reaping orphans = reapOrphans(primary)) {
             handleSignals(primary, outcome);
             primary.start();
             primary.stopped().join();
@@ -121,6 +122,17 @@ final class PrimaryRun {
             if (prometheus != null) prometheus.close();
             if (tookOver && !primary.handedOver()) Apps.removeRunDir(home, app);
         }
+    }
+
+    /** As PID 1 (a container's), the orphans of the workers' children come to this process: it reaps them. */
+    private static Orphans.Reaping reapOrphans(Primary primary) {
+        if (!Orphans.inherited()) return Orphans.Reaping.NONE;
+        if (Orphans.unavailabilityCause() != null) {
+            primary.log().info("PID 1: orphans that the workers' children leave are not reaped: %s", Orphans.unavailabilityCause());
+            return Orphans.Reaping.NONE;
+        }
+        primary.log().info("PID 1: reaping the orphans that the workers' children leave, every second");
+        return Orphans.reapEvery(java.time.Duration.ofSeconds(1), n -> primary.log().info("PID 1: reaped %d orphan(s)", n));
     }
 
     private static void handleSignals(Primary primary, StopOutcome outcome) {

@@ -18,6 +18,8 @@ import java.util.stream.Collectors;
  * @param watch {@code [watch]}: reload when the jar or other files change
  * @param spares how many warm spares the app keeps: workers that have done their start-up and wait,
  *     in their bind, for a slot (a crashed worker's, or a new one of {@code scale})
+ * @param instancesFrom how {@code instances = "auto"} came to {@link #instances()} here, or null when a
+ *     number was given (or {@code scale} changed it)
  */
 public record AppConfig(
         String name,
@@ -43,7 +45,8 @@ public record AppConfig(
         String envName,
         RecyclePolicy recycle,
         WatchPolicy watch,
-        int spares) {
+        int spares,
+        String instancesFrom) {
 
     public AppConfig {
         ports = List.copyOf(ports);
@@ -60,10 +63,11 @@ public record AppConfig(
         if (aotCache == null) aotCache = CacheMode.AUTO;
     }
 
-    /** The same config with another worker count. */
+    /** The same config with another worker count (no longer what {@code auto} came to, when it differs). */
     public AppConfig withInstances(int n) {
+        if (n == instances) return this;
         return new AppConfig(name, jar, configFile, workDir, n, ports, host, listen, jvmArgs, args, env, java,
-                restart, reload, health, logs, metrics, overload, aotCache, after, envName, recycle, watch, spares);
+                restart, reload, health, logs, metrics, overload, aotCache, after, envName, recycle, watch, spares, null);
     }
 
     /** How many JVMs the app runs when all is well: its slots' workers and its spares. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.jcluster.cli.cgroup.Cgroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -203,6 +204,8 @@ public final class ConfigLoader {
             throw at.error("app.java", "not an executable java: " + java);
         }
         KeyChecks.checkStrings(at, "app.jvm_args", app.jvmArgs());
+        String tooSmall = HeapSizing.tooSmall(app.jvmArgs(), Cgroup.current().memoryLimit());
+        if (tooSmall != null) throw at.error("app.jvm_args", tooSmall);
         KeyChecks.checkStrings(at, "app.args", app.args());
         KeyChecks.checkEnv(at, app.env());
         KeyChecks.checkPolicies(at, raw);
@@ -215,10 +218,11 @@ public final class ConfigLoader {
         }
         WatchPolicy watch = watch(at, raw.watch(), spec.overrides(), base, jar, file);
         String envName = spec.env() != null && one.envs().contains(spec.env()) ? spec.env() : null;
-        return new AppConfig(name, jar, file, workDir, app.instances().resolve(), ports, app.host(), app.listen(),
+        Instances.Auto auto = app.instances().auto() ? Instances.here() : null;
+        return new AppConfig(name, jar, file, workDir, auto != null ? auto.workers() : app.instances().count(), ports, app.host(), app.listen(),
                 app.jvmArgs(), app.args(), app.env(), java, raw.restart(), raw.reload(), raw.health(),
                 KeyChecks.checkedLogs(at, raw.logs()), raw.metrics(), raw.overload(), app.aotCache(), app.after(), envName, raw.recycle(),
-                watch, KeyChecks.spares(at, app));
+                watch, KeyChecks.spares(at, app), auto == null ? null : "auto: " + auto.why());
     }
 
     /** {@code [watch]} in force: on with {@code --watch}, {@code enabled = true} or {@code paths}; every path must exist. */

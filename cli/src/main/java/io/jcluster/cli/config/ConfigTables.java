@@ -33,6 +33,7 @@ public final class ConfigTables {
         app.put("name", c.name());
         app.put("jar", text(c.jar()));
         app.put("instances", c.instances());
+        if (c.instancesFrom() != null) app.put("instances_from", c.instancesFrom());
         app.put("spares", c.spares());
         if (c.severalPorts()) app.put("ports", List.copyOf(c.ports()));
         else app.put("port", c.port());

@@ -12,7 +12,7 @@ import java.io.IOException;
  *
  * @param command   {@code ping}, {@code ls}, {@code await-ready}, {@code stop}, {@code metrics},
  *                  {@code describe}, {@code restart}, {@code reload}, {@code scale}, {@code signal},
- *                  {@code upgrade}; and, from a new primary to the one it replaces, {@code hand-over},
+ *                  {@code upgrade}, {@code cordon}, {@code uncordon}; and, from a new primary to the one it replaces, {@code hand-over},
  *                  {@code hand-over-sockets} and {@code retire} (see {@link HandOverReply})
  * @param slot      {@code restart}: only this slot (all when null)
  * @param delta     {@code scale}: add (or, negative, remove) this many workers
@@ -42,6 +42,9 @@ public record ControlRequest(String command, Integer slot, Integer delta, Intege
     /** From the new primary, whose workers all serve: stop steering, retire every worker, exit. */
     public static final String RETIRE = "retire";
     public static final String SIGNAL = "signal";
+    /** Take the app out of its balancers: {@code /readyz} answers 503 until {@link #UNCORDON}; the workers keep serving. */
+    public static final String CORDON = "cordon";
+    public static final String UNCORDON = "uncordon";
 
     /** A request of the commands that take no signal. */
     public ControlRequest(String command, Integer slot, Integer delta, Integer instances, Boolean stream) {

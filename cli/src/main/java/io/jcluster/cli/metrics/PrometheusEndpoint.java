@@ -12,16 +12,18 @@ import java.util.concurrent.Executors;
 /**
  * The opt-in Prometheus endpoint of one app's primary ({@code [metrics] listen}): {@code GET /metrics}
  * answers the latest snapshot as {@link PrometheusText}, and, when it has {@link Probes},
- * {@code /readyz} and {@code /healthz} answer 200 or 503 for Kubernetes and load balancers. The JDK's
+ * {@code /startupz}, {@code /readyz} and {@code /healthz} answer 200 or 503 for Kubernetes and load balancers. The JDK's
  * own HTTP server on one daemon thread: nothing to add to the primary, and neither a scrape nor a probe
  * ever touches the supervisor.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     /** The path it serves. */
     public static final String PATH = "/metrics";
-    /** 200 while at least one worker is ready, else 503. */
+    /** 200 once a worker has been ready, else 503: Kubernetes' startup probe. */
+    public static final String STARTUP_PATH = "/startupz";
+    /** 200 while the app should get traffic ({@link Probes#notReady()}), else 503: the readiness probe. */
     public static final String READY_PATH = "/readyz";
-    /** 200 while the primary's loop runs and not every slot is errored, else 503. */
+    /** 200 while the primary's loop runs and not every slot is errored, else 503: the liveness probe. */
     public static final String HEALTH_PATH = "/healthz";
     private static final String TEXT = "text/plain; charset=utf-8";
 
@@ -43,7 +45,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     }
 
     /**
-     * Serves {@code metrics}, and {@code probes} on {@value #READY_PATH} and {@value #HEALTH_PATH}
+     * Serves {@code metrics}, and {@code probes} on {@value #STARTUP_PATH}, {@value #READY_PATH} and {@value #HEALTH_PATH}
      * (404 there when {@code probes} is null), on {@code address} (resolved here).
      *
      * @throws IOException when the address cannot be bound, with the address in the message
@@ -77,10 +79,10 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private static void handle(HttpExchange exchange, AppMetrics metrics, Probes probes) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            boolean probe = probes != null && (READY_PATH.equals(path) || HEALTH_PATH.equals(path));
+            boolean probe = probes != null && (STARTUP_PATH.equals(path) || READY_PATH.equals(path) || HEALTH_PATH.equals(path));
             if (!PATH.equals(path) && !"/".equals(path) && !probe) {
                 reply(exchange, 404, TEXT, "not found: the metrics are at " + PATH
-                        + (probes == null ? "" : ", the probes at " + READY_PATH + " and " + HEALTH_PATH) + "\n", true);
+                        + (probes == null ? "" : ", the probes at " + STARTUP_PATH + ", " + READY_PATH + " and " + HEALTH_PATH) + "\n", true);
                 return;
             }
             String method = exchange.getRequestMethod();
@@ -90,18 +92,22 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 return;
             }
             boolean body = "GET".equals(method);
-            if (READY_PATH.equals(path)) {
-                exchange.getResponseHeaders().set("Cache-Control", "no-store");
-                boolean ready = answer(probes::ready, false);
-                reply(exchange, ready ? 200 : 503, TEXT, ready ? "ready\n" : "not ready: no worker is ready\n", body);
+            if (STARTUP_PATH.equals(path)) {
+                probe(exchange, answer(probes::notStarted, "the startup check failed"), "started", "not started", body);
+            } else if (READY_PATH.equals(path)) {
+                probe(exchange, answer(probes::notReady, "the readiness check failed"), "ready", "not ready", body);
             } else if (HEALTH_PATH.equals(path)) {
-                exchange.getResponseHeaders().set("Cache-Control", "no-store");
-                String why = answer(probes::unhealthyReason, "the health check failed");
-                reply(exchange, why == null ? 200 : 503, TEXT, why == null ? "ok\n" : "unhealthy: " + why + "\n", body);
+                probe(exchange, answer(probes::unhealthyReason, "the health check failed"), "ok", "unhealthy", body);
             } else {
                 reply(exchange, 200, PrometheusText.CONTENT_TYPE, PrometheusText.render(metrics.latest()), body);
             }
         }
+    }
+
+    /** 200 and {@code yes} when {@code why} is null, else 503 and {@code no: why}; never cached. */
+    private static void probe(HttpExchange exchange, String why, String yes, String no, boolean body) throws IOException {
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        reply(exchange, why == null ? 200 : 503, TEXT, why == null ? yes + "\n" : no + ": " + why + "\n", body);
     }
 
     /** What a probe says, or {@code failed} when asking it throws: a probe that cannot answer is a no. */

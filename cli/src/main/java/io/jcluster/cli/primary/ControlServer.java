@@ -135,12 +135,14 @@ public final class ControlServer implements AutoCloseable {
                 case ControlRequest.SIGNAL -> primary.signal(request.signal(), request.slot()).thenApply(ControlReply::ok);
                 case ControlRequest.SCALE -> scale(request, progress);
                 case ControlRequest.UPGRADE -> primary.upgrade(progress).thenApply(ControlReply::ok);
+                case ControlRequest.CORDON -> primary.cordon(true).thenApply(ControlReply::ok);
+                case ControlRequest.UNCORDON -> primary.cordon(false).thenApply(ControlReply::ok);
                 case ControlRequest.RETIRE -> primary.successors().retire(ctx.channel(), progress).thenApply(v -> new ControlReply(true, null, null, null));
                 default -> null;
             };
             if (answer == null) {
                 refuse(ctx, "unknown command '" + abbreviate(command) + "'", "unknown command '" + abbreviate(command)
-                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe, upgrade)");
+                        + "' (known: ping, ls, await-ready, stop, reload, restart, scale, metrics, describe, upgrade, cordon, uncordon)");
                 return;
             }
             answer.whenComplete((reply, error) -> {

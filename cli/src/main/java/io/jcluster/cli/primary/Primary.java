@@ -394,6 +394,11 @@ public final class Primary implements AutoCloseable {
         return loop.submit(result -> WorkerSignals.send(app, signal, slotIndex, result));
     }
 
+    /** {@code jcluster cordon} ({@code out}) or {@code uncordon}: the readiness probe and {@code ls}, nothing else. */
+    public CompletableFuture<AppStatus> cordon(boolean out) {
+        return loop.submit(f -> f.complete(reports.cordon(out)));
+    }
+
     /** Changes the number of slots to {@code target} without dropping a request (see {@link Scale}). */
     public CompletableFuture<AppStatus> scale(int target, Consumer<String> progress) {
         return loop.submit(result -> new Scale(app, target, progress).run().whenComplete(complete(result)));

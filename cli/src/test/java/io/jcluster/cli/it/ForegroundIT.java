@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class ForegroundIT {
     @Test
     void sigtermStopsAPid1PrimaryCleanly() throws Exception {
-        Needs.that(canUnshare(), "unshare --pid works here (root or user namespaces)");
+        Needs.that(Sandbox.canUnshare(), "unshare --pid works here (root or user namespaces)");
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
             Path out = sandbox.dir.resolve("pid1.txt");
@@ -49,7 +49,7 @@ class ForegroundIT {
                 assertEquals(Set.of("0", "1"), slots, "two workers answer on one port");
 
                 ProcessHandle primary = unshare.toHandle().children().findFirst().orElseThrow();
-                assertEquals("1", nsPid(primary.pid()), "the primary is PID 1 of its namespace");
+                assertEquals("1", Sandbox.nsPid(primary.pid()), "the primary is PID 1 of its namespace");
                 primary.destroy(); // SIGTERM
                 assertTrue(unshare.waitFor(60, TimeUnit.SECONDS), "the primary exits after SIGTERM:\n" + read(out));
                 assertEquals(0, unshare.exitValue(), "a graceful stop exits 0:\n" + read(out));
@@ -72,27 +72,6 @@ class ForegroundIT {
             assertEquals(2, r.code(), r.all());
             assertTrue(r.err().contains("logs to stdout need --foreground"), r.err());
         }
-    }
-
-    private static boolean canUnshare() {
-        try {
-            Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "true").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
-    /** The pid of {@code pid} inside its own PID namespace (the last NSpid in /proc/pid/status). */
-    private static String nsPid(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (l.startsWith("NSpid:")) {
-                String[] parts = l.trim().split("\\s+");
-                return parts[parts.length - 1];
-            }
-        }
-        return "?";
     }
 
     private static String read(Path p) {

@@ -141,17 +141,44 @@ final class Sandbox implements AutoCloseable {
 
     /** One HTTP GET on a new connection; returns the body. */
     static String get(int port, Duration timeout) throws IOException {
+        return get(port, "/", timeout);
+    }
+
+    /** One HTTP GET of {@code path} on a new connection; returns the body of a 200, else an IOException. */
+    static String get(int port, String path, Duration timeout) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
             s.setSoTimeout((int) timeout.toMillis());
             OutputStream out = s.getOutputStream();
-            out.write(("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             if (!response.startsWith("HTTP/1.1 200")) throw new IOException("not a 200: " + response);
             return response.substring(response.indexOf("\r\n\r\n") + 4);
         }
+    }
+
+    /** Whether {@code unshare --pid --fork --mount-proc} works here (util-linux, root or user namespaces). */
+    static boolean canUnshare() {
+        try {
+            Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** The pid of {@code pid} inside its own PID namespace (the last NSpid in /proc/pid/status). */
+    static String nsPid(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (l.startsWith("NSpid:")) {
+                String[] parts = l.trim().split("\\s+");
+                return parts[parts.length - 1];
+            }
+        }
+        return "?";
     }
 
     /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */

@@ -31,8 +31,9 @@ class SparesIT {
     void aSpareTakesTheSlotOfAKilledWorkerAndAnotherTakesItsPlace() throws Exception {
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
+            // the heap set in jvm_args: a new count changes no worker's share, so scale up may take the spare
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", APP, "-i", "2",
-                    "--spares", "1", "-p", Integer.toString(port), "--", "self-http");
+                    "--spares", "1", "--jvm-arg=-Xmx64m", "-p", Integer.toString(port), "--", "self-http");
             assertEquals(0, r.code(), () -> r.all() + sandbox.explain(APP));
             long spare = warmSpare(sandbox);
             assertEquals(Set.of(), Sandbox.socketInodes(spare).stream().filter(Sandbox.listeningInodes(port)::contains)

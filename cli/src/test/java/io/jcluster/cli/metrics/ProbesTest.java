@@ -1,10 +1,8 @@
 package io.jcluster.cli.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -19,8 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code /readyz} and {@code /healthz} on the metrics listener, with real HTTP requests, while the app
- * serves, before any worker is ready, once every slot is errored, and when the loop stalls (an injected clock).
+ * {@code /startupz}, {@code /readyz} and {@code /healthz} on the metrics listener, with real HTTP requests,
+ * with Kubernetes' meanings: while the app starts (started with the first ready worker, ready with the
+ * last), serves, is cordoned, stops, once every slot is errored, and when the loop stalls (an injected clock).
+ * The same paths against a real primary in a pod: {@code PodIT}.
  */
 @Timeout(30)
 class ProbesTest {
@@ -52,27 +52,51 @@ class ProbesTest {
     @Test
     void whileServing() throws Exception {
         state.publish(2, 2, 0);
+        assertEquals("200 started\n", said(get("/startupz")));
         assertEquals("200 ready\n", said(get("/readyz")));
         assertEquals("200 ok\n", said(get("/healthz")));
         assertEquals("no-store", get("/readyz").headers().firstValue("cache-control").orElse(""));
         state.publish(2, 1, 1);
         assertEquals("200 ready\n", said(get("/readyz")), "one ready worker serves");
         assertEquals("200 ok\n", said(get("/healthz")), "one errored slot of two is not a reason to restart the primary");
+        state.publish(4, 2, 0);
+        assertEquals("200 ready\n", said(get("/readyz")), "new slots of a scale up starting: the others serve");
+        state.publish(2, 0, 0);
+        assertEquals("503 not ready: no worker is ready\n", said(get("/readyz")), "every worker crashed at once");
+        assertEquals("200 started\n", said(get("/startupz")), "started stays started");
         assertEquals(200, get("/metrics").statusCode());
     }
 
     @Test
-    void beforeAnyWorkerIsReady() throws Exception {
+    void whileStarting() throws Exception {
+        assertEquals("503 not started: no worker has been ready yet\n", said(get("/startupz")));
         assertEquals("503 not ready: no worker is ready\n", said(get("/readyz")));
         assertEquals("200 ok\n", said(get("/healthz")), "starting is healthy");
-        state.publish(2, 0, 0);
-        assertEquals(503, get("/readyz").statusCode());
+        state.publish(2, 1, 0);
+        assertEquals("200 started\n", said(get("/startupz")), "the first ready worker");
+        assertEquals("503 not ready: starting: 1 of 2 slots have a ready worker\n", said(get("/readyz")), "until the last");
+        state.publish(2, 2, 0);
+        assertEquals(200, get("/readyz").statusCode());
+    }
+
+    @Test
+    void cordonedAndStopping() throws Exception {
+        state.publish(2, 2, 0);
+        state.cordon(true);
+        assertEquals("503 not ready: cordoned (jcluster uncordon puts it back)\n", said(get("/readyz")));
+        assertEquals("200 ok\n", said(get("/healthz")), "cordoned is alive");
+        state.cordon(false);
+        assertEquals(200, get("/readyz").statusCode());
+        state.publish(2, 2, 0, true);
+        assertEquals("503 not ready: the app is stopping\n", said(get("/readyz")), "out of the balancer while it drains");
+        assertEquals("200 ok\n", said(get("/healthz")), "a stop is not a reason to kill the primary");
     }
 
     @Test
     void onceEverySlotIsErrored() throws Exception {
         state.publish(2, 0, 2);
-        assertEquals("503 not ready: no worker is ready\n", said(get("/readyz")));
+        assertEquals("503 not started: every slot is errored before any worker was ready\n", said(get("/startupz")));
+        assertEquals("503 not ready: every slot is errored\n", said(get("/readyz")));
         assertEquals("503 unhealthy: every slot is errored (2 of 2): the crash-loop guard stopped restarting them\n", said(get("/healthz")));
         state.publish(2, 0, 1);
         assertEquals(200, get("/healthz").statusCode(), "a restart cleared one");
@@ -99,7 +123,7 @@ class ProbesTest {
         assertEquals("", head.body());
         assertEquals(405, client.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode());
-        assertEquals("404 not found: the metrics are at /metrics, the probes at /readyz and /healthz\n", said(get("/livez")));
+        assertEquals("404 not found: the metrics are at /metrics, the probes at /startupz, /readyz and /healthz\n", said(get("/livez")));
     }
 
     @Test
@@ -107,7 +131,12 @@ class ProbesTest {
         endpoint.close();
         Probes broken = new Probes() {
             @Override
-            public boolean ready() {
+            public String notStarted() {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public String notReady() {
                 throw new IllegalStateException("boom");
             }
 
@@ -118,7 +147,8 @@ class ProbesTest {
         };
         endpoint = PrometheusEndpoint.open(InetSocketAddress.createUnresolved("127.0.0.1", 0), new AppMetrics("hello", Duration.ofSeconds(1)), broken);
         base = "http://127.0.0.1:" + endpoint.address().getPort();
-        assertEquals(503, get("/readyz").statusCode());
+        assertEquals("503 not started: the startup check failed\n", said(get("/startupz")));
+        assertEquals("503 not ready: the readiness check failed\n", said(get("/readyz")));
         assertEquals("503 unhealthy: the health check failed\n", said(get("/healthz")));
     }
 
@@ -132,12 +162,13 @@ class ProbesTest {
 
     @Test
     void theStateAlone() {
-        assertFalse(state.ready());
+        assertEquals("no worker is ready", state.notReady());
         assertNull(state.unhealthyReason());
         state.publish(0, 0, 0);
         assertNull(state.unhealthyReason(), "no slots (scaled to zero) is not every slot errored");
         assertThrows(IllegalArgumentException.class, () -> new ProbeState(nanos::get, Duration.ZERO));
         state.publish(3, 3, 0);
-        assertTrue(state.ready());
+        assertNull(state.notReady());
+        assertNull(state.notStarted());
     }
 }

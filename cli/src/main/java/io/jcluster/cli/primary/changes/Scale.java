@@ -1,5 +1,7 @@
 package io.jcluster.cli.primary.changes;
 
+import io.jcluster.cli.config.AppConfig;
+import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.host.Kernel;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -21,6 +24,12 @@ import java.util.function.Consumer;
  * A change of the number of slots. New slots get new sockets and workers. A slot that goes first
  * stops receiving new connections, lets its worker empty its queue, drains it, and only then
  * closes its socket, so no queued or in-flight request is dropped.
+ * <p>
+ * The heaps fit in every state: more workers means a smaller heap share each ({@link HeapSizing}),
+ * and a worker keeps the share it was started with. So a scale up that lowers the share first
+ * replaces the running workers, one at a time as a reload does, with workers of the new share, and
+ * retires the spares, before any new slot starts. While one is replaced, the room the shares keep for
+ * one more worker holds the new one. A scale down leaves the shares smaller than they could be.
  */
 public final class Scale implements Change {
     /** How long a leaving slot's accept queue must stay empty before its worker drains. */
@@ -51,8 +60,38 @@ public final class Scale implements Change {
             if (target == from) return CompletableFuture.completedFuture(null);
             app.log.info("%s", describe());
             app.config(app.config().withInstances(target));
-            return target > from ? up() : down();
+            return target > from ? shrinkShares().thenComposeAsync(v -> up(), app.loop) : down();
         });
+    }
+
+    /** Replaces, one by one, the workers (and retires the spares) started with a larger heap share than the new count's. */
+    private CompletableFuture<Void> shrinkShares() {
+        AppConfig cfg = app.config();
+        if (HeapSizing.sized(cfg.jvmArgs())) return CompletableFuture.completedFuture(null);
+        double share = HeapSizing.percent(cfg.jvms());
+        for (Worker spare : app.spares().all()) {
+            if (!spare.retiring() && share(spare) > share) app.retire(spare, "its heap share is too large for " + target + " workers");
+        }
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (Slot slot : List.copyOf(app.slots())) {
+            all = all.thenComposeAsync(v -> {
+                Worker w = slot.worker();
+                if (w == null || !w.alive() || share(w) <= share || app.stopping()) return CompletableFuture.completedFuture(null);
+                progress.accept(String.format(Locale.ROOT, "slot %d: replacing pid %d: its heap share (%.2f%%) is more than %d"
+                        + " workers may have (%.2f%%)", slot.index(), w.pid(), share(w), target, share));
+                return SlotReplacement.replace(app, slot, cfg, slot.generation(), progress);
+            }, app.loop);
+        }
+        return all.whenCompleteAsync((v, e) -> {
+            if (e != null) app.config(cfg.withInstances(from)); // the old workers stay, and so does the count
+        }, app.loop).exceptionallyCompose(e -> CompletableFuture.failedFuture(new ChangeFailed("scale to " + target
+                + " stopped before adding a slot: a worker of the new heap share failed: " + ChangeFailed.cause(e).getMessage(),
+                List.of())));
+    }
+
+    /** The heap share {@code w} was started with, in percent: what jcluster gave it, or 0 when its jvm_args size the heap. */
+    private static double share(Worker w) {
+        return HeapSizing.sized(w.config().jvmArgs()) ? 0 : HeapSizing.percent(w.config().jvms());
     }
 
     private CompletableFuture<Void> up() {

@@ -56,6 +56,8 @@ public final class AppCache {
     /** A training run is under way (set on the loop), and its process once it runs. */
     private volatile boolean training;
     private volatile Process trainer;
+    /** A change needed the training run's room: it ends, and runs again once the app settles. */
+    private volatile boolean yielded;
     private String lastNone;
 
     public AppCache(Path dir, Path agentJar, Path runtimeJar, PrimaryLog log) {
@@ -245,6 +247,7 @@ public final class AppCache {
             return;
         }
         training = true;
+        yielded = false;
         loop.offLoop(() -> train(config, p), made -> {
             training = false;
             trainer = null;
@@ -261,7 +264,11 @@ public final class AppCache {
             Path run = p.runJar() != null ? p.runJar() : boot.extract(config.java(), config.jar().toAbsolutePath(), JarDigest.of(config.jar()));
             log.info("cache: training run of %s (%s, JDK %d) at idle priority; workers start without a cache until it is made",
                     run.getFileName(), p.jdk().kind().words, p.jdk().feature());
-            TrainingRun.run(config, p.jdk(), run, p.boot(), partial, output, agentJar, runtimeJar, proc -> trainer = proc);
+            if (yielded) throw new IOException("a change began");
+            TrainingRun.run(config, p.jdk(), run, p.boot(), partial, output, agentJar, runtimeJar, proc -> {
+                trainer = proc;
+                if (yielded) TrainingRun.end(proc);
+            });
             String digest = JarDigest.sha256(partial);
             Files.move(partial, p.file(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.writeString(digestOf(p.file()), digest + " " + JarDigest.identity(p.file()) + "\n");
@@ -271,8 +278,14 @@ public final class AppCache {
                     Files.size(p.file()) >> 20, (System.nanoTime() - began) / 1_000_000_000L, p.file());
             return new Prepared(p.key(), p.jdk(), p.jarIdentity(), run, p.boot(), p.file(), p.file(), null);
         } catch (IOException e) {
-            log.info("cache: the training run of %s made no cache (%s; its output: %s); workers start without one",
-                    config.jar().getFileName(), e.getMessage(), output);
+            if (yielded) {
+                trainings.merge(p.key(), -1, Integer::sum); // not a failed run: it runs again once the app settles
+                log.info("cache: the training run of %s ended for a change (a reload or scale runs a worker beside another,"
+                        + " in the room the heaps keep for one more JVM); it runs again once the app settles", config.jar().getFileName());
+            } else {
+                log.info("cache: the training run of %s made no cache (%s; its output: %s); workers start without one",
+                        config.jar().getFileName(), e.getMessage(), output);
+            }
             try {
                 Files.deleteIfExists(partial);
                 remove(p.file());
@@ -292,6 +305,33 @@ public final class AppCache {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (!f.equals(current) && !f.equals(digestOf(current)) && !name.endsWith(".log")) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /**
+     * A change begins (on the loop): a training run under way is one more JVM of the app, in the room
+     * the heaps keep for the worker a change runs beside another (see {@code HeapSizing}); it ends
+     * and gives the room to the change.
+     */
+    void makeRoom() {
+        if (!training) return;
+        yielded = true;
+        Process p = trainer;
+        if (p == null) return;
+        // SIGKILL, and a short wait on the loop (a killed JVM is gone in milliseconds) so that it is gone before the change's JVM starts
+        List<ProcessHandle> all = new java.util.ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + 500_000_000L;
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return; // still dying: the change goes on
             }
         }
     }

@@ -1,10 +1,12 @@
 package io.jcluster.cli.primary.launch;
 
+import io.jcluster.cli.cgroup.Cgroup;
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.FrameworkEnv;
 import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Listen;
 import io.jcluster.cli.config.Home;
+import io.jcluster.cli.host.OomKiller;
 import io.jcluster.cli.host.PreloadLibrary;
 import io.jcluster.cli.logs.AppLogs;
 import io.jcluster.cli.logs.WorkerOutput;
@@ -41,6 +43,7 @@ public final class JvmLauncher implements Launcher {
     private final Path runtimeJar;
     private final AppCache cds;
     private final StartShare startShare;
+    private final OomKiller oom = new OomKiller(Cgroup.current());
     /** The workers this launcher started and that have not exited: their output, for the cache check. */
     private final Map<Long, WorkerProcess> running = new java.util.HashMap<>();
     /** The worker socket new workers connect to, when not the app's {@code workers.sock} (a primary taking over, see {@code jcluster upgrade}). */
@@ -93,6 +96,7 @@ public final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
+        OomKiller.preferWorker(process.pid()); // the kernel's pick in the group is a worker, never the primary
         Jvm jvm = new Jvm(process, logs.capture(slot, generation, process), logs, generation);
         running.put(process.pid(), jvm);
         return jvm;
@@ -133,6 +137,11 @@ public final class JvmLauncher implements Launcher {
     }
 
     @Override
+    public String outOfMemory(int code, List<String> lastLines) {
+        return oom.reason(code, lastLines);
+    }
+
+    @Override
     public void exited(long pid, int code) {
         startShare.exited(pid);
         running.remove(pid);
@@ -142,6 +151,11 @@ public final class JvmLauncher implements Launcher {
     @Override
     public void settled(AppConfig config, Loop loop) {
         cds.settled(config, loop);
+    }
+
+    @Override
+    public void changing() {
+        cds.makeRoom();
     }
 
     /** A worker JVM and its captured output. */

@@ -12,10 +12,13 @@ import java.util.function.Supplier;
  */
 public final class ChangeGate {
     private final BooleanSupplier stopping;
+    /** Told when a change begins (the launcher gives the change the room the heaps keep for one more JVM). */
+    private final Runnable began;
     private Change current;
 
-    ChangeGate(BooleanSupplier stopping) {
+    ChangeGate(BooleanSupplier stopping, Runnable began) {
         this.stopping = stopping;
+        this.began = began;
     }
 
     /** The change under way, or null. */
@@ -43,6 +46,7 @@ public final class ChangeGate {
         String refusal = refusal(what);
         if (refusal != null) return CompletableFuture.failedFuture(new ChangeFailed(refusal, List.of()));
         current = change;
+        began.run();
         CompletableFuture<?> begun;
         try {
             begun = body.get();

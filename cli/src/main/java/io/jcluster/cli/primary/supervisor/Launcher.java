@@ -25,6 +25,17 @@ public interface Launcher {
     /** Called on the loop once {@code pid} has exited with {@code code} (cache bookkeeping). */
     default void exited(long pid, int code) {}
 
+    /** Why a worker that ended with {@code code} and these last lines ran out of memory, or null when it did not. */
+    default String outOfMemory(int code, java.util.List<String> lastLines) {
+        return null;
+    }
+
     /** Called on the loop while the app is settled: every slot's worker ready, no change under way (the cache's training run). */
     default void settled(AppConfig config, Loop loop) {}
+
+    /**
+     * Called on the loop as a change begins (a reload, a scale, a replacement): a worker may run beside
+     * the one it replaces, in the room the heaps keep for one more JVM; nothing else may take it then.
+     */
+    default void changing() {}
 }

@@ -1,6 +1,7 @@
 package io.jcluster.cli.primary.supervisor;
 
 import io.jcluster.cli.config.WhenErrored;
+import io.jcluster.cli.control.AppStatus;
 import io.jcluster.cli.metrics.ProbeState;
 import io.jcluster.cli.metrics.Probes;
 import io.jcluster.cli.systemd.SdNotify;
@@ -37,6 +38,17 @@ public final class ServiceReports {
 
     public Probes probes() {
         return probes;
+    }
+
+    /**
+     * {@code jcluster cordon} ({@code out}) or {@code uncordon}: {@code /readyz} answers 503 while cordoned,
+     * {@code ls} says so; returns the app's status after it.
+     */
+    public AppStatus cordon(boolean out) {
+        if (app.status().cordoned() != out) app.log.info("%s", out ? "cordoned: /readyz answers 503 until jcluster uncordon" : "uncordoned");
+        app.status().cordon(out);
+        probes.cordon(out);
+        return app.status().snapshot();
     }
 
     /** The loop's tick: the probes see that the loop runs even when no event comes. */
@@ -90,7 +102,7 @@ public final class ServiceReports {
             if (slot.errored()) errored++;
             else if (slot.serving() != null) ready++;
         }
-        probes.publish(slots, ready, errored);
+        probes.publish(slots, ready, errored, app.stopping());
         if (handedOver) return false;
         boolean stopped = false;
         if (!app.stopping() && slots > 0 && errored == slots

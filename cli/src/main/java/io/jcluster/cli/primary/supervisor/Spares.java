@@ -29,7 +29,7 @@ public final class Spares {
     }
 
     /** The spares (workers without a slot), oldest first. */
-    List<Worker> all() {
+    public List<Worker> all() {
         List<Worker> list = new ArrayList<>();
         for (Worker w : app.workers()) {
             if (w.spare()) list.add(w);
@@ -124,7 +124,9 @@ public final class Spares {
             Worker w = slot.worker();
             if (slot.surge() != null || (w != null && w.state() == WorkerState.STARTING)) return;
         }
-        while (have++ < wanted) {
+        // the heaps are shared over the JVMs and one more (HeapSizing): spares that are still ending count until they are gone
+        int room = app.config().jvms() + 1 - app.workers().size();
+        while (have++ < wanted && room-- > 0) {
             if (app.startOn(null, app.config(), generation) == null) {
                 backOff(app.config().restart().backoffMax()); // launching failed (logged): try again in a while
                 return;

@@ -14,10 +14,20 @@ public final class StatusView {
     private final Supervisor app;
     private final Instant startedAt;
     private boolean everOnline;
+    /** {@code jcluster cordon}: out of the balancers by readiness until {@code uncordon}. */
+    private boolean cordoned;
 
     StatusView(Supervisor app, Instant startedAt) {
         this.app = app;
         this.startedAt = startedAt;
+    }
+
+    public void cordon(boolean out) {
+        cordoned = out;
+    }
+
+    public boolean cordoned() {
+        return cordoned;
     }
 
     public boolean online() {
@@ -66,6 +76,7 @@ public final class StatusView {
         }
         if (app.spares().halted() != null) reason = (reason == null ? "" : reason + "; ") + app.spares().halted();
         if (reason == null && app.change() != null) reason = app.change().describe() + " in progress";
+        if (cordoned) reason = (reason == null ? "" : reason + "; ") + "cordoned: /readyz answers 503 until jcluster uncordon";
         if (app.gate.refusing(app.slots())) reason = (reason == null ? "" : reason + "; ") + PortGate.portsText(app.config().ports())
                 + (app.config().severalPorts() ? " refuse" : " refuses") + " connections until jcluster restart or reload";
         return new AppStatus(app.config().name(), state.id(), app.config().port(), app.config().listen().id(),

@@ -52,12 +52,13 @@ public final class Supervisor {
     private boolean started;
     private final Spares spares = new Spares(this);
     private final ReadyWaiters readyWaiters = new ReadyWaiters(this);
-    private final ChangeGate changes = new ChangeGate(() -> stopping);
+    private final ChangeGate changes;
 
     public Supervisor(Loop loop, PrimaryLog log, Launcher launcher, PortGate gate, MetricsFeed metrics, AppConfig config) {
         this.loop = loop;
         this.log = log;
         this.launcher = launcher;
+        this.changes = new ChangeGate(() -> stopping, launcher::changing);
         this.gate = gate;
         this.metrics = metrics;
         this.config = config;
@@ -248,8 +249,10 @@ public final class Supervisor {
         workers.remove(w);
         adoption.forget(w);
         Slot slot = w.slot();
-        String reason = w.ending() != null ? w.ending().reason() : wasReady ? "crashed" : "exited before it was ready";
-        ExitRecord exit = w.exitRecord(code, reason, w.process().lastLines(LAST_LINES), loop.now());
+        List<String> lastLines = w.process().lastLines(LAST_LINES);
+        String reason = w.ending() != null ? w.ending().reason()
+                : java.util.Objects.requireNonNullElse(launcher.outOfMemory(code, lastLines), wasReady ? "crashed" : "exited before it was ready");
+        ExitRecord exit = w.exitRecord(code, reason, lastLines, loop.now());
         w.process().note("worker exited: " + (w.spare() ? "spare" : "slot=" + w.slotIndex()) + " pid=" + w.pid() + " "
                 + exit.describe() + " (" + reason + ")");
         w.exited(exit);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.cli.config.AppConfig;
 import io.jcluster.cli.config.ConfigLoader;
+import io.jcluster.cli.config.HeapSizing;
 import io.jcluster.cli.config.Overrides;
 import io.jcluster.cli.config.StartSpec;
 import io.jcluster.cli.control.AppStatus;
@@ -358,23 +359,65 @@ class SupervisorTest {
     void scaleUpStartsWorkersOnNewSlots() throws Exception {
         start(config(""));
         allReady();
-        CompletableFuture<AppStatus> result = new Scale(app, 3, s -> {}).run();
-        loop.runDue();
-        assertEquals(3, launcher.launches.size());
-        assertFalse(result.isDone());
-        allReady();
+        CompletableFuture<AppStatus> result = new Scale(app, 2 + 1, s -> {}).run();
+        settle(result);
         assertEquals(3, result.join().workers().size());
         assertEquals("online", status().state());
+    }
+
+    /**
+     * 2 workers have 25 % of the memory each (75 / (2 + 1)); 4 may have 15 %. The running ones are replaced
+     * first, one at a time, and the new slots start after: the shares of the live JVMs never add up past 75 %.
+     */
+    @Test
+    void scaleUpReplacesTheWorkersWithTooLargeAHeapShareBeforeAddingSlots() throws Exception {
+        start(config(""));
+        allReady();
+        List<String> progress = new ArrayList<>();
+        CompletableFuture<AppStatus> result = new Scale(app, 4, progress::add).run();
+        loop.runDue();
+        assertEquals(3, launcher.launches.size(), "slot 0's replacement, and no new slot yet");
+        assertEquals(0, launcher.launches.get(2).slot());
+        assertEquals(15.0, share(launcher.launches.get(2).config()), 1e-9);
+        double most = settle(result);
+        assertTrue(most <= 75.0 + 1e-9, "the heaps' shares at most: " + most);
+        assertEquals(4, result.join().workers().size());
+        for (Worker w : app.workers()) assertEquals(15.0, share(w.config()), 1e-9, "every worker of the new share");
+        assertEquals(List.of(0, 1, 2, 3), launcher.launches.subList(2, 6).stream().map(FakeLauncher.Launch::slot).toList(),
+                "slots 0 and 1 replaced, then 2 and 3 started");
+        assertTrue(progress.get(0).startsWith("slot 0: replacing pid " + launcher.launches.get(0).process().pid()
+                + ": its heap share (25.00%) is more than 4 workers may have (15.00%)"), progress.toString());
+
+        CompletableFuture<AppStatus> down = new Scale(app, 2, s -> {}).run();
+        settle(down);
+        assertEquals(6, launcher.launches.size(), "a scale down replaces nobody: the shares stay small");
+    }
+
+    /** The heap share a worker of {@code config} is started with. */
+    private static double share(AppConfig config) {
+        return HeapSizing.percent(config.jvms());
+    }
+
+    /** Lets {@code change} run to its end (workers ready, drains over); returns the largest sum of the live JVMs' shares seen. */
+    private double settle(CompletableFuture<AppStatus> change) {
+        double most = 0;
+        for (int i = 0; i < 50 && !change.isDone(); i++) {
+            most = Math.max(most, app.workers().stream().mapToDouble(w -> share(w.config())).sum());
+            allReady();
+            loop.advance(Duration.ofMillis(500));
+        }
+        assertTrue(change.isDone(), "the change ended: " + log());
+        return Math.max(most, app.workers().stream().mapToDouble(w -> share(w.config())).sum());
     }
 
     @Test
     void oneChangeAtATime() throws Exception {
         start(config(""));
         allReady();
-        new Scale(app, 3, s -> {}).run();
+        CompletableFuture<AppStatus> scale = new Scale(app, 3, s -> {}).run();
         loop.runDue();
         assertEquals("cannot reload now: a scale from 2 to 3 is running; wait for it to finish", app.refusal("reload"));
-        allReady();
+        settle(scale);
         assertNull(app.refusal("reload"));
     }
 
@@ -604,6 +647,11 @@ class SupervisorTest {
 
     /** The unit app in handoff mode (real slot sockets on a free port) with {@code spares} warm spares. */
     private AppConfig spareConfig(int spares) throws Exception {
+        return spareConfig(spares, "");
+    }
+
+    /** {@code jvmArgs}: the TOML array's items, e.g. {@code "-Xmx64m"}. */
+    private AppConfig spareConfig(int spares, String jvmArgs) throws Exception {
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort();
@@ -617,6 +665,7 @@ class SupervisorTest {
                 spares = %d
                 port = %d
                 listen = "handoff"
+                jvm_args = [%s]
                 [restart]
                 backoff_initial = "100ms"
                 max_failures = 3
@@ -625,7 +674,7 @@ class SupervisorTest {
                 [reload]
                 ready = "call"
                 ready_timeout = "5s"
-                """.formatted(spares, port));
+                """.formatted(spares, port, jvmArgs));
         return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
     }
 
@@ -718,7 +767,7 @@ class SupervisorTest {
 
     @Test
     void scaleUpTakesSparesFirst() throws Exception {
-        start(spareConfig(1));
+        start(spareConfig(1, "\"-Xmx64m\"")); // heaps sized by jvm_args: a new count changes no share
         allReady();
         Worker spare = app.spares().all().get(0);
         List<Integer> answered = warm(spare);
@@ -730,6 +779,23 @@ class SupervisorTest {
         allReady();
         assertEquals(3, result.join().workers().size());
         assertEquals(2, spareLaunches().size(), "a new spare once the scale is done");
+    }
+
+    @Test
+    void aSpareOfTooLargeAHeapShareIsRetiredNotGivenASlot() throws Exception {
+        start(spareConfig(1)); // 2 workers and a spare: 18.75 % each; 3 and a spare: 15 %
+        allReady();
+        Worker spare = app.spares().all().get(0);
+        warm(spare);
+        CompletableFuture<AppStatus> result = new Scale(app, 3, s -> {}).run();
+        loop.runDue();
+        assertTrue(spare.retiring(), "the spare goes");
+        settle(result);
+        assertTrue(app.slots().stream().noneMatch(s -> s.worker() == spare), "no slot got it");
+        for (Worker w : app.workers()) assertEquals(15.0, share(w.config()), 1e-9);
+        assertEquals(3, result.join().workers().size());
+        allReady();
+        assertEquals(1, app.spares().all().size(), "a new spare of the new share once the scale is done");
     }
 
     @Test
