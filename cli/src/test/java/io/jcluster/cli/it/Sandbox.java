@@ -78,7 +78,14 @@ final class Sandbox implements AutoCloseable {
         Process p = pb.start();
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            fail("jcluster " + String.join(" ", args) + " did not finish within 3 minutes");
+            StringBuilder logs = new StringBuilder();
+            try (Stream<Path> apps = Files.list(home.resolve("logs"))) {
+                apps.sorted().forEach(app -> logs.append(tail(app.resolve("primary.log"), 60)));
+            } catch (IOException e) {
+                logs.append("(no logs: ").append(e.getMessage()).append(")\n");
+            }
+            fail("jcluster " + String.join(" ", args) + " did not finish within 3 minutes; it said:\n" + Files.readString(out)
+                    + Files.readString(err) + logs);
         }
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
