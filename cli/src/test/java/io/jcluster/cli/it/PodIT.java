@@ -83,8 +83,10 @@ class PodIT {
                 List<Long> served = new ArrayList<>();
                 for (String group : List.of("workers", "spares")) for (JsonNode w : sandbox.app("pod").get(group)) served.add(w.get("pid").asLong());
                 assertEquals(4, served.size(), "3 workers and a spare: " + served);
-                assertTrue(afterUp.keySet().containsAll(served) && afterUp.size() <= 5, "the workers and the spare " + served
-                        + ", and at most one JVM more (the start cache's training run, in the room kept for it): " + afterUp);
+                List<Long> inPod = new ArrayList<>(); // ls gives the pids the primary sees: those of the pod's PID namespace
+                for (long pid : afterUp.keySet()) inPod.add(Long.parseLong(Sandbox.nsPid(pid)));
+                assertTrue(inPod.containsAll(served) && afterUp.size() <= 5, "the workers and the spare " + served + ", and at most"
+                        + " one JVM more (the start cache's training run, in the room kept for it): " + afterUp + ", in the pod " + inPod);
                 for (double share : afterUp.values()) assertEquals(15.0, share, 0.01, "75 / (3 + 1 + 1) each: " + afterUp);
                 for (long maxHeap : maxHeaps(port, 3)) assertTrue(maxHeap <= LIMIT * 15 / 100, "a worker's heap: " + maxHeap);
                 Sandbox.Result down = sandbox.cli("scale", "pod", "2");
@@ -128,6 +130,7 @@ class PodIT {
                 assertEquals("slow done", slow.get(30, TimeUnit.SECONDS).trim(), "the request in flight was answered");
                 assertEquals(0, pid1.exitCode(), "exit 0: every worker drained within drain_timeout, none killed:\n" + pid1.output());
                 assertEquals(List.of(), pod.pids(), "nothing is left in the pod");
+                assertEquals(List.of(), pod.childGroups(), "the primary removed the group it made for starting workers");
             }
         }
     }
