@@ -48,9 +48,12 @@ class FleetIT {
         Path jdk = Needs.built(EXAMPLES.resolve("hello-jdk/target/hello-jdk.jar"), "hello-jdk");
         Path netty = Needs.built(EXAMPLES.resolve("hello-netty/target/hello-netty.jar"), "hello-netty");
         Path dir = tmp.resolve("fleet");
+        String fleet = "(not made)"; // its namespaces' prefix, read once it is up (down removes the file)
         try {
             Run up = fleet("up", dir.toString(), jdk.toAbsolutePath().toString(), "3");
             assertEquals(0, up.code, up.text);
+            fleet = Files.readString(dir.resolve("fleet.env")).lines().filter(l -> l.startsWith("FLEET="))
+                    .findFirst().orElseThrow().substring(6);
 
             // h2 cannot run the new release: its first new worker fails at start
             Path h2 = dir.resolve("hosts/h2/jcluster.toml");
@@ -90,8 +93,6 @@ class FleetIT {
             Run down = fleet("down", dir.toString());
             assertEquals(0, down.code, down.text);
         }
-        String fleet = Files.readString(dir.resolve("fleet.env")).lines().filter(l -> l.startsWith("FLEET="))
-                .findFirst().orElseThrow().substring(6);
         String namespaces = run(List.of("ip", "netns", "list")).text;
         assertTrue(!namespaces.contains(fleet + "-"), "no namespace of the fleet " + fleet + " is left: " + namespaces);
         assertEquals(List.of(), processesUnder(dir), "no process of the fleet is left");

@@ -204,7 +204,10 @@ public final class Supervisor {
             return null;
         }
         Worker w = new Worker(slot, gen, cfg, process, loop.now());
-        if (workers.stream().anyMatch(o -> o.state() == WorkerState.READY)) launcher.starting(w.pid(), cfg, loop); // beside serving ones
+        // Beside serving ones, and with nobody waiting for it: a spare, or a slot's next worker while its old one serves
+        // on (reload, recycle). Not a crash's replacement: its slot's queued connections wait for it.
+        boolean waitedFor = slot != null && slot.serving() == null;
+        if (!waitedFor && workers.stream().anyMatch(o -> o.state() == WorkerState.READY)) launcher.starting(w.pid(), cfg, loop);
         workers.add(w);
         process.note("worker started: " + (slot == null ? "spare" : "slot=" + slot.index()) + " gen=" + gen + " pid=" + w.pid());
         log.info("%s: started %s pid %d (generation %d)", where, slot == null ? "spare" : "worker", w.pid(), gen);
