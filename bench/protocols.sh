@@ -7,7 +7,8 @@
 #            unary call; it checks every status), and its server-streaming client (2 channels, 8 callers,
 #            streams of 20 answers 50 ms apart; it checks every answer)
 #   streams  examples/hello-websocket: 16 WebSockets and 16 event streams (java.net.http), a message every
-#            50 ms on each; the app logs how many it sent on each stream, the client how many it got
+#            50 ms on each; the app logs how many it sent on each stream, the client how many it got, and
+#            Tomcat's WsSession logs (debug) each Close it failed to answer in time (the library then sends one)
 # Reports the clients' counts, how each drain ended and its median time (from `drains` to SIGTERM in
 # primary.log), and appends the table to bench/RESULTS.md. Loopback only; stops what it starts.
 # Usage: bench/protocols.sh [reloads] [tls|grpc|streams]   (default 10 grpc)
@@ -37,7 +38,8 @@ SERVER_SSL_KEY_STORE = \"$work/hello.p12\"
 SERVER_SSL_KEY_STORE_PASSWORD = \"changeit\"
 SERVER_SSL_KEY_STORE_TYPE = \"PKCS12\"" ;;
   grpc) jar=$GRPC ;;
-  streams) jar=$PWD/examples/hello-websocket/target/hello-websocket.jar ;;
+  streams) jar=$PWD/examples/hello-websocket/target/hello-websocket.jar
+           env="LOGGING_LEVEL_ORG_APACHE_TOMCAT_WEBSOCKET_WSSESSION = \"DEBUG\"" ;;
   *) echo "usage: bench/protocols.sh [reloads] [tls|grpc|streams]" >&2; exit 2 ;;
 esac
 cat > "$work/app.toml" <<TOML
@@ -117,7 +119,8 @@ print("%d streams the client did not end: %d messages sent on them, %d lost" % (
 PY
 )
       rows+=("$k, 16 streams | $(sed -n 's/^result //p' "$work/$k.txt"); $lost")
-    done ;;
+    done
+    rows+=("the app's Closes | Tomcat failed to answer $(grep -c 'Failed to send close message' "$work/app.txt" || true) drain Close(s) in time; the library sent Close 1001 in $(cat "$JCLUSTER_HOME"/logs/proto/*.err.log 2>/dev/null | grep -c 'the library sent its client Close 1001' || true) worker(s) (it says so once per worker)") ;;
 esac
 {
   echo
