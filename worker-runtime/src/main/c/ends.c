@@ -207,20 +207,21 @@ void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r) {
 }
 
 /*
- * Sends all of b[0..len) on fd, waiting (at most about 1 s) for room: a Close of a few bytes, which
- * the app's close is about to follow. Returns 1 when it went out whole.
+ * Sends b[0..len) on fd, a Close of a few bytes that the app's close is about to follow, without
+ * blocking: nothing when the socket has no room (its client reads nothing), and when it took only a
+ * part, the rest within at most 200 ms. Returns 1 when it went out whole.
  */
 static int send_whole(int fd, const unsigned char *b, size_t len) {
     size_t off = 0;
-    for (int waits = 0; off < len && waits < 10;) {
+    for (int waits = 0; off < len && waits < 4;) {
         ssize_t w = next_send(fd, b + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (w > 0) {
             off += (size_t) w;
         } else if (w < 0 && errno == EINTR) {
             continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        } else if (w < 0 && off > 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             struct pollfd p = {.fd = fd, .events = POLLOUT};
-            poll(&p, 1, 100);
+            poll(&p, 1, 50);
             waits++;
         } else {
             return 0;
@@ -233,7 +234,13 @@ void ends_closing(struct conn *c, int fd) {
     if (c->kind != KIND_WS) return;
     unsigned char end = end_of(c);
     if (end != END_DUE && end != END_EOF) return;
-    lock(c);
+    /* a write under way holds the lock (a blocking one may wait on a client that reads nothing, and a JDK
+     * shuts the socket to end it): then nothing is sent, since its frame may be cut */
+    int tries = 0;
+    while (!try_lock(c)) {
+        if (++tries == 100) return;
+        sched_yield();
+    }
     const struct ws_cursor *app = &c->at.ws.app;
     end = end_of(c);
     int sent = 0;
