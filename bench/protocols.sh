@@ -28,6 +28,7 @@ JAVA=${JAVA:-java}
 FAKE=$PWD/cli/target/jcluster-cli-0.1.0-SNAPSHOT-fake-app.jar
 GRPC=$PWD/examples/hello-grpc/target/hello-grpc.jar
 env=
+jvm_extra=
 case $KIND in
   tls)
     keytool -genkeypair -alias hello -keyalg EC -groupname secp256r1 -dname CN=localhost -validity 2 \
@@ -39,7 +40,8 @@ SERVER_SSL_KEY_STORE_PASSWORD = \"changeit\"
 SERVER_SSL_KEY_STORE_TYPE = \"PKCS12\"" ;;
   grpc) jar=$GRPC ;;
   streams) jar=$PWD/examples/hello-websocket/target/hello-websocket.jar
-           env="LOGGING_LEVEL_ORG_APACHE_TOMCAT_WEBSOCKET_WSSESSION = \"DEBUG\"" ;;
+           # one class's logger: a system property (an environment variable would lower-case its name)
+           jvm_extra=', "-Dlogging.level.org.apache.tomcat.websocket.WsSession=DEBUG"' ;;
   *) echo "usage: bench/protocols.sh [reloads] [tls|grpc|streams]" >&2; exit 2 ;;
 esac
 cat > "$work/app.toml" <<TOML
@@ -48,7 +50,7 @@ name = "proto"
 jar = "$jar"
 instances = 2
 port = $PORT
-jvm_args = ["-Xmx256m"]
+jvm_args = ["-Xmx256m"$jvm_extra]
 [app.env]
 $env
 [reload]
