@@ -7,7 +7,8 @@
 #            unary call; it checks every status), and its server-streaming client (2 channels, 8 callers,
 #            streams of 20 answers 50 ms apart; it checks every answer)
 #   streams  examples/hello-websocket: 16 WebSockets and 16 event streams (java.net.http), a message every
-#            50 ms on each; the app logs how many it sent on each stream, the client how many it got
+#            50 ms on each; the app logs how many it sent on each stream, the client how many it got, and
+#            Tomcat's WsSession logs (debug) each Close it failed to answer in time (the library then sends one)
 # Reports the clients' counts, how each drain ended and its median time (from `drains` to SIGTERM in
 # primary.log), and appends the table to bench/RESULTS.md. Loopback only; stops what it starts.
 # Usage: bench/protocols.sh [reloads] [tls|grpc|streams]   (default 10 grpc)
@@ -27,6 +28,7 @@ JAVA=${JAVA:-java}
 FAKE=$PWD/cli/target/jcluster-cli-0.1.0-SNAPSHOT-fake-app.jar
 GRPC=$PWD/examples/hello-grpc/target/hello-grpc.jar
 env=
+jvm_extra=
 case $KIND in
   tls)
     keytool -genkeypair -alias hello -keyalg EC -groupname secp256r1 -dname CN=localhost -validity 2 \
@@ -37,7 +39,9 @@ SERVER_SSL_KEY_STORE = \"$work/hello.p12\"
 SERVER_SSL_KEY_STORE_PASSWORD = \"changeit\"
 SERVER_SSL_KEY_STORE_TYPE = \"PKCS12\"" ;;
   grpc) jar=$GRPC ;;
-  streams) jar=$PWD/examples/hello-websocket/target/hello-websocket.jar ;;
+  streams) jar=$PWD/examples/hello-websocket/target/hello-websocket.jar
+           # one class's logger: a system property (an environment variable would lower-case its name)
+           jvm_extra=', "-Dlogging.level.org.apache.tomcat.websocket.WsSession=DEBUG"' ;;
   *) echo "usage: bench/protocols.sh [reloads] [tls|grpc|streams]" >&2; exit 2 ;;
 esac
 cat > "$work/app.toml" <<TOML
@@ -46,7 +50,7 @@ name = "proto"
 jar = "$jar"
 instances = 2
 port = $PORT
-jvm_args = ["-Xmx256m"]
+jvm_args = ["-Xmx256m"$jvm_extra]
 [app.env]
 $env
 [reload]
@@ -91,6 +95,10 @@ while [ $((ok + failed)) -lt "$RELOADS" ]; do
 done
 seconds=$(( $(date +%s) - start + 5 ))
 sleep 3
+if [ "$KIND" = streams ]; then # the drains' closes only: the clients' own, as they stop, come after
+  unanswered=$(cat "$JCLUSTER_HOME"/logs/proto/[0-9]*.log | grep -c 'Failed to send close message' || true)
+  answered_by_library=$(cat "$JCLUSTER_HOME"/logs/proto/[0-9]*.log | grep -c 'the library sent its client Close 1001' || true)
+fi
 touch "$work/stop"
 [ "$KIND" = tls ] && kill -INT "$wrk_pid" 2>/dev/null
 exec 3>&-
@@ -117,7 +125,8 @@ print("%d streams the client did not end: %d messages sent on them, %d lost" % (
 PY
 )
       rows+=("$k, 16 streams | $(sed -n 's/^result //p' "$work/$k.txt"); $lost")
-    done ;;
+    done
+    rows+=("the app's answers to the drain's Closes | Tomcat failed to answer $unanswered in time; the library sent Close 1001 itself in $answered_by_library worker(s) (it says so once per worker)") ;;
 esac
 {
   echo

@@ -46,10 +46,10 @@ struct conn {
     unsigned char end;
     unsigned char end_off;
     unsigned char lock;
-    /* Where its protocol's boundaries are: the app's HTTP/2 frames, the client's WebSocket frames, the app's events. */
+    /* Where its protocol's boundaries are: the app's HTTP/2 frames, the WebSocket frames both ways, the app's events. */
     union {
         struct h2_cursor h2;
-        struct ws_cursor ws;
+        struct ws_cursors ws;
         struct sse_cursor sse;
     } at;
     /* Request figures (measure.c), of HTTP/1.x connections: the request being read is a HEAD (its

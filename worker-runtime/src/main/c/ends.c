@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,9 +59,9 @@ void ends_read(struct conn *c, int fd, const struct iovec *iov, int cnt, size_t 
         return;
     }
     if (c->kind != KIND_WS) return;
-    feed(feed_ws, &c->at.ws, iov, cnt, r);
+    feed(feed_ws, &c->at.ws.client, iov, cnt, r);
     /* a frame just ended and the Close is due: wake the app's next read, which gets it */
-    if (end_of(c) == END_DUE && ws_at_boundary(&c->at.ws)) shutdown(fd, SHUT_RD);
+    if (end_of(c) == END_DUE && ws_at_boundary(&c->at.ws.client)) next_shutdown(fd, SHUT_RD);
 }
 
 int ends_instead_of_read(struct conn *c, const struct iovec *iov, int cnt, int after_eof, ssize_t *result) {
@@ -71,7 +72,7 @@ int ends_instead_of_read(struct conn *c, const struct iovec *iov, int cnt, int a
         *result = 0;
         return 1;
     }
-    if (end != END_DUE || !ws_at_boundary(&c->at.ws)) return 0;
+    if (end != END_DUE || !ws_at_boundary(&c->at.ws.client)) return 0;
     size_t off = c->end_off, put = 0;
     for (int i = 0; i < cnt && off < sizeof WS_CLOSE_1001; i++) {
         size_t take = sizeof WS_CLOSE_1001 - off;
@@ -111,7 +112,7 @@ static int send_end(struct conn *c, int fd) {
         if (w <= 0) return 0;
         c->end_off = (unsigned char) (c->end_off + w);
     }
-    if (c->kind == KIND_SSE) shutdown(fd, SHUT_WR);
+    if (c->kind == KIND_SSE) next_shutdown(fd, SHUT_WR);
     __atomic_store_n(&c->end, END_SENT, __ATOMIC_RELEASE);
     return 1;
 }
@@ -132,6 +133,14 @@ static int not_h2(const struct conn *c, const struct iovec *iov, int cnt) {
 
 ssize_t ends_write(struct conn *c, int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send) {
     lock(c);
+    if (c->kind == KIND_WS) { /* the app's frames go out as they are: where they end is what ends_closing needs */
+        ssize_t w = io_put(fd, iov, cnt, flags, msg, as_send);
+        int e = errno;
+        if (w > 0) feed(feed_ws, &c->at.ws.app, iov, cnt, (size_t) w);
+        unlock(c);
+        errno = e;
+        return w;
+    }
     if (c->kind == KIND_H2 && not_h2(c, iov, cnt)) {
         c->kind = KIND_OTHER;
         __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELEASE);
@@ -181,7 +190,13 @@ void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r) {
     memset(&c->at, 0, sizeof c->at);
     c->end_off = 0;
     if (kind == KIND_WS) {
-        /* the client's frames come after it reads the 101: every read from now on is frames */
+        /* the client's frames come after it reads the 101: every read from now on is frames; the app's follow its head */
+        for (int i = 0; i < cnt && (size_t) r > head; i++) {
+            size_t len = iov[i].iov_len < (size_t) r ? iov[i].iov_len : (size_t) r;
+            if (len > head) ws_feed(&c->at.ws.app, (const unsigned char *) iov[i].iov_base + head, len - head);
+            head = head > len ? head - len : 0;
+            r -= (ssize_t) len;
+        }
     } else if (kind == KIND_SSE) {
         sse_start(&c->at.sse, chunked, head);
         feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r);
@@ -191,6 +206,56 @@ void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r) {
     unlock(c);
 }
 
+/*
+ * Sends b[0..len) on fd, a Close of a few bytes that the app's close is about to follow, without
+ * blocking: nothing when the socket has no room (its client reads nothing), and when it took only a
+ * part, the rest within at most 200 ms. Returns 1 when it went out whole.
+ */
+static int send_whole(int fd, const unsigned char *b, size_t len) {
+    size_t off = 0;
+    for (int waits = 0; off < len && waits < 4;) {
+        ssize_t w = next_send(fd, b + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) {
+            off += (size_t) w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && off > 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            poll(&p, 1, 50);
+            waits++;
+        } else {
+            return 0;
+        }
+    }
+    return off == len;
+}
+
+void ends_closing(struct conn *c, int fd) {
+    if (c->kind != KIND_WS) return;
+    unsigned char end = end_of(c);
+    if (end != END_DUE && end != END_EOF) return;
+    /* a write under way holds the lock (a blocking one may wait on a client that reads nothing, and a JDK
+     * shuts the socket to end it): then nothing is sent, since its frame may be cut */
+    int tries = 0;
+    while (!try_lock(c)) {
+        if (++tries == 100) return;
+        sched_yield();
+    }
+    const struct ws_cursor *app = &c->at.ws.app;
+    end = end_of(c);
+    int sent = 0;
+    if ((end == END_DUE || end == END_EOF) && app->op != WS_OP_CLOSE && ws_at_boundary(app)) {
+        sent = send_whole(fd, WS_SERVER_CLOSE_1001, sizeof WS_SERVER_CLOSE_1001);
+        __atomic_store_n(&c->end, END_SENT, __ATOMIC_RELEASE);
+    }
+    unlock(c);
+    static int said;
+    if (sent && !__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED)) {
+        say("the app ended a WebSocket (fd %d) without answering the drain's Close: the library sent its client Close 1001"
+            " (said once)", fd);
+    }
+}
+
 /* One connection, under the table's close lock (its fd is this connection's): its end is due, and goes out if it can. */
 static void tick(int fd, struct conn *c) {
     int kind = c->kind;
@@ -198,7 +263,7 @@ static void tick(int fd, struct conn *c) {
     unsigned char none = END_NONE;
     int first = __atomic_compare_exchange_n(&c->end, &none, END_DUE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     if (kind == KIND_WS) {
-        if (first) shutdown(fd, SHUT_RD); /* the app's read wakes, and gets the Close (ends_instead_of_read) */
+        if (first) next_shutdown(fd, SHUT_RD); /* the app's read wakes, and gets the Close (ends_instead_of_read) */
         return;
     }
     if (end_of(c) != END_DUE || !try_lock(c)) return; /* the app is writing: its write sends the end */

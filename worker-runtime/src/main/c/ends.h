@@ -33,9 +33,10 @@ void ends_read(struct conn *c, int fd, const struct iovec *iov, int cnt, size_t 
 int ends_instead_of_read(struct conn *c, const struct iovec *iov, int cnt, int after_eof, ssize_t *result);
 
 /*
- * A write of tracked connection c (fd) of an HTTP/2 or event stream (io_put's arguments): writes it as
- * the app asked, then the protocol's end once due and at a boundary. Returns the app's bytes written,
- * or -1 with errno (EPIPE once its event stream has ended).
+ * A write of tracked connection c (fd) of an HTTP/2 connection, an event stream or a WebSocket
+ * (io_put's arguments): writes it as the app asked, then the protocol's end once due and at a boundary
+ * (a WebSocket's frames are only followed). Returns the app's bytes written, or -1 with errno (EPIPE
+ * once its event stream has ended).
  */
 ssize_t ends_write(struct conn *c, int fd, const struct iovec *iov, int cnt, int flags, const struct msghdr *msg, int as_send);
 
@@ -44,6 +45,14 @@ ssize_t io_put(int fd, const struct iovec *iov, int cnt, int flags, const struct
 
 /* After a write of r bytes of tracked connection c that ends_write did not take: a response may start a WebSocket or an event stream. */
 void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r);
+
+/*
+ * The app shuts tracked connection c (fd) for writing, or closes it. A WebSocket that the drain is
+ * ending and whose app ends it without a Close of its own (a server that gives up on answering the
+ * client's: Tomcat allows 50 ms to answer a code other than 1000) gets one here, 1001, between two of
+ * the app's frames: the client sees the close, not a bare end of stream (1006).
+ */
+void ends_closing(struct conn *c, int fd);
 
 /* The session thread, every scan while draining: each connection's end becomes due, and goes out where it can now. */
 void ends_drain(void);

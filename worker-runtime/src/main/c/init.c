@@ -23,6 +23,7 @@ int (*next_fcntl)(int, int, ...);
 int (*next_fcntl64)(int, int, ...);
 int (*next_ioctl)(int, unsigned long, ...);
 int (*next_close)(int);
+int (*next_shutdown)(int, int);
 int (*next_epoll_ctl)(int, int, int, struct epoll_event *);
 ssize_t (*next_read)(int, void *, size_t);
 ssize_t (*next_readv)(int, const struct iovec *, int);
@@ -105,6 +106,7 @@ static void init(void) {
     if (next_fcntl64 == NULL) next_fcntl64 = next_fcntl;
     next_ioctl = (int (*)(int, unsigned long, ...)) next("ioctl");
     next_close = (int (*)(int)) next("close");
+    next_shutdown = (int (*)(int, int)) next("shutdown");
     next_epoll_ctl = (int (*)(int, int, int, struct epoll_event *)) next("epoll_ctl");
     next_read = (ssize_t (*)(int, void *, size_t)) next("read");
     next_readv = (ssize_t (*)(int, const struct iovec *, int)) next("readv");

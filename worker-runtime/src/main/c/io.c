@@ -117,7 +117,7 @@ static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, co
     if (c == NULL) return 0;
     int kind = c->kind;
     ssize_t r;
-    if (kind == KIND_H2 || kind == KIND_SSE) r = ends_write(c, fd, iov, cnt, flags, msg, as_send);
+    if (kind == KIND_H2 || kind == KIND_SSE || kind == KIND_WS) r = ends_write(c, fd, iov, cnt, flags, msg, as_send);
     else if (kind <= KIND_HTTP1 && wants_header(fd, iov, cnt)) r = write_with_header(fd, iov, cnt, flags, msg, as_send);
     else r = io_put(fd, iov, cnt, flags, msg, as_send);
     int e = errno;
@@ -244,8 +244,23 @@ EXPORT int close(int fd) {
     ensure_init();
     struct conn *c = conn_tracked(fd);
     if (c == NULL) return next_close(fd);
+    int e = errno;
+    ends_closing(c, fd);
+    errno = e;
     measure_closing(c);
     return conn_close(fd, next_close);
+}
+
+/** shutdown(2). A WebSocket the drain is ending that the app shuts for writing gets its Close first (ends_closing). */
+EXPORT int shutdown(int fd, int how) {
+    ensure_init();
+    struct conn *c;
+    if ((how == SHUT_WR || how == SHUT_RDWR) && (c = conn_tracked(fd)) != NULL) {
+        int e = errno;
+        ends_closing(c, fd);
+        errno = e;
+    }
+    return next_shutdown(fd, how);
 }
 
 /** read(2). Notes a request on a tracked connection, and what it carries. */

@@ -49,6 +49,7 @@ extern int (*next_fcntl)(int, int, ...);
 extern int (*next_fcntl64)(int, int, ...);
 extern int (*next_ioctl)(int, unsigned long, ...);
 extern int (*next_close)(int);
+extern int (*next_shutdown)(int, int);
 extern int (*next_epoll_ctl)(int, int, int, struct epoll_event *);
 extern ssize_t (*next_read)(int, void *, size_t);
 extern ssize_t (*next_readv)(int, const struct iovec *, int);

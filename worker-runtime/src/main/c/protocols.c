@@ -119,6 +119,8 @@ const unsigned char WS_CLOSE_1001[18] = {
 };
 #undef M
 
+const unsigned char WS_SERVER_CLOSE_1001[14] = {0x88, 0x0c, 0x03, 0xe9, 'g', 'o', 'i', 'n', 'g', ' ', 'a', 'w', 'a', 'y'};
+
 /* The header length of a frame whose first two bytes are h[0], h[1]. */
 static unsigned ws_head_len(const unsigned char *h) {
     unsigned len7 = h[1] & 0x7f;
@@ -146,6 +148,7 @@ void ws_feed(struct ws_cursor *c, const unsigned char *b, size_t n) {
         }
         c->left = len;
         c->have = 0;
+        c->op = c->head[0] & 0x0f;
     }
 }
 

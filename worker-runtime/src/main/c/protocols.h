@@ -54,20 +54,32 @@ int h2_at_boundary(const struct h2_cursor *c);
 /* GOAWAY with the highest stream id (2^31-1) and NO_ERROR: no new streams, those under way go on (RFC 9113 6.8). */
 extern const unsigned char H2_GOAWAY[17];
 
-/* The WebSocket frames the app reads (masked, from the client): where the next frame begins. */
+/* WebSocket frames, masked (the client's) or not (the app's): where the next frame begins. */
 struct ws_cursor {
     uint64_t left;          /* payload bytes of the current frame still to come */
     unsigned char have;     /* bytes of the next frame's header seen */
     unsigned char head[14]; /* the header so far (2 to 14 bytes) */
+    unsigned char op;       /* the opcode of the last frame whose header was whole (WS_OP_CLOSE: a Close) */
 };
+
+/* A WebSocket's frames both ways: those the app reads, and those it writes. */
+struct ws_cursors {
+    struct ws_cursor client;
+    struct ws_cursor app;
+};
+
+enum { WS_OP_CLOSE = 0x8 };
 
 void ws_feed(struct ws_cursor *c, const unsigned char *b, size_t n);
 
-/* Whether the app's next read begins a frame. */
+/* Whether the next byte begins a frame. */
 int ws_at_boundary(const struct ws_cursor *c);
 
 /* A client's Close frame, code 1001 ("going away"), masked as a client's frames are (RFC 6455 5.5.1). */
 extern const unsigned char WS_CLOSE_1001[18];
+
+/* A server's Close frame, code 1001 ("going away"), unmasked as a server's frames are. */
+extern const unsigned char WS_SERVER_CLOSE_1001[14];
 
 /* The body of a server-sent-event response the app writes: where the current event ends. */
 struct sse_cursor {

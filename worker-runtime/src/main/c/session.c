@@ -113,7 +113,7 @@ static void hand_over_due(void) {
 }
 
 static void shut_for_reading(int fd) {
-    shutdown(fd, SHUT_RD);
+    next_shutdown(fd, SHUT_RD);
 }
 
 /* The session thread: reports the counts, takes drain. */

@@ -1,5 +1,5 @@
 /*
- * A server driven line by line from stdin, for SocketFiguresIT: it binds and listens on the port
+ * A server driven line by line from stdin, for SocketFiguresIT (and its WebSocket drain): it binds and listens on the port
  * given (the preload library adopts it), prints "ready", then runs one command a line and prints
  * what it did, so the test can make a server do exactly what a case needs, byte by byte.
  *
@@ -8,6 +8,7 @@
  *   write ID TEXT     one write of TEXT (C escapes: \r \n \\ \xNN): "wrote ID N" (or -1 and errno)
  *   fill ID           non-blocking writes of 64 KiB until EAGAIN: "full ID BYTES" (it never blocks)
  *   sendfile ID N     sendfile of N bytes of a file of zeros: "sent ID N"
+ *   shutdown ID       shutdown for writing: "shut ID 0"
  *   close ID          close: "closed ID"
  *
  * usage: scripted_server PORT
@@ -95,6 +96,8 @@ int main(int argc, char **argv) {
             off_t off = 0;
             ssize_t w = sendfile(fd, file, &off, (size_t) arg);
             printf("sent %d %zd\n", id, w);
+        } else if (strcmp(cmd, "shutdown") == 0) {
+            printf("shut %d %d\n", id, shutdown(fd, SHUT_WR));
         } else if (strcmp(cmd, "close") == 0) {
             printf("closed %d %d\n", id, close(fd));
         } else {

@@ -81,6 +81,21 @@ static void ws_frames(void) {
     CHECK(ws_at_boundary(&c), "the close frame is one whole frame");
     unsigned char code[2] = {WS_CLOSE_1001[6] ^ 'j', WS_CLOSE_1001[7] ^ 'c'};
     CHECK(WS_CLOSE_1001[0] == 0x88 && code[0] == 0x03 && code[1] == 0xe9, "close 1001, masked");
+    CHECK(c.op == WS_OP_CLOSE, "a Close seen");
+
+    /* the app's frames: unmasked; the cursor says whether the last one whose header went out is a Close */
+    unsigned char out[64];
+    size_t m = 0;
+    out[m++] = 0x81; out[m++] = 5; memcpy(out + m, "hello", 5); m += 5; /* 7 */
+    memcpy(out + m, WS_SERVER_CLOSE_1001, sizeof WS_SERVER_CLOSE_1001); m += sizeof WS_SERVER_CLOSE_1001; /* 21 */
+    for (size_t cut = 0; cut <= m; cut++) {
+        struct ws_cursor a = {0};
+        ws_feed(&a, out, cut);
+        CHECK(ws_at_boundary(&a) == (cut == 0 || cut == 7 || cut == m), "the app's frames, after %zu bytes", cut);
+        CHECK((a.op == WS_OP_CLOSE) == (cut >= 9), "its Close is seen from its header on, after %zu bytes", cut);
+    }
+    CHECK(WS_SERVER_CLOSE_1001[1] == sizeof WS_SERVER_CLOSE_1001 - 2 && WS_SERVER_CLOSE_1001[2] == 0x03
+            && WS_SERVER_CLOSE_1001[3] == 0xe9, "the server's close 1001, unmasked, its length right");
 }
 
 /* Appends data as one chunk to body; returns the body's length. */

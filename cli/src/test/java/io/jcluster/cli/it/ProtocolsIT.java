@@ -14,7 +14,8 @@ import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Reloads that fail nothing, for the protocols a JVM service speaks besides plaintext HTTP/1.1, with
- * real clients: stock grpc-java over h2c (examples/hello-grpc) under grpc-java channels and h2load,
+ * real clients: stock grpc-java over h2c (examples/hello-grpc) under grpc-java channels and h2load
+ * (through a reload, a scale down and an upgrade to a new primary, which all drain),
  * and a stock Spring Boot jar over TLS (examples/hello-spring, a keystore made here) under wrk. The
  * drains end without waiting for the drain timeout.
  */
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 class ProtocolsIT {
 
     @Test
-    void grpcOverH2cReloadsWithEveryCallOkAndEveryStreamWhole() throws Exception {
+    void grpcOverH2cReloadsScalesDownAndUpgradesWithEveryCallOkAndEveryStreamWhole() throws Exception {
         Path jar = LoadTools.example("hello-grpc");
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
@@ -47,10 +48,14 @@ class ProtocolsIT {
             Map<String, String> streams;
             try (LoadTools.H2load h2load = new LoadTools.H2load(sandbox.dir, port)) {
                 Sandbox.await("h2load to run", java.time.Duration.ofSeconds(60), () -> h2load.runs.get() >= 3);
-                Sandbox.Result reload = sandbox.cli("reload", "grpc");
-                assertEquals(0, reload.code(), () -> reload.all() + sandbox.primaryLog("grpc"));
-                long runs = h2load.runs.get();
-                Sandbox.await("h2load to run after the reloads", java.time.Duration.ofSeconds(60), () -> h2load.runs.get() > runs + 2);
+                // a reload, a scale down and an upgrade (a new primary) all drain: each ends its connections with GOAWAY
+                for (String[] change : List.of(new String[] {"reload", "grpc"}, new String[] {"scale", "grpc", "1"},
+                        new String[] {"upgrade", "grpc"})) {
+                    Sandbox.Result done = sandbox.cli(change);
+                    assertEquals(0, done.code(), () -> String.join(" ", change) + ": " + done.all() + sandbox.primaryLog("grpc"));
+                    long runs = h2load.runs.get();
+                    Sandbox.await("h2load to run after " + change[0], java.time.Duration.ofSeconds(60), () -> h2load.runs.get() > runs + 2);
+                }
                 h2load.close();
                 assertTrue(h2load.succeeded.get() > 0 && h2load.bad.isEmpty(), h2load::toString);
                 assertEquals(0, h2load.failed.get() + h2load.errored.get() + h2load.non2xx.get(), h2load::toString);

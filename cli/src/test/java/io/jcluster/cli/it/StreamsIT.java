@@ -25,7 +25,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * WebSockets and server-sent events of a stock Spring Boot app (examples/hello-websocket) through a
- * reload, a scale down and a stop, with the JDK's own clients: every WebSocket ends with a close frame
+ * reload, a scale down, an upgrade (a new primary) and a stop, with the JDK's own clients: every WebSocket ends with a close frame
  * 1001 and every event stream at an event boundary, none by a reset; the client got every message the
  * app sent on it (the app logs how many); the clients reconnect and go on, on the new workers. A client
  * that never reads holds its worker until the drain timeout, and no longer; a garbage WebSocket frame
@@ -37,7 +37,7 @@ class StreamsIT {
     private static final Pattern ENDED = Pattern.compile("stream (\\S+) ended \\(([^)]*)\\) after (\\d+) messages");
 
     @Test
-    void streamsEndCleanlyAtReloadScaleDownAndStopAndClientsGoOn() throws Exception {
+    void streamsEndCleanlyAtReloadScaleDownUpgradeAndStopAndClientsGoOn() throws Exception {
         Path jar = LoadTools.example("hello-websocket");
         try (Sandbox sandbox = new Sandbox()) {
             int port = Sandbox.freePort();
@@ -75,12 +75,23 @@ class StreamsIT {
                 long scaled = ws.messages() + sse.messages();
                 Sandbox.await("the clients to go on after the scale down", Duration.ofSeconds(60),
                         () -> ws.messages() + sse.messages() > scaled + 200);
+
+                // an upgrade drains the old primary's worker the same way, and the streams go on on the new one's
+                Set<String> beforeUpgrade = pidsSeen(ws, sse);
+                long ended = ws.ends().getOrDefault("close 1001", 0L) + sse.ends().getOrDefault("end", 0L);
+                Sandbox.Result upgrade = sandbox.cli("upgrade", "ws");
+                assertEquals(0, upgrade.code(), () -> upgrade.all() + sandbox.primaryLog("ws"));
+                long upgraded = ws.messages() + sse.messages();
+                Sandbox.await("the clients to go on, on the new primary's worker", Duration.ofSeconds(60),
+                        () -> ws.messages() + sse.messages() > upgraded + 200 && newPids(ws, beforeUpgrade) && newPids(sse, beforeUpgrade));
+                assertTrue(ws.ends().getOrDefault("close 1001", 0L) + sse.ends().getOrDefault("end", 0L) >= ended + 8,
+                        "the upgrade ended the old worker's streams itself: " + ws.summary() + " " + sse.summary());
                 for (StreamClient c : new StreamClient[] {ws, sse}) {
                     Map<String, Long> ends = new HashMap<>(c.ends());
                     ends.remove("close 1001");
                     ends.remove("end");
-                    assertEquals(Map.of(), ends, "through the reload and the scale down, every stream ended cleanly and every"
-                            + " reconnect reached a live worker: " + c.summary());
+                    assertEquals(Map.of(), ends, "through the reload, the scale down and the upgrade, every stream ended cleanly and"
+                            + " every reconnect reached a live worker: " + c.summary());
                     assertEquals(0, c.gaps(), "no message missing inside a stream: " + c.summary());
                 }
                 long before = ws.ends().getOrDefault("close 1001", 0L) + sse.ends().getOrDefault("end", 0L);
@@ -156,6 +167,15 @@ class StreamsIT {
 
     private static boolean newPids(StreamClient c, Set<String> old) {
         return c.received().keySet().stream().anyMatch(id -> old.stream().noneMatch(p -> id.contains("-" + p + "-")));
+    }
+
+    /** The worker pids in the ids of the streams the clients have had so far ({@code ws-<pid>-<n>}). */
+    private static Set<String> pidsSeen(StreamClient... clients) {
+        Set<String> pids = new java.util.HashSet<>();
+        for (StreamClient c : clients) {
+            for (String id : c.received().keySet()) pids.add(id.split("-")[1]);
+        }
+        return pids;
     }
 
     private static String workerLogs(Sandbox sandbox) throws IOException {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * server that does exactly what each case needs ({@code src/test/c/scripted_server.c}) and a fake
  * primary that reads its session: responses cut at any byte, pipelined ones, a status line that is not
  * HTTP, a greeting, 100-continue, a peer that never reads, a body sent from a file, aborts. None may
- * block a write or miscount another connection.
+ * block a write or miscount another connection. And the drain's end of a WebSocket, whether the app
+ * answers the Close it reads or ends the connection without a word.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SocketFiguresIT {
@@ -102,6 +103,47 @@ class SocketFiguresIT {
         @Override
         public void close() throws IOException {
             socket.close();
+        }
+    }
+
+    /**
+     * A WebSocket client gets a Close from the drain whatever its app does with the Close it reads: an app
+     * that answers it (its own Close goes out, and no other), one that closes the connection without an
+     * answer, and one that shuts it for writing first (the JDK's close of a channel in a selector), as
+     * Tomcat does when its 50 ms to answer a code other than 1000 run out.
+     */
+    @Test
+    void aWebSocketsClientGetsACloseWhenItsAppEndsItWithoutAnswering() throws Exception {
+        String upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        String switched = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        String serverClose = "\u0088\u000c\u0003\u00e9going away";
+        try (Client answers = connect(); Client closes = connect(); Client shuts = connect()) {
+            for (Client c : new Client[] {answers, closes, shuts}) {
+                c.send(upgrade);
+                assertEquals("read " + c.id() + " " + upgrade.length(), server("read " + c.id()));
+                assertEquals("wrote " + c.id() + " " + switched.length(), write(c, switched));
+                assertEquals(switched, c.receive(switched.length()));
+                assertEquals("wrote " + c.id() + " 4", server("write " + c.id() + " \\x81\\x02hi")); // a message
+                assertEquals("\u0081\u0002hi", c.receive(4));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!primary.drain()) {
+                assertTrue(System.nanoTime() < deadline, "the library opened no session");
+                Thread.sleep(20);
+            }
+            for (Client c : new Client[] {answers, closes, shuts}) {
+                assertEquals("read " + c.id() + " 18", server("read " + c.id()), "the app reads the client's Close 1001");
+            }
+            assertEquals("wrote " + answers.id() + " 4", server("write " + answers.id() + " \\x88\\x02\\x03\\xe9"));
+            assertEquals("closed " + answers.id() + " 0", server("close " + answers.id()));
+            assertEquals("\u0088\u0002\u0003\u00e9", answers.receive(5), "the app's own Close, and nothing after it");
+            assertEquals("closed " + closes.id() + " 0", server("close " + closes.id()));
+            assertEquals(serverClose, closes.receive(15), "a Close 1001 before the end of the stream");
+            assertEquals("shut " + shuts.id() + " 0", server("shutdown " + shuts.id()));
+            assertEquals(serverClose, shuts.receive(15), "a Close 1001 before the end of the stream");
+            assertEquals("closed " + shuts.id() + " 0", server("close " + shuts.id()));
         }
     }
 
