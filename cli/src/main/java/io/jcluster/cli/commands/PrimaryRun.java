@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Runs a primary in this process until it stops: its pid file, its control socket, SIGTERM and
@@ -138,7 +139,10 @@ final class PrimaryRun {
     private static void handleSignals(Primary primary, StopOutcome outcome) {
         Signal.handle(new Signal("TERM"), s -> outcome.stopRequested(primary, "SIGTERM"));
         Signal.handle(new Signal("INT"), s -> outcome.stopRequested(primary, "SIGINT"));
-        Signal.handle(new Signal("HUP"), s -> reload(primary));
+        if (Signal.handle(new Signal("HUP"), s -> reload(primary)) == SignalHandler.SIG_IGN) {
+            // the JVM leaves a signal ignored at its start (nohup) ignored, whatever handler it is given
+            primary.log().info("SIGHUP was ignored when this primary started (nohup does that): it does not reload; jcluster reload does");
+        }
     }
 
     /** SIGHUP: a rolling reload, as gunicorn, nginx and systemd's {@code ExecReload} mean it; the outcome goes to the log. */

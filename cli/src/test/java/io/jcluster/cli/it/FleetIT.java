@@ -90,8 +90,10 @@ class FleetIT {
             Run down = fleet("down", dir.toString());
             assertEquals(0, down.code, down.text);
         }
+        String fleet = Files.readString(dir.resolve("fleet.env")).lines().filter(l -> l.startsWith("FLEET="))
+                .findFirst().orElseThrow().substring(6);
         String namespaces = run(List.of("ip", "netns", "list")).text;
-        assertTrue(!namespaces.contains("jcf"), "no namespace of the fleet is left: " + namespaces);
+        assertTrue(!namespaces.contains(fleet + "-"), "no namespace of the fleet " + fleet + " is left: " + namespaces);
         assertEquals(List.of(), processesUnder(dir), "no process of the fleet is left");
     }
 

@@ -81,7 +81,11 @@ class PodIT {
                 assertEquals(0, up.code(), () -> up.all() + pid1.output());
                 awaitSpares(sandbox, 1);
                 Map<Long, Double> afterUp = assertHeapsFit(pod, primary, "after scale up");
-                assertEquals(4, afterUp.size(), "3 workers and a spare: " + afterUp);
+                List<Long> served = new ArrayList<>();
+                for (String group : List.of("workers", "spares")) for (JsonNode w : sandbox.app("pod").get(group)) served.add(w.get("pid").asLong());
+                assertEquals(4, served.size(), "3 workers and a spare: " + served);
+                assertTrue(afterUp.keySet().containsAll(served) && afterUp.size() <= 5, "the workers and the spare " + served
+                        + ", and at most one JVM more (the start cache's training run, in the room kept for it): " + afterUp);
                 for (double share : afterUp.values()) assertEquals(15.0, share, 0.01, "75 / (3 + 1 + 1) each: " + afterUp);
                 for (long maxHeap : maxHeaps(port, 3)) assertTrue(maxHeap <= LIMIT * 15 / 100, "a worker's heap: " + maxHeap);
                 Sandbox.Result down = sandbox.cli("scale", "pod", "2");

@@ -39,10 +39,12 @@ class SystemdIT {
             int metrics = Sandbox.freePort();
             Path config = sandbox.write("jcluster.toml", hello(port, metrics, "one"));
             Path out = sandbox.dir.resolve("out.txt");
-            Process primary = sandbox.background(out, List.of(Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(),
-                    "start", "--foreground", config.toString()), Map.of("NOTIFY_SOCKET", systemd.name(), "WATCHDOG_USEC", "1000000"));
+            // As systemd starts a service: every signal at its default (a test run under nohup would pass SIGHUP on ignored)
+            Process primary = sandbox.background(out, List.of("env", "--default-signal=HUP",
+                    Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", "--foreground", config.toString()),
+                    Map.of("NOTIFY_SOCKET", systemd.name(), "WATCHDOG_USEC", "1000000"));
             try {
-                String ready = awaitDatagram(systemd, "READY=1", Duration.ofSeconds(90), new ArrayList<>());
+                String ready = awaitDatagram(systemd, "READY=1", Duration.ofSeconds(90), new ArrayList<>(), out);
                 assertTrue(ready.contains("STATUS=2/2 workers ready, generation 1"), ready);
                 var app = sandbox.app("sd");
                 assertEquals("online", app.get("state").asText(), "READY=1 comes only once every slot serves: " + app);
@@ -68,9 +70,9 @@ class SystemdIT {
                 Files.writeString(config, hello(port, metrics, "two"));
                 new ProcessBuilder("kill", "-HUP", Long.toString(primary.pid())).start().waitFor(10, TimeUnit.SECONDS);
                 List<String> during = new ArrayList<>();
-                String reloading = awaitDatagram(systemd, "RELOADING=1", Duration.ofSeconds(30), during);
+                String reloading = awaitDatagram(systemd, "RELOADING=1", Duration.ofSeconds(30), during, out);
                 assertTrue(reloading.contains("MONOTONIC_USEC="), reloading);
-                String readyAgain = awaitDatagram(systemd, "READY=1", Duration.ofSeconds(120), during);
+                String readyAgain = awaitDatagram(systemd, "READY=1", Duration.ofSeconds(120), during, out);
                 assertTrue(readyAgain.contains("generation 2"), readyAgain + "\n" + read(out));
                 var reloaded = sandbox.app("sd");
                 for (var w : reloaded.get("workers")) assertEquals(2, w.get("generation").asInt(), reloaded.toString());
@@ -79,7 +81,7 @@ class SystemdIT {
                 assertTrue(read(out).contains("SIGHUP: reloading"), read(out));
 
                 primary.destroy(); // SIGTERM
-                awaitDatagram(systemd, "STOPPING=1", Duration.ofSeconds(30), new ArrayList<>());
+                awaitDatagram(systemd, "STOPPING=1", Duration.ofSeconds(30), new ArrayList<>(), out);
                 assertTrue(primary.waitFor(60, TimeUnit.SECONDS), read(out));
                 assertEquals(0, primary.exitValue(), read(out));
             } finally {
@@ -159,7 +161,9 @@ class SystemdIT {
     }
 
     /** The first datagram containing {@code what}; the others on the way go to {@code seen}. */
-    private static String awaitDatagram(NotifySocket systemd, String what, Duration timeout, List<String> seen) throws InterruptedException {
+    /** The next datagram that has the line {@code what}; else fails with what came instead and the primary's output ({@code out}). */
+    private static String awaitDatagram(NotifySocket systemd, String what, Duration timeout, List<String> seen, Path out)
+            throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             String d = systemd.next(Duration.ofMillis(500));
@@ -167,7 +171,7 @@ class SystemdIT {
             if (d.lines().anyMatch(what::equals)) return d;
             seen.add(d);
         }
-        throw new AssertionError("no " + what + " within " + timeout + "; got " + seen);
+        throw new AssertionError("no " + what + " within " + timeout + "; got " + seen + "\nthe primary's output:\n" + read(out));
     }
 
     private static HttpResponse<String> probe(int port, String path) throws IOException, InterruptedException {
