@@ -14,7 +14,7 @@
 # (min-max), the ratio of the medians and the median of the per-round ratios, and the server's CPU
 # per request (utime+stime from /proc); it appends the table to bench/RESULTS.md.
 # Usage: bench/overhead.sh [rounds] [warm-up seconds] [seconds per run] [apps] [layouts]
-#        (defaults 5, 20, 10, "netty spring", "unpinned pinned"; about 15 minutes with them)
+#        (defaults 5, 20, 10, "netty spring", "unpinned pinned"; about 11 minutes with them on a quiet machine)
 # To find where a difference comes from: JCLUSTER_ARGS adds arguments to `jcluster start` (say
 # "--jvm-arg -XX:MaxRAMPercentage=25"), PLAIN_ARGS JVM arguments to the plain java, PLAIN_ENV
 # variables to its environment ("SERVER_TOMCAT_MBEANREGISTRY_ENABLED=true"), PLAIN_SESSION=shared
