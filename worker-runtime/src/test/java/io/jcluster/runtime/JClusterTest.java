@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -127,8 +130,18 @@ class JClusterTest {
         AppMXBean app = JMX.newMXBeanProxy(server, JCluster.APP, AppMXBean.class);
         assertEquals(Map.of("requests", 42L), app.getFigures());
         assertFalse(JCluster.isDraining());
-        assertEquals(5, app.drain(800));
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(said, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(5, app.drain(800));
+        } finally {
+            System.setErr(stderr);
+        }
         assertEquals(List.of("first", "second", "third"), calls);
+        String err = said.toString(StandardCharsets.UTF_8);
+        assertTrue(err.startsWith("[jcluster] a drain hook failed:\njava.lang.IllegalStateException: a failing hook does not stop the others"),
+                "the failing hook is reported on stderr, with its stack: " + err);
         assertTrue(JCluster.isDraining());
     }
 

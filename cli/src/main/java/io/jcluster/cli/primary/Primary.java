@@ -408,6 +408,7 @@ public final class Primary implements AutoCloseable {
     @Override
     public void close() {
         cds.close();
+        launcher.close(app.config().name());
         for (Slot slot : app.slots()) {
             slot.sockets().forEach(SlotSocket::close);
         }

@@ -1,12 +1,11 @@
 package io.jcluster.cli.it;
 
 import static io.jcluster.cli.it.Sandbox.await;
+import static io.jcluster.cli.it.Sandbox.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.cli.Needs;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,14 +70,6 @@ class ForegroundIT {
             Sandbox.Result r = sandbox.cli("start", Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--logs", "stdout");
             assertEquals(2, r.code(), r.all());
             assertTrue(r.err().contains("logs to stdout need --foreground"), r.err());
-        }
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
         }
     }
 }

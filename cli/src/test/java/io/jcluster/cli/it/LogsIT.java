@@ -1,6 +1,7 @@
 package io.jcluster.cli.it;
 
 import static io.jcluster.cli.it.Sandbox.await;
+import static io.jcluster.cli.it.Sandbox.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,14 +41,6 @@ class LogsIT {
 
     private static Path logs(String app) {
         return sandbox.home.resolve("logs").resolve(app);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     @Test

@@ -1,12 +1,15 @@
 package io.jcluster.cli.it;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * A pod's limits on this machine: a control group of its own with a CPU quota and a memory limit,
@@ -102,10 +105,10 @@ final class Pod implements AutoCloseable {
         return wrapped;
     }
 
-    /** The pids of the processes in the pod (as this machine numbers them). */
+    /** The pids of the processes in the pod, in its groups and the groups made inside them (pids as the host numbers them). */
     List<Long> pids() {
         TreeSet<Long> pids = new TreeSet<>();
-        for (Path dir : v2 ? List.of(cpu) : List.of(cpu, memory)) {
+        for (Path dir : groups()) {
             try {
                 for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
                     if (!line.isBlank()) pids.add(Long.parseLong(line.trim()));
@@ -117,6 +120,27 @@ final class Pod implements AutoCloseable {
         return new ArrayList<>(pids);
     }
 
+    /** The groups made inside the pod's own (a primary's group for its starting workers). */
+    List<Path> childGroups() {
+        List<Path> children = groups();
+        children.removeAll(List.of(cpu, memory));
+        return children;
+    }
+
+    /** The pod's groups and every group below them, deepest first (the order they can be removed in). */
+    private List<Path> groups() {
+        List<Path> all = new ArrayList<>();
+        for (Path dir : v2 ? List.of(cpu) : List.of(cpu, memory)) {
+            try (Stream<Path> tree = Files.walk(dir)) {
+                tree.filter(Files::isDirectory).forEach(all::add);
+            } catch (IOException | UncheckedIOException e) {
+                // removed already
+            }
+        }
+        all.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        return all;
+    }
+
     /** How many processes of the pod the kernel's OOM killer has killed. */
     long oomKills() throws IOException {
         String text = Files.readString(memory.resolve(v2 ? "memory.events" : "memory.oom_control"));
@@ -126,14 +150,14 @@ final class Pod implements AutoCloseable {
         return -1;
     }
 
-    /** Kills every process left in the pod by pid, then removes its groups. */
+    /** Kills every process left in the pod by pid, then removes its groups, those made inside it first (a primary killed before it could). */
     @Override
     public void close() throws Exception {
         for (int round = 0; round < 100 && !pids().isEmpty(); round++) {
             for (long pid : pids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             Thread.sleep(100);
         }
-        for (Path dir : v2 ? List.of(cpu) : List.of(cpu, memory)) {
+        for (Path dir : groups()) {
             for (int i = 0; i < 50 && Files.exists(dir); i++) {
                 try {
                     Files.delete(dir); // rmdir: a group goes once its last process has

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,8 +83,10 @@ class PodIT {
                 List<Long> served = new ArrayList<>();
                 for (String group : List.of("workers", "spares")) for (JsonNode w : sandbox.app("pod").get(group)) served.add(w.get("pid").asLong());
                 assertEquals(4, served.size(), "3 workers and a spare: " + served);
-                assertTrue(afterUp.keySet().containsAll(served) && afterUp.size() <= 5, "the workers and the spare " + served
-                        + ", and at most one JVM more (the start cache's training run, in the room kept for it): " + afterUp);
+                List<Long> inPod = new ArrayList<>(); // ls gives the pids the primary sees: those of the pod's PID namespace
+                for (long pid : afterUp.keySet()) inPod.add(Long.parseLong(Sandbox.nsPid(pid)));
+                assertTrue(inPod.containsAll(served) && afterUp.size() <= 5, "the workers and the spare " + served + ", and at most"
+                        + " one JVM more (the start cache's training run, in the room kept for it): " + afterUp + ", in the pod " + inPod);
                 for (double share : afterUp.values()) assertEquals(15.0, share, 0.01, "75 / (3 + 1 + 1) each: " + afterUp);
                 for (long maxHeap : maxHeaps(port, 3)) assertTrue(maxHeap <= LIMIT * 15 / 100, "a worker's heap: " + maxHeap);
                 Sandbox.Result down = sandbox.cli("scale", "pod", "2");
@@ -107,10 +108,10 @@ class PodIT {
 
                 // the workers' orphans: inherited by PID 1, reaped when they end
                 assertTrue(httpGet(port, "/orphans").startsWith("orphans "));
-                List<Long> adopted = children(primary, "sleep");
+                List<Long> adopted = Sandbox.children(primary, "sleep");
                 assertEquals(PodApp.ORPHANS, adopted.size(), "the orphans' parent is PID 1: " + adopted);
-                await("the orphans reaped", Duration.ofSeconds(30), () -> children(primary, null).stream().noneMatch(PodIT::zombie)
-                        && children(primary, "sleep").isEmpty());
+                await("the orphans reaped", Duration.ofSeconds(30), () -> Sandbox.children(primary, null).stream().noneMatch(Sandbox::zombie)
+                        && Sandbox.children(primary, "sleep").isEmpty());
 
                 // cordoned: out of the balancer, still serving
                 assertEquals(0, sandbox.cli("cordon", "pod").code());
@@ -129,6 +130,7 @@ class PodIT {
                 assertEquals("slow done", slow.get(30, TimeUnit.SECONDS).trim(), "the request in flight was answered");
                 assertEquals(0, pid1.exitCode(), "exit 0: every worker drained within drain_timeout, none killed:\n" + pid1.output());
                 assertEquals(List.of(), pod.pids(), "nothing is left in the pod");
+                assertEquals(List.of(), pod.childGroups(), "the primary removed the group it made for starting workers");
             }
         }
     }
@@ -167,7 +169,7 @@ class PodIT {
                     Sandbox.FAKE_JAR.toAbsolutePath().toString(), "--name", "small", "-p", Integer.toString(port), "--", "pod");
             Process p = sandbox.background(sandbox.dir.resolve("small.txt"), pod.wrap(start));
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), () -> read(sandbox.dir.resolve("small.txt")) + sandbox.primaryLog("small"));
+            assertEquals(0, p.exitValue(), () -> Sandbox.read(sandbox.dir.resolve("small.txt")) + sandbox.primaryLog("small"));
             assertEquals(1, sandbox.app("small").get("workers").size());
             String describe = sandbox.cli("describe", "small").out();
             assertTrue(describe.contains("# auto: the CPU quota of 0.5 CPUs (") && describe.contains(") is below one CPU: 1 worker"),
@@ -180,7 +182,7 @@ class PodIT {
                     Sandbox.DIST.resolve("bin/jcluster").toAbsolutePath().toString(), "start", Sandbox.FAKE_JAR.toAbsolutePath().toString(),
                     "--name", "tiny", "-p", Integer.toString(port), "--", "pod")));
             assertTrue(refused.waitFor(120, TimeUnit.SECONDS));
-            String said = read(sandbox.dir.resolve("refused.txt"));
+            String said = Sandbox.read(sandbox.dir.resolve("refused.txt"));
             assertEquals(2, refused.exitValue(), said);
             assertTrue(said.contains("the memory limit of this cgroup, 160 MiB (" + pod.memoryGroup()) && said.contains("171 MiB at least"),
                     said);
@@ -228,7 +230,7 @@ class PodIT {
                     config.toString())));
         }
 
-        /** The primary, as this machine numbers it. */
+        /** The primary's pid in the host's numbering. */
         long primary() {
             return unshare.toHandle().children().findFirst().orElseThrow().pid();
         }
@@ -245,7 +247,7 @@ class PodIT {
 
         /** What the primary wrote: its log and its workers' output. */
         String output() {
-            return read(out);
+            return Sandbox.read(out);
         }
 
         @Override
@@ -336,7 +338,7 @@ class PodIT {
         Map<Long, Double> shares = new HashMap<>();
         for (long pid : pod.pids()) {
             if (pid == primary) continue;
-            List<String> args = cmdline(pid);
+            List<String> args = Sandbox.cmdline(pid);
             if (args.isEmpty() || !args.get(0).endsWith("java") || args.contains("io.jcluster.cli.Main")) continue;
             double share = 25.0;
             for (String a : args) {
@@ -382,46 +384,6 @@ class PodIT {
         }
     }
 
-    private static List<String> cmdline(long pid) {
-        try {
-            String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
-            return raw.isEmpty() ? List.of() : List.of(raw.split("\0"));
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** The children of {@code parent} (as this machine numbers them), of {@code name} only when given. */
-    private static List<Long> children(long parent, String name) {
-        List<Long> kids = new ArrayList<>();
-        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path dir : dirs) {
-                String stat = stat(dir);
-                if (stat == null) continue;
-                int close = stat.lastIndexOf(')');
-                String comm = stat.substring(stat.indexOf('(') + 1, close);
-                String[] f = stat.substring(close + 2).split(" ");
-                if (Long.parseLong(f[1]) == parent && (name == null || name.equals(comm))) kids.add(Long.parseLong(dir.getFileName().toString()));
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return kids;
-    }
-
-    private static boolean zombie(long pid) {
-        String stat = stat(Path.of("/proc", Long.toString(pid)));
-        return stat != null && stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    }
-
-    private static String stat(Path procDir) {
-        try {
-            return Files.readString(procDir.resolve("stat"));
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     /** A probe's answer as "status body" (first line), or "down" when nothing answers. */
     private static String probe(int port, String path) {
         try {
@@ -449,13 +411,5 @@ class PodIT {
                 throw new IllegalStateException(e);
             }
         };
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

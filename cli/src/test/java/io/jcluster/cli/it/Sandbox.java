@@ -78,7 +78,14 @@ final class Sandbox implements AutoCloseable {
         Process p = pb.start();
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            fail("jcluster " + String.join(" ", args) + " did not finish within 3 minutes");
+            StringBuilder logs = new StringBuilder();
+            try (Stream<Path> apps = Files.list(home.resolve("logs"))) {
+                apps.sorted().forEach(app -> logs.append(tail(app.resolve("primary.log"), 60)));
+            } catch (IOException e) {
+                logs.append("(no logs: ").append(e.getMessage()).append(")\n");
+            }
+            fail("jcluster " + String.join(" ", args) + " did not finish within 3 minutes; it said:\n" + Files.readString(out)
+                    + Files.readString(err) + logs);
         }
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
@@ -305,5 +312,56 @@ final class Sandbox implements AutoCloseable {
             }
         }
         return inodes;
+    }
+
+    /** The text of {@code file}, or "" when it cannot be read (yet). */
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The command line of {@code pid}, empty when it is gone. */
+    static List<String> cmdline(long pid) {
+        try {
+            String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+            return raw.isEmpty() ? List.of() : List.of(raw.split("\0"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The children of {@code parent} (pids as the host numbers them), of {@code name} only when given. */
+    static List<Long> children(long parent, String name) {
+        List<Long> kids = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path dir : dirs) {
+                String stat = stat(dir);
+                if (stat == null) continue;
+                int close = stat.lastIndexOf(')');
+                String comm = stat.substring(stat.indexOf('(') + 1, close);
+                String[] f = stat.substring(close + 2).split(" ");
+                if (Long.parseLong(f[1]) == parent && (name == null || name.equals(comm))) kids.add(Long.parseLong(dir.getFileName().toString()));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return kids;
+    }
+
+    /** Whether {@code pid} is a zombie: it ended and its parent has not reaped it. */
+    static boolean zombie(long pid) {
+        String stat = stat(Path.of("/proc", Long.toString(pid)));
+        return stat != null && stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    }
+
+    private static String stat(Path procDir) {
+        try {
+            return Files.readString(procDir.resolve("stat"));
+        } catch (IOException e) {
+            return null;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.jcluster.cli.it;
 
+import static io.jcluster.cli.it.Sandbox.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,14 +103,6 @@ class SocketActivationIT {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (java.io.IOException e) {
-            return "";
         }
     }
 }

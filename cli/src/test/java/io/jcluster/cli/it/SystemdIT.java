@@ -1,6 +1,7 @@
 package io.jcluster.cli.it;
 
 import static io.jcluster.cli.it.Sandbox.await;
+import static io.jcluster.cli.it.Sandbox.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,13 +180,5 @@ class SystemdIT {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertNotNull(r);
         return r;
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

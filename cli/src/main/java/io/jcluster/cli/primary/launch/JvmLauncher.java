@@ -158,6 +158,11 @@ public final class JvmLauncher implements Launcher {
         cds.makeRoom();
     }
 
+    /** Removes what starting workers of {@code app} were moved into ({@code [reload] start_share}'s cgroup): the primary stops, its workers are gone. */
+    public void close(String app) {
+        startShare.close(app);
+    }
+
     /** A worker JVM and its captured output. */
     private static final class Jvm implements WorkerProcess {
         private final Process process;

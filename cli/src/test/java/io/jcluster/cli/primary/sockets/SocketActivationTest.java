@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Listening sockets handed to a real child JVM the way systemd hands them ({@code LISTEN_PID},
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.Timeout;
 class SocketActivationTest {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Path ACTIVATE = Path.of("/usr/bin/systemd-socket-activate");
+    @TempDir
+    Path dir;
     private final List<Process> started = new ArrayList<>();
     private final List<java.net.Socket> clients = new ArrayList<>();
 
@@ -69,11 +72,25 @@ class SocketActivationTest {
         return c;
     }
 
+    /** Starts {@code command}, its stderr (systemd-socket-activate's progress lines, a child's stack) into a file for {@link #stderr}. */
     private Process start(List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("stderr-" + started.size()).toFile());
         Process p = pb.start();
         started.add(p);
         return p;
+    }
+
+    /** What the started processes wrote to stderr, for a failure's message. */
+    private String stderr() {
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < started.size(); i++) {
+            try {
+                all.append(Files.readString(dir.resolve("stderr-" + i)));
+            } catch (IOException e) {
+                all.append(e).append('\n');
+            }
+        }
+        return "\nstderr:\n" + all;
     }
 
     @Test
@@ -106,8 +123,10 @@ class SocketActivationTest {
         command.addAll(javaChild());
         Process p = start(command);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        Matcher m = Pattern.compile("port=(\\d+) inodes=(\\d+),(\\d+)").matcher(out.readLine());
-        assertTrue(m.matches());
+        String first = out.readLine();
+        assertTrue(first != null, this::stderr);
+        Matcher m = Pattern.compile("port=(\\d+) inodes=(\\d+),(\\d+)").matcher(first);
+        assertTrue(m.matches(), () -> first + stderr());
         int port = Integer.parseInt(m.group(1));
         assertEquals("fd=3 name=port-" + port + " port=" + port + " inode=" + m.group(2) + " listened=true listens=true", out.readLine());
         assertEquals("fd=4 name=port-" + port + " port=" + port + " inode=" + m.group(3) + " listened=false listens=true",
@@ -147,7 +166,7 @@ class SocketActivationTest {
         }
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
-        assertTrue(first != null && first.matches("fd=3 name=port-" + port + " port=" + port + " inode=\\d+ listened=true listens=true"), first);
+        assertTrue(first != null && first.matches("fd=3 name=port-" + port + " port=" + port + " inode=\\d+ listened=true listens=true"), () -> first + stderr());
         assertTrue(out.readLine().startsWith("otherPort=systemd passed sockets 3 (port-" + port + "), none on port 1"));
         assertEquals("childSeesListenVars=false", out.readLine());
         assertEquals("ready", out.readLine());

@@ -45,6 +45,23 @@ public final class SupervisedApp {
      * opened), a jar in {@code dir}, and {@code extra} at the end of its file.
      */
     public static AppConfig config(Path dir, int port, String extra) throws Exception {
+        return config(dir, """
+                port = %d
+                listen = "self"
+                """.formatted(port), """
+                [reload]
+                ready = "call"
+                ready_timeout = "5s"
+                drain_timeout = "2s"
+                stop_timeout = "3s"
+                """ + extra);
+    }
+
+    /**
+     * The config of app "unit" of 2 slots and a jar in {@code dir}: {@code appLines} end its
+     * {@code [app]} table, {@code tables} follow it.
+     */
+    static AppConfig config(Path dir, String appLines, String tables) throws Exception {
         Files.writeString(dir.resolve("app.jar"), "");
         Path file = dir.resolve("jcluster.toml");
         Files.writeString(file, """
@@ -52,14 +69,7 @@ public final class SupervisedApp {
                 name = "unit"
                 jar = "app.jar"
                 instances = 2
-                port = %d
-                listen = "self"
-                [reload]
-                ready = "call"
-                ready_timeout = "5s"
-                drain_timeout = "2s"
-                stop_timeout = "3s"
-                """.formatted(port) + extra);
+                """ + appLines + tables);
         return ConfigLoader.load(new StartSpec(file.toString(), Overrides.none(), dir.toString()));
     }
 
