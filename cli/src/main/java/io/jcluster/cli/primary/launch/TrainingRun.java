@@ -35,9 +35,8 @@ import java.util.concurrent.TimeUnit;
  * prints a warning in every worker); workers may append the agent to that class path.
  *
  * <p>It runs under {@code chrt --idle} (SCHED_IDLE: a CPU only when no other task wants it) and
- * {@code ionice -c 3}, or {@code nice -n 19} where those are missing, in a session of its own whose
- * autogroup is at nice 19; so does the JVM it spawns to assemble the cache. Blocking: call it off the
- * supervisor loop.
+ * {@code ionice -c 3}, or {@code nice -n 19} where those are missing; so does the JVM it spawns to
+ * assemble the cache. Blocking: call it off the supervisor loop.
  */
 final class TrainingRun {
     /** The longest a training run may take (at idle priority, on a busy machine): then it is stopped. */
@@ -51,31 +50,13 @@ final class TrainingRun {
     private TrainingRun() {}
 
     /**
-     * Gives the shell's session (its own, from {@code setsid}) the lowest autogroup weight, then runs the
-     * command: an unprivileged writer may change an autogroup's nice once per 100 ms host-wide, so it
-     * tries again a few times; without autogroup there is no file, and the command runs as it is.
-     */
-    private static final String LOWEST_AUTOGROUP = "for i in 1 2 3 4 5 6 7 8 9 10; do "
-            + "{ echo 19 > /proc/self/autogroup; } 2>/dev/null && break; [ -e /proc/self/autogroup ] || break; sleep 0.1; done; "
-            + "exec \"$@\"";
-
-    /**
      * What runs a command at idle priority: {@code chrt --idle 0} and {@code ionice -c 3}, else
      * {@code nice -n 19}; first {@code setpriv --pdeathsig KILL}, so that it ends with the primary
      * even when the primary is killed (a worker ends then too, through its agent; this has none).
-     *
-     * <p>In a session of its own ({@code setsid}) at the lowest autogroup nice: with the kernel's
-     * autogroup (hosts whose tasks are in the root cpu cgroup) the CPU is shared between sessions
-     * first, and a policy or nice counts only among the tasks of one session. In the primary's
-     * session, where nothing else runs, a SCHED_IDLE JVM weighed as much as a serving worker's whole
-     * session, and took its share of the cores from the workers while they served.
      */
     static List<String> idle() {
         List<String> prefix = new ArrayList<>();
         if (new File("/usr/bin/setpriv").canExecute()) prefix.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL"));
-        if (new File("/usr/bin/setsid").canExecute() && new File("/bin/sh").canExecute()) {
-            prefix.addAll(List.of("/usr/bin/setsid", "/bin/sh", "-c", LOWEST_AUTOGROUP, "sh"));
-        }
         if (new File("/usr/bin/chrt").canExecute()) prefix.addAll(List.of("/usr/bin/chrt", "--idle", "0"));
         else if (new File("/usr/bin/nice").canExecute()) prefix.addAll(List.of("/usr/bin/nice", "-n", "19"));
         if (new File("/usr/bin/ionice").canExecute()) prefix.addAll(List.of("/usr/bin/ionice", "-c", "3"));
