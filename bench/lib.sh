@@ -40,6 +40,8 @@ bench_setup() {
   export JCLUSTER_HOME
   JCLUSTER_HOME=$(mktemp -d /tmp/jcluster-bench.XXXXXX)
   PORT=$(free_port)
+  # stopped by a signal (timeout, Ctrl-C), the script still runs its EXIT trap, which stops what it started
+  trap 'exit 143' TERM INT HUP
 }
 
 now_ms() { date +%s%3N; }

@@ -77,9 +77,8 @@ public final class SlotReplacement {
                 + Durations.format(warmup) + " (warm-up), then drains");
         long ms = warmup.toMillis();
         app.handOver(old, ms);
-        String floor = System.getenv("JCLUSTER_EXP_SHARE_FLOOR"); // EXPERIMENT: overrides the first share while measured; 0: none
-        int first = floor == null || floor.isBlank() ? neo.config().reload().startShare() : Integer.parseInt(floor.trim());
-        if (first > 0 && first < Steering.FULL_SHARE) ramp(app, slot, neo, app.loop.now(), warmup, first);
+        int first = neo.config().reload().startShare();
+        if (first < Steering.FULL_SHARE) ramp(app, slot, neo, app.loop.now(), warmup, first);
         old.deadline(app.loop.schedule(warmup, () -> {
             if (!old.alive() || old.retiring()) return;
             progress.accept("slot " + slot.index() + ": warm-up of pid " + neo.pid() + " over; draining pid " + old.pid());

@@ -124,9 +124,7 @@ public final class JvmLauncher implements Launcher {
     /** Until it is ready, or half its ready timeout (a start on a saturated machine still ends in time). */
     @Override
     public void starting(long pid, AppConfig cfg, Loop loop) {
-        String share = System.getenv("JCLUSTER_EXP_START_SHARE"); // EXPERIMENT: overrides the config while measured
-        int percent = share == null || share.isBlank() ? cfg.reload().startShare() : Integer.parseInt(share.trim());
-        startShare.starting(pid, cfg.name(), percent, cfg.reload().readyTimeout().dividedBy(2), loop);
+        startShare.starting(pid, cfg.name(), cfg.reload().startShare(), cfg.reload().readyTimeout().dividedBy(2), loop);
     }
 
     @Override

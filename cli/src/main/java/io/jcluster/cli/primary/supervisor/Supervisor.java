@@ -340,7 +340,7 @@ public final class Supervisor {
      */
     public void handOver(Worker w, long spreadMillis) {
         if (w.channel() != null) WorkerChannel.send(w.channel(), WireMessage.of(MessageTypes.HANDOVER, "spreadMillis", spreadMillis));
-        if (System.getenv("JCLUSTER_EXP_NO_LIB_HANDOVER") == null) adoption.handOver(w, spreadMillis); // EXPERIMENT switch
+        adoption.handOver(w, spreadMillis);
     }
 
     /** SIGTERM, and SIGKILL if it is still there after its stop grace. */
