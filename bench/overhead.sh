@@ -2,18 +2,23 @@
 # What running under jcluster costs: one worker under jcluster (the agent, its heartbeats, the
 # preload library measuring requests at the socket) against the same jar as a plain `java -jar`, on
 # loopback, for examples/hello-netty and the stock Spring Boot example (examples/hello-spring).
-# Both servers run side by side; each is warmed up under wrk first, then the measured wrk runs
-# alternate between them (ABBA), so both see the same machine. Two layouts:
+# Both servers run side by side, each in a session of its own (jcluster starts its workers with
+# setsid; with the kernel's autogroup the CPU is shared between sessions first, so the plain JVM gets
+# one too, and wrk stays in the script's). Once the app's start cache is made (its training run
+# done: it runs once the app has settled, and would take CPU from the measured runs), each is warmed
+# up under wrk, then the measured wrk runs alternate between them (ABBA), so both see the same
+# machine. Two layouts:
 #   unpinned  the servers and wrk -t2 share both cores, as the scheduler likes
 #   pinned    the servers on CPU 0 (taskset), wrk -t1 on CPU 1
 # Per app and layout it prints every run, the median requests per second of each, their spread
 # (min-max), the ratio of the medians and the median of the per-round ratios, and the server's CPU
 # per request (utime+stime from /proc); it appends the table to bench/RESULTS.md.
 # Usage: bench/overhead.sh [rounds] [warm-up seconds] [seconds per run] [apps] [layouts]
-#        (defaults 5, 20, 8, "netty spring", "unpinned pinned"; about 12 minutes with them)
+#        (defaults 5, 20, 10, "netty spring", "unpinned pinned"; about 11 minutes with them on a quiet machine)
 # To find where a difference comes from: JCLUSTER_ARGS adds arguments to `jcluster start` (say
 # "--jvm-arg -XX:MaxRAMPercentage=25"), PLAIN_ARGS JVM arguments to the plain java, PLAIN_ENV
-# variables to its environment ("SERVER_TOMCAT_MBEANREGISTRY_ENABLED=true"); NO_APPEND=1 leaves
+# variables to its environment ("SERVER_TOMCAT_MBEANREGISTRY_ENABLED=true"), PLAIN_SESSION=shared
+# runs it in the script's session (beside wrk) instead of its own; NO_APPEND=1 leaves
 # bench/RESULTS.md alone.
 # Loopback only; stops everything it starts, by pid.
 set -euo pipefail
@@ -21,7 +26,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 ROUNDS=${1:-5}
 WARM=${2:-20}
-SECS=${3:-8}
+SECS=${3:-10}
 APPS=${4:-netty spring}
 LAYOUTS=${5:-unpinned pinned}
 CONNS=64
@@ -88,13 +93,16 @@ for app in $APPS; do
     # A: one worker under jcluster (the primary and the worker inherit the pinning).
     "${pin[@]}" "$JC" start "$jar" -i 1 -p "$a_port" --name "over-$app" "${JCLUSTER_EXTRA[@]}" >/dev/null
     # B: the same jar, plain. The port as jcluster gives it: PORT (hello-netty), SERVER_PORT (Spring Boot).
-    env PORT="$b_port" SERVER_PORT="$b_port" "${PLAIN_VARS[@]}" "${pin[@]}" "$JAVA" "${PLAIN_EXTRA[@]}" -jar "$jar" >/dev/null 2>&1 &
+    session=(setsid)
+    [ "${PLAIN_SESSION:-own}" = shared ] && session=()
+    env PORT="$b_port" SERVER_PORT="$b_port" "${PLAIN_VARS[@]}" "${pin[@]}" "${session[@]}" "$JAVA" "${PLAIN_EXTRA[@]}" -jar "$jar" >/dev/null 2>&1 &
     PLAIN+=($!)
     b_pid=$!
     await_answer "$a_port"
     await_answer "$b_port"
+    [ "$(cat "/proc/$b_pid/comm")" = java ] || { echo "the plain JVM is not pid $b_pid" >&2; exit 1; }
     a_pid=$("$JC" ls "over-$app" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["workers"][0]["pid"])')
-    echo "$app $layout: warming up both for ${WARM}s each" >&2
+    echo "$app $layout: start cache $(await_start_cache "over-$app"); warming up both for ${WARM}s each" >&2
     measure "$a_port" "$a_pid" "$layout" "$WARM" >/dev/null
     measure "$b_port" "$b_pid" "$layout" "$WARM" >/dev/null
     : > "$OUT.a"; : > "$OUT.b"; : > "$OUT.r"
@@ -117,8 +125,9 @@ for app in $APPS; do
         "$app" "$layout" "$a_med" "$(cut -d' ' -f1 "$OUT.a" | sort -n | head -1)" "$(cut -d' ' -f1 "$OUT.a" | sort -n | tail -1)" "$a_cpu" \
         "$b_med" "$(cut -d' ' -f1 "$OUT.b" | sort -n | head -1)" "$(cut -d' ' -f1 "$OUT.b" | sort -n | tail -1)" "$b_cpu" \
         "$(awk -v a="$a_med" -v b="$b_med" 'BEGIN {print a / b}')" "$r_med" "$(sort -n "$OUT.r" | head -1)" "$(sort -n "$OUT.r" | tail -1)"
-      echo "       runs jcluster: $(cut -d' ' -f1 "$OUT.a" | tr '\n' ' ')"
-      echo "       runs plain:    $(cut -d' ' -f1 "$OUT.b" | tr '\n' ' ')"
+      echo "       runs jcluster: $(cut -d' ' -f1 "$OUT.a" | tr '\n' ' ')  us CPU/req: $(cut -d' ' -f2 "$OUT.a" | tr '\n' ' ')"
+      echo "       runs plain:    $(cut -d' ' -f1 "$OUT.b" | tr '\n' ' ')  us CPU/req: $(cut -d' ' -f2 "$OUT.b" | tr '\n' ' ')"
+      echo "       per-round ratios: $(tr '\n' ' ' < "$OUT.r")"
     } >> "$OUT"
   done
 done
@@ -134,7 +143,7 @@ echo "$SUMMARY"
   echo
   echo "\`bench/overhead.sh $ROUNDS $WARM $SECS \"$APPS\" \"$LAYOUTS\"\` on $(date -u +%Y-%m-%d), $(nproc) cores, $("$JAVA" -version 2>&1 | head -1),"
   echo "load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after; wrk -c$CONNS (unpinned: -t2, both cores shared;"
-  echo "pinned: servers on CPU 0, wrk -t1 on CPU 1), ${WARM}s warm-up per server, $ROUNDS alternating runs of ${SECS}s each${JCLUSTER_ARGS:+; jcluster start ... $JCLUSTER_ARGS}${PLAIN_ARGS:+; plain java $PLAIN_ARGS}${PLAIN_ENV:+; plain env $PLAIN_ENV}:"
+  echo "pinned: servers on CPU 0, wrk -t1 on CPU 1), ${WARM}s warm-up per server, $ROUNDS alternating runs of ${SECS}s each${JCLUSTER_ARGS:+; jcluster start ... $JCLUSTER_ARGS}${PLAIN_ARGS:+; plain java $PLAIN_ARGS}${PLAIN_ENV:+; plain env $PLAIN_ENV}${PLAIN_SESSION:+; plain JVM in the session of the script and wrk}:"
   echo
   echo '```'
   echo "$SUMMARY"
