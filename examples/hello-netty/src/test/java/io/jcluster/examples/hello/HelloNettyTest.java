@@ -3,7 +3,7 @@ package io.jcluster.examples.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.jcluster.runtime.JCluster;
 import io.netty.channel.epoll.Epoll;
@@ -30,7 +30,7 @@ class HelloNettyTest {
     @BeforeAll
     static void start() throws InterruptedException {
         assertTrue(Epoll.isAvailable(), () -> "the example serves on netty's native epoll transport, unavailable here: " + Epoll.unavailabilityCause());
-        assumeFalse(JCluster.isManaged(), "these tests run the example on its own");
+        assertFalse(JCluster.isManaged(), "these tests run the example on its own: run them outside jcluster (JCLUSTER_* unset)");
         server = HelloNetty.start(0);
     }
 
