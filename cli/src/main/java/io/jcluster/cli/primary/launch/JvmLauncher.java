@@ -96,6 +96,7 @@ public final class JvmLauncher implements Launcher {
             throw new IOException("could not start " + cfg.java() + ": " + e.getMessage(), e);
         }
         cds.spawned(process.pid(), cdsArgs);
+        startShare.spawned(process.pid(), cfg.name(), System.nanoTime());
         OomKiller.preferWorker(process.pid()); // the kernel's pick in the group is a worker, never the primary
         Jvm jvm = new Jvm(process, logs.capture(slot, generation, process), logs, generation);
         running.put(process.pid(), jvm);
@@ -121,7 +122,7 @@ public final class JvmLauncher implements Launcher {
         if (cfg.listen() == Listen.HANDOFF) PreloadLibrary.environment(env, runtimeJar, cfg.ports());
     }
 
-    /** Until it is ready, or half its ready timeout (a start on a saturated machine still ends in time). */
+    /** Until it is ready, or as long as the app's longest start at full share (half its ready timeout before one): see {@link StartShare}. */
     @Override
     public void starting(long pid, AppConfig cfg, Loop loop) {
         startShare.starting(pid, cfg.name(), cfg.reload().startShare(), cfg.reload().readyTimeout().dividedBy(2), loop);
@@ -129,7 +130,7 @@ public final class JvmLauncher implements Launcher {
 
     @Override
     public void ready(long pid, Loop loop) {
-        startShare.ready(pid, loop);
+        startShare.ready(pid, System.nanoTime(), loop);
         WorkerProcess w = running.get(pid);
         cds.ready(pid, loop, () -> w == null ? List.of() : w.lastLines(40));
     }

@@ -7,15 +7,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The share of the CPU a worker JVM gets while it starts beside workers that serve ({@code [reload]
  * start_share}): a JVM's start (class loading, JIT compiling, GC threads) takes the cores from the
- * serving workers. Lowered at the spawn, restored once the worker is ready (or after a bound, so that a
- * start on a saturated machine still ends).
+ * serving workers. Lowered at the spawn, restored once the worker is ready or after a bound: as long as
+ * the longest start of the app's workers at their full share so far (the first start's, typically), so
+ * that on a saturated machine, where a low share gets next to nothing, a start takes at most about twice
+ * its usual time; half {@code ready_timeout} before any start at full share was seen.
  *
  * <p>Every worker runs in a session of its own ({@code setsid}), and with the kernel's autogroup
  * ({@code kernel.sched_autogroup_enabled}, for tasks of the root cpu cgroup: a VM, a laptop, a server
@@ -36,6 +40,10 @@ public final class StartShare {
     private final PrimaryLog log;
     /** Workers whose share is lowered now, by pid. */
     private final Set<Long> lowered = new HashSet<>();
+    /** Workers not ready yet: their app and when they were spawned, by pid. */
+    private final Map<Long, Start> starts = new HashMap<>();
+    /** Per app, the longest start to ready of a worker that kept its full share throughout. */
+    private final Map<String, Duration> fullShareStart = new HashMap<>();
     private final boolean autogroup;
     /** The cgroup-v1 cpu cgroup the primary runs in, when autogroup does not apply and it may write it; else null. */
     private final Path cgroup;
@@ -87,24 +95,69 @@ public final class StartShare {
         return (int) Math.min(19, Math.round(Math.log(100.0 / Math.max(1, share)) / Math.log(1.25)));
     }
 
+    /** A worker's start: its app, when it was spawned ({@link System#nanoTime}), whether its share was ever lowered. */
+    private static final class Start {
+        final String app;
+        final long spawned;
+        boolean lowered;
+
+        Start(String app, long spawned) {
+            this.app = app;
+            this.spawned = spawned;
+        }
+    }
+
+    /** {@code pid}, a worker of {@code app}, was spawned now ({@code nanos}). Loop. */
+    void spawned(long pid, String app, long nanos) {
+        starts.put(pid, new Start(app, nanos));
+    }
+
+    /**
+     * How long a worker of {@code app} keeps a lowered share at most: the longest start of its workers at
+     * their full share (at least {@code floor}), or {@code fallback} before one was seen; never more than
+     * {@code fallback}.
+     */
+    Duration bound(String app, Duration fallback) {
+        Duration full = fullShareStart.get(app);
+        if (full == null) return fallback;
+        Duration atLeast = full.compareTo(FLOOR) < 0 ? FLOOR : full;
+        return atLeast.compareTo(fallback) > 0 ? fallback : atLeast;
+    }
+
+    /** The shortest bound: a start cache can make a start at full share last less than a second. */
+    private static final Duration FLOOR = Duration.ofSeconds(2);
+
     /**
      * {@code pid} starts while other workers of its app serve: it gets {@code share} percent of a worker's
-     * CPU share until it is ready ({@link #ready}) or {@code bound} has passed. Loop.
+     * CPU share until it is ready ({@link #ready}) or the {@link #bound} has passed ({@code fallback}: half
+     * the app's ready timeout). Loop.
      */
-    void starting(long pid, String app, int share, Duration bound, Loop loop) {
+    void starting(long pid, String app, int share, Duration fallback, Loop loop) {
         if (share >= 100 || unavailable != null) return;
+        Start start = starts.get(pid);
+        if (start != null) start.lowered = true; // not a start at full share, even if lowering fails below
+        Duration bound = bound(app, fallback);
         loop.offLoop(() -> failure(() -> lower(pid, share, app)), failure -> {
             if (failure != null) {
                 log.info("worker pid %d starts at its full CPU share: lowering it (%s) failed: %s", pid, way(), failure);
                 return;
             }
             lowered.add(pid);
-            loop.schedule(bound, () -> ready(pid, loop));
+            loop.schedule(bound, () -> restoreShare(pid, loop));
         });
     }
 
-    /** {@code pid} is ready (or its bound passed): its full share back. Loop. */
-    void ready(long pid, Loop loop) {
+    /** {@code pid} is ready: its full share back, and its start time counts when it kept its full share. Loop. */
+    void ready(long pid, long nanos, Loop loop) {
+        Start start = starts.remove(pid);
+        if (start != null && !start.lowered) {
+            fullShareStart.merge(start.app, Duration.ofNanos(nanos - start.spawned), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        }
+        restoreShare(pid, loop);
+    }
+
+    /** {@code pid} is ready or its bound passed: its full share back. Loop. */
+    private void restoreShare(long pid, Loop loop) {
         if (!lowered.remove(pid)) return;
         loop.offLoop(() -> failure(() -> restore(pid)), failure -> {
             if (failure != null) log.info("worker pid %d: giving it its full CPU share back (%s) failed: %s", pid, way(), failure);
@@ -132,6 +185,7 @@ public final class StartShare {
     /** {@code pid} exited. Loop. */
     void exited(long pid) {
         lowered.remove(pid);
+        starts.remove(pid);
     }
 
     /** Lowers {@code pid}'s share to {@code share} percent; off the loop (it may wait for the session to exist). */
