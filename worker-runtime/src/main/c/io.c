@@ -116,13 +116,14 @@ static int tracked_write(int fd, const struct iovec *iov, int cnt, int flags, co
     struct conn *c = tracked(fd);
     if (c == NULL) return 0;
     int kind = c->kind;
+    uint64_t began = kind <= KIND_HTTP1 ? measure_writing(c) : 0;
     ssize_t r;
     if (kind == KIND_H2 || kind == KIND_SSE || kind == KIND_WS) r = ends_write(c, fd, iov, cnt, flags, msg, as_send);
     else if (kind <= KIND_HTTP1 && wants_header(fd, iov, cnt)) r = write_with_header(fd, iov, cnt, flags, msg, as_send);
     else r = io_put(fd, iov, cnt, flags, msg, as_send);
     int e = errno;
     conn_saw(fd, PHASE_RESPONSE);
-    if (kind <= KIND_HTTP1 && r > 0) measure_written(c, iov, cnt, (size_t) r);
+    if (kind <= KIND_HTTP1 && r > 0) measure_written(c, iov, cnt, (size_t) r, began);
     if (kind <= KIND_HTTP1) ends_written(c, iov, cnt, r);
     errno = e;
     *result = r;

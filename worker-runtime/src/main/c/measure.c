@@ -1,7 +1,8 @@
 /*
  * Request figures of one tracked connection. The first read of a request stamps its start: when its
  * bytes arrived, as the kernel stamped them (SO_TIMESTAMPNS, asked for at accept), so the time the
- * request waited in the socket before the app read it counts too, else when it was read. Writes go
+ * request waited in the socket before the app read it counts too, else when it was read; it ends when
+ * the write that carries its response's status line began. Writes go
  * through the connection's response reader (http1.c), which finds each response's status line
  * however the app cuts its writes. Nothing here blocks, allocates or takes a lock. The times are
  * CLOCK_REALTIME, the kernel's stamps' clock; a latency that would come out negative (the clock set
@@ -51,14 +52,26 @@ void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n, co
     __atomic_store_n(&c->request_at, at, __ATOMIC_RELAXED);
 }
 
+uint64_t measure_writing(const struct conn *c) {
+    return c->kind == KIND_HTTP1 && __atomic_load_n(&c->request_at, __ATOMIC_RELAXED) != 0 ? now_nanos() : 0;
+}
+
+/* A write being read for its responses: its connection, and when it began (0: not known). */
+struct write {
+    struct conn *c;
+    uint64_t began;
+};
+
 /*
- * A final response's status line: counted, with the time since its request's first read. With no
- * read since the previous response, its request came with an earlier one (pipelined) and was read
- * before that response: timed from that response, a time it is known to have waited at least.
+ * A final response's status line: counted, with the time from its request's first read to the
+ * beginning of the write that carries it. With no read since the previous response, its request came
+ * with an earlier one (pipelined) and was read before that response: timed from that response, a
+ * time it is known to have waited at least.
  */
 static int responded(void *ctx, int status) {
-    struct conn *c = ctx;
-    uint64_t now = now_nanos();
+    struct write *w = ctx;
+    struct conn *c = w->c;
+    uint64_t now = w->began != 0 ? w->began : now_nanos();
     uint64_t since = __atomic_exchange_n(&c->request_at, 0, __ATOMIC_RELAXED);
     if (since == 0) since = __atomic_load_n(&c->answered_at, __ATOMIC_RELAXED);
     __atomic_store_n(&c->answered_at, now, __ATOMIC_RELAXED);
@@ -66,11 +79,12 @@ static int responded(void *ctx, int status) {
     return __atomic_exchange_n(&c->head, 0, __ATOMIC_RELAXED);
 }
 
-void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n) {
+void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n, uint64_t began) {
     if (c->kind > KIND_HTTP1 || http1_off(&c->reader)) return; /* before any read too: a greeting puts the reader off */
+    struct write w = {c, began};
     for (int i = 0; i < cnt && n > 0; i++) {
         size_t take = iov[i].iov_len < n ? iov[i].iov_len : n;
-        http1_read(&c->reader, iov[i].iov_base, take, responded, c);
+        http1_read(&c->reader, iov[i].iov_base, take, responded, &w);
         n -= take;
     }
 }

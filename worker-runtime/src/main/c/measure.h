@@ -9,6 +9,7 @@
 #include "conns.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -24,8 +25,15 @@ int measure_starts_request(const struct conn *c);
  */
 void measure_read(struct conn *c, const struct iovec *iov, int cnt, size_t n, const struct timespec *arrived);
 
-/* The app's write of the cnt buffers of iov put out n > 0 of its bytes. */
-void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n);
+/*
+ * The clock before the app's write on c, when a request of c waits for its response (the response's
+ * time is when its write began: on loopback a write returns only after the peer was given the bytes,
+ * so the client may have its answer before the write returns); 0 when no request waits.
+ */
+uint64_t measure_writing(const struct conn *c);
+
+/* The app's write of the cnt buffers of iov, begun at began (measure_writing), put out n > 0 of its bytes. */
+void measure_written(struct conn *c, const struct iovec *iov, int cnt, size_t n, uint64_t began);
 
 /* n > 0 bytes went out with no copy through this library (sendfile). */
 void measure_sent_file(struct conn *c, size_t n);

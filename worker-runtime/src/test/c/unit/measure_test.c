@@ -21,9 +21,10 @@ static void got(struct conn *c, const char *bytes) {
     measure_read(c, &v, 1, v.iov_len, NULL);
 }
 
+/* A write, as io.c makes it: the clock before it, then the figures. */
 static void put(struct conn *c, const char *bytes) {
     struct iovec v = of(bytes);
-    measure_written(c, &v, 1, v.iov_len);
+    measure_written(c, &v, 1, v.iov_len, measure_writing(c));
 }
 
 /* The value of key in the figures now, or -1. */
@@ -60,6 +61,21 @@ static void counts_a_request_and_its_latency(void) {
     long sum = figure("http.latency.sum");
     CHECK(sum >= 2000 && sum < 1000000, "from the first read: %ld us", sum);
     CHECK(figure("http.latency.max") == -1, "the maximum was taken by the previous call");
+}
+
+static void times_a_response_to_the_beginning_of_its_write(void) {
+    struct conn c = {0};
+    CHECK(measure_writing(&c) == 0, "no request waits: no clock read");
+    got(&c, "GET / HTTP/1.1\r\n\r\n");
+    uint64_t began = measure_writing(&c);
+    CHECK(began != 0, "a request waits: the clock before the write");
+    usleep(20000); /* a write that returns late: on loopback, after the peer was given the bytes */
+    long before = figure("http.latency.sum");
+    struct iovec v = of("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    measure_written(&c, &v, 1, v.iov_len, began);
+    long took = figure("http.latency.sum") - before;
+    CHECK(took >= 0 && took < 20000, "to the write's beginning, not its return: %ld us", took);
+    CHECK(measure_writing(&c) == 0, "answered: no request waits");
 }
 
 static void times_a_request_from_its_arrival(void) {
@@ -139,6 +155,7 @@ static void fits_its_frame(void) {
 int main(void) {
     buckets_as_the_agent_has_them();
     counts_a_request_and_its_latency();
+    times_a_response_to_the_beginning_of_its_write();
     times_a_request_from_its_arrival();
     counts_each_pipelined_response();
     counts_an_abort();

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Request figures of unmodified servers, measured at the socket by the preload library, against a real
  * client: the stock Spring Boot example and the JDK {@code HttpServer} example, one worker each, under
- * wrk. The requests jcluster counted over the run are wrk's within 1 %; the p50 and p99 it shows while
- * wrk runs are at most wrk's own (the server's view is inside the client's) and within 2x of them;
+ * wrk. The requests jcluster counted over the run are wrk's within 1 %; the p50 it shows while wrk runs
+ * is at most wrk's own (the server's view is inside the client's) and within 2x of it, its p99 at most wrk's;
  * a 5xx endpoint shows in {@code top}'s 5XX/S column; {@code describe} names the source.
  */
 @Timeout(600)
@@ -73,11 +73,12 @@ class RequestFiguresIT {
             double m50 = median(p50);
             double m99 = median(p99);
             String seen = "jcluster's p50 " + p50 + ", p99 " + p99 + "; wrk's p50 " + run.p50Millis() + " ms, p99 " + run.p99Millis() + " ms";
+            System.out.println(seen); // in the failsafe report, for a side-by-side look
             assertTrue(p50.size() >= 3, seen);
             // The server's p50 is a median of per-second quantiles, each a bucket's upper bound (up to 1/16 over),
-            // against wrk's over the whole run: at ~0.07 ms the server's has come out up to 0.03 ms above (not explained). wrk's p99 on
-            // this one-thread client is its own scheduling's (~3 ms against the server's ~0.3 ms on an idle machine)
-            assertTrue(m50 <= run.p50Millis() * 2 && m50 >= run.p50Millis() / 2, "p50 within 2x of the client's: " + seen);
+            // against wrk's over the whole run. wrk's p99 on this one-thread client is its own scheduling's
+            // (~2.5 ms against the server's ~0.2 ms on an idle machine).
+            assertTrue(m50 <= run.p50Millis() * 17 / 16 && m50 >= run.p50Millis() / 2, "p50 inside the client's and within 2x of it: " + seen);
             assertTrue(m99 <= run.p99Millis() && m99 >= m50, "p99 inside the client's, above the p50: " + seen);
 
             // a 5xx endpoint: its rate in the 5XX/S column, its count by class
