@@ -13,12 +13,14 @@
 # primary.log), and appends the table to bench/RESULTS.md. Loopback only; stops what it starts.
 # Usage: bench/protocols.sh [reloads] [tls|grpc|streams]   (default 10 grpc)
 #        SHUTDOWN=early|late bench/protocols.sh ...   ([reload] shutdown; default auto)
+#        START_SHARE=N bench/protocols.sh ...          ([reload] start_share, 1-100; default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 RELOADS=${1:-10}
 KIND=${2:-grpc}
 SHUTDOWN=${SHUTDOWN:-auto}
+START_SHARE=${START_SHARE:-10}
 bench_setup
 command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null; }
 work=$(mktemp -d)
@@ -57,6 +59,7 @@ $env
 ready_timeout = "3m"
 drain_timeout = "10s"
 shutdown = "$SHUTDOWN"
+start_share = $START_SHARE
 TOML
 "$JC" start "$work/app.toml" >/dev/null
 mkfifo "$work/stdin"
@@ -130,9 +133,9 @@ PY
 esac
 {
   echo
-  echo "### Reloads under load, $KIND, shutdown = $SHUTDOWN ($(date -u +%F), $(nproc) cores, $(uname -r))"
+  echo "### Reloads under load, $KIND, shutdown = $SHUTDOWN, start_share = $START_SHARE ($(date -u +%F), $(nproc) cores, $(uname -r))"
   echo
-  echo "\`SHUTDOWN=$SHUTDOWN bench/protocols.sh $RELOADS $KIND\`: 2 workers, $ok reloads ok and $failed failed, back to back"
+  echo "\`SHUTDOWN=$SHUTDOWN START_SHARE=$START_SHARE bench/protocols.sh $RELOADS $KIND\`: 2 workers, $ok reloads ok and $failed failed, back to back"
   echo "(1 s apart) for ${seconds} s; load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Drains, from \`drains\` to SIGTERM in primary.log: $drains."
   echo
