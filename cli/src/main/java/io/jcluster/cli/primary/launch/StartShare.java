@@ -18,8 +18,8 @@ import java.util.Set;
  * start_share}): a JVM's start (class loading, JIT compiling, GC threads) takes the cores from the
  * serving workers. Lowered at the spawn, restored once the worker is ready or after a bound: as long as
  * the longest start of the app's workers at their full share so far (the first start's, typically), so
- * that on a saturated machine, where a low share gets next to nothing, a start takes at most about twice
- * its usual time; half {@code ready_timeout} before any start at full share was seen.
+ * that on a saturated machine, where a low share gets next to nothing, it adds at most that long to a
+ * start; half {@code ready_timeout} before any start at full share was seen.
  *
  * <p>Every worker runs in a session of its own ({@code setsid}), and with the kernel's autogroup
  * ({@code kernel.sched_autogroup_enabled}, for tasks of the root cpu cgroup: a VM, a laptop, a server
