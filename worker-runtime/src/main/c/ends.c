@@ -38,11 +38,13 @@ static unsigned char end_of(const struct conn *c) {
     return __atomic_load_n(&c->end, __ATOMIC_ACQUIRE);
 }
 
-/* Feeds the first n bytes of iov to f. */
-static void feed(void (*f)(void *, const unsigned char *, size_t), void *cursor, const struct iovec *iov, int cnt, size_t n) {
+/* Feeds the first n bytes of iov to f, but for the first skip of them. */
+static void feed(void (*f)(void *, const unsigned char *, size_t), void *cursor, const struct iovec *iov, int cnt, size_t n,
+        size_t skip) {
     for (int i = 0; i < cnt && n > 0; i++) {
         size_t take = iov[i].iov_len < n ? iov[i].iov_len : n;
-        f(cursor, iov[i].iov_base, take);
+        if (take > skip) f(cursor, (const unsigned char *) iov[i].iov_base + skip, take - skip);
+        skip = skip > take ? skip - take : 0;
         n -= take;
     }
 }
@@ -59,7 +61,7 @@ void ends_read(struct conn *c, int fd, const struct iovec *iov, int cnt, size_t 
         return;
     }
     if (c->kind != KIND_WS) return;
-    feed(feed_ws, &c->at.ws.client, iov, cnt, r);
+    feed(feed_ws, &c->at.ws.client, iov, cnt, r, 0);
     /* a frame just ended and the Close is due: wake the app's next read, which gets it */
     if (end_of(c) == END_DUE && ws_at_boundary(&c->at.ws.client)) next_shutdown(fd, SHUT_RD);
 }
@@ -136,7 +138,7 @@ ssize_t ends_write(struct conn *c, int fd, const struct iovec *iov, int cnt, int
     if (c->kind == KIND_WS) { /* the app's frames go out as they are: where they end is what ends_closing needs */
         ssize_t w = io_put(fd, iov, cnt, flags, msg, as_send);
         int e = errno;
-        if (w > 0) feed(feed_ws, &c->at.ws.app, iov, cnt, (size_t) w);
+        if (w > 0) feed(feed_ws, &c->at.ws.app, iov, cnt, (size_t) w, 0);
         unlock(c);
         errno = e;
         return w;
@@ -166,8 +168,8 @@ ssize_t ends_write(struct conn *c, int fd, const struct iovec *iov, int cnt, int
     ssize_t r = io_put(fd, iov, cnt, flags, msg, as_send);
     int e = errno;
     if (r > 0) {
-        if (c->kind == KIND_H2) feed(feed_h2, &c->at.h2, iov, cnt, (size_t) r);
-        else feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r);
+        if (c->kind == KIND_H2) feed(feed_h2, &c->at.h2, iov, cnt, (size_t) r, 0);
+        else feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r, 0);
     }
     if (c->kind == KIND_SSE && sse_ended(&c->at.sse)) { /* the app ended its stream: HTTP/1.x again */
         c->kind = KIND_HTTP1;
@@ -191,15 +193,10 @@ void ends_written(struct conn *c, const struct iovec *iov, int cnt, ssize_t r) {
     c->end_off = 0;
     if (kind == KIND_WS) {
         /* the client's frames come after it reads the 101: every read from now on is frames; the app's follow its head */
-        for (int i = 0; i < cnt && (size_t) r > head; i++) {
-            size_t len = iov[i].iov_len < (size_t) r ? iov[i].iov_len : (size_t) r;
-            if (len > head) ws_feed(&c->at.ws.app, (const unsigned char *) iov[i].iov_base + head, len - head);
-            head = head > len ? head - len : 0;
-            r -= (ssize_t) len;
-        }
+        feed(feed_ws, &c->at.ws.app, iov, cnt, (size_t) r, head);
     } else if (kind == KIND_SSE) {
         sse_start(&c->at.sse, chunked, head);
-        feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r);
+        feed(feed_sse, &c->at.sse, iov, cnt, (size_t) r, 0);
     }
     c->kind = (unsigned char) kind;
     __atomic_store_n(&c->end, END_NONE, __ATOMIC_RELEASE); /* while draining, the next scan makes its end due */
