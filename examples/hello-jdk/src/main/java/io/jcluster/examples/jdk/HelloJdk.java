@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * An HTTP server on the JDK's {@code com.sun.net.httpserver}, with nothing of jcluster in it.
  * {@code GET /} answers one line with the process id, so a client can see which worker served it;
- * {@code GET /fail} answers 500, an error on purpose.
+ * {@code GET /fail} answers 500, an error on purpose; {@code GET /work?ms=N} sleeps N ms (default
+ * {@value #DEFAULT_WORK_MILLIS}, at most {@value #MAX_WORK_MILLIS}), then answers: a request of a known length.
  *
  * <p>It turns on {@code TCP_NODELAY} ({@code sun.net.httpserver.nodelay}, unless set otherwise): the
  * server writes a response's head and body apart, and with Nagle's algorithm the body waits for the
@@ -27,6 +28,8 @@ public final class HelloJdk {
 
     static final int DEFAULT_PORT = 8080;
     static final int STOP_SECONDS = 5;
+    static final long DEFAULT_WORK_MILLIS = 10;
+    static final long MAX_WORK_MILLIS = 10_000;
 
     private HelloJdk() {
     }
@@ -45,6 +48,7 @@ public final class HelloJdk {
         server.createContext("/", exchange -> answer(exchange, 200, greeting));
         byte[] failure = "failed on purpose\n".getBytes(StandardCharsets.UTF_8);
         server.createContext("/fail", exchange -> answer(exchange, 500, failure));
+        server.createContext("/work", HelloJdk::work);
         server.start();
         System.out.println("hello-jdk: listening on port " + server.getAddress().getPort() + " (pid " + ProcessHandle.current().pid() + ")");
 
@@ -68,6 +72,28 @@ public final class HelloJdk {
                 out.write(body);
             }
         }
+    }
+
+    private static void work(HttpExchange exchange) throws IOException {
+        String query = exchange.getRequestURI().getQuery();
+        long ms = DEFAULT_WORK_MILLIS;
+        if (query != null && query.startsWith("ms=")) {
+            try {
+                ms = Long.parseLong(query.substring(3));
+            } catch (NumberFormatException e) {
+                ms = -1;
+            }
+        }
+        if (ms < 0 || ms > MAX_WORK_MILLIS) {
+            answer(exchange, 400, ("ms must be 0.." + MAX_WORK_MILLIS + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        answer(exchange, 200, ("worked " + ms + " ms\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code PORT}, else {@value #DEFAULT_PORT}; a bad value is an error, not a silent default. */
