@@ -77,15 +77,17 @@ public final class HelloJdk {
     private static void work(HttpExchange exchange) throws IOException {
         String query = exchange.getRequestURI().getQuery();
         long ms = DEFAULT_WORK_MILLIS;
-        if (query != null && query.startsWith("ms=")) {
+        for (String parameter : query == null ? new String[0] : query.split("&")) {
+            if (!parameter.startsWith("ms=")) continue;
             try {
-                ms = Long.parseLong(query.substring(3));
+                ms = Long.parseLong(parameter.substring(3));
             } catch (NumberFormatException e) {
                 ms = -1;
             }
         }
         if (ms < 0 || ms > MAX_WORK_MILLIS) {
-            answer(exchange, 400, ("ms must be 0.." + MAX_WORK_MILLIS + "\n").getBytes(StandardCharsets.UTF_8));
+            String error = "ms must be a whole number of milliseconds, 0.." + MAX_WORK_MILLIS + "\n";
+            answer(exchange, 400, error.getBytes(StandardCharsets.UTF_8));
             return;
         }
         try {
