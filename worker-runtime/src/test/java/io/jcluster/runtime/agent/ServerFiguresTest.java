@@ -8,12 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.management.Attribute;
-import javax.management.AttributeList;
-import javax.management.AttributeNotFoundException;
-import javax.management.DynamicMBean;
-import javax.management.MBeanAttributeInfo;
-import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
@@ -119,7 +113,7 @@ class ServerFiguresTest {
     void thePlatformReaderFindsTheTomcatBeansOfThePlatformServer() throws Exception {
         ObjectName name = new ObjectName("Tomcat:type=GlobalRequestProcessor,name=\"figures-test\"");
         MBeanServer platform = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        platform.registerMBean(new FakeBean(tomcatRequests(6, 0, 12L, 3L)), name);
+        platform.registerMBean(MapBean.readOnly(tomcatRequests(6, 0, 12L, 3L)), name);
         try {
             Map<String, String> f = new LinkedHashMap<>();
             ServerFigures.platform().putFields(f);
@@ -146,58 +140,6 @@ class ServerFiguresTest {
     }
 
     private void register(String name, Map<String, Object> attributes) throws Exception {
-        server.registerMBean(new FakeBean(attributes), new ObjectName(name));
-    }
-
-    /** A read-only MBean over a map, with the attribute names exactly as given (as Tomcat's modeler does). */
-    private static final class FakeBean implements DynamicMBean {
-        private final Map<String, Object> attributes;
-
-        FakeBean(Map<String, Object> attributes) {
-            this.attributes = attributes;
-        }
-
-        @Override
-        public Object getAttribute(String name) throws AttributeNotFoundException {
-            Object value = attributes.get(name);
-            if (value == null) {
-                throw new AttributeNotFoundException(name);
-            }
-            return value;
-        }
-
-        @Override
-        public void setAttribute(Attribute attribute) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public AttributeList getAttributes(String[] names) {
-            AttributeList list = new AttributeList();
-            for (String n : names) {
-                if (attributes.containsKey(n)) {
-                    list.add(new Attribute(n, attributes.get(n)));
-                }
-            }
-            return list;
-        }
-
-        @Override
-        public AttributeList setAttributes(AttributeList list) {
-            return new AttributeList();
-        }
-
-        @Override
-        public Object invoke(String action, Object[] params, String[] signature) {
-            throw new UnsupportedOperationException(action);
-        }
-
-        @Override
-        public MBeanInfo getMBeanInfo() {
-            MBeanAttributeInfo[] infos = attributes.entrySet().stream()
-                    .map(e -> new MBeanAttributeInfo(e.getKey(), e.getValue().getClass().getName(), e.getKey(), true, false, false))
-                    .toArray(MBeanAttributeInfo[]::new);
-            return new MBeanInfo(FakeBean.class.getName(), "fake server bean", infos, null, null, null);
-        }
+        server.registerMBean(MapBean.readOnly(attributes), new ObjectName(name));
     }
 }
